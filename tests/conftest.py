@@ -1,0 +1,40 @@
+"""Shared fixtures: a small deterministic sandbox, served on loopback by uvicorn.
+
+Tests talk to it through a real httpx client over real TCP, as the workbench does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from workbench.sandbox import Sandbox, SandboxConfig, ServedSandbox
+
+SMALL = dict(seed=11, responses=3_000, bursts=(400, 2_200), rate_limit=None)
+"""A dataset small enough to build in well under a second, with both kinds of burst."""
+
+
+def make_sandbox(**overrides: object) -> Sandbox:
+    return Sandbox(SandboxConfig(**{**SMALL, **overrides}))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def shared_sandbox() -> Iterator[ServedSandbox]:
+    """One served sandbox for read-only tests; do not change its data or settings."""
+    with ServedSandbox(make_sandbox()) as served:
+        yield served
+
+
+@pytest.fixture
+def served() -> Iterator[ServedSandbox]:
+    """A fresh served sandbox for a test that writes, injects faults or moves the clock."""
+    with ServedSandbox(make_sandbox()) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30) as client:
+        yield client

@@ -1,0 +1,248 @@
+"""Faults the sandbox can inject, so that clients are tested against a bad day, not a good one.
+
+A spec is a comma-separated list, e.g. `latency=20ms,500=0.05,429=0.02,drop=0.01,expire=0.01,
+truncate=0.01,seed=3`:
+
+- `latency`: added before every answer (`20ms`, `0.5s`, or plain seconds);
+- `500`: share of requests answered 500;
+- `429`: share of requests that start a 429 storm (the next few requests answer 429 too);
+- `drop`: share of requests whose connection is cut mid-answer;
+- `expire`: share of requests whose bearer token expires just before it is checked;
+- `truncate`: share of 200 answers whose JSON body is cut short;
+- `seed`: the random seed, so a faulty run can be repeated.
+
+Paths under `/_sandbox/` (the control endpoints) are never faulted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, MutableMapping
+
+    from workbench.sandbox.world import World
+
+    Scope = MutableMapping[str, Any]
+    Message = MutableMapping[str, Any]
+    Receive = Callable[[], Awaitable[Message]]
+    Send = Callable[[Message], Awaitable[None]]
+    ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+STORM_LENGTH = 5
+"""How many requests in a row a 429 storm answers with 429."""
+
+_KEYS = {"latency": "latency", "500": "error", "429": "storm", "drop": "drop"}
+
+
+class FaultSpecError(ValueError):
+    """A fault spec that cannot be read; the message names the part that is wrong."""
+
+
+@dataclass
+class FaultSpec:
+    latency: float = 0.0
+    error: float = 0.0
+    storm: float = 0.0
+    drop: float = 0.0
+    expire: float = 0.0
+    truncate: float = 0.0
+    seed: int = 0
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self) if f.name != "seed")
+
+    @classmethod
+    def parse(cls, text: str | None) -> FaultSpec:
+        spec = cls()
+        if not text or not text.strip():
+            return spec
+        for part in text.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            key, sep, value = part.partition("=")
+            key = key.strip().lower()
+            if not sep:
+                raise FaultSpecError(f"fault {part!r} has no value; write it as {part}=VALUE")
+            name = _KEYS.get(key, key)
+            if name not in {f.name for f in fields(cls)}:
+                known = "latency, 500, 429, drop, expire, truncate, seed"
+                raise FaultSpecError(f"unknown fault {key!r}; known faults: {known}")
+            value = value.strip().lower()
+            try:
+                if name == "seed":
+                    setattr(spec, name, int(value))
+                elif name == "latency":
+                    setattr(spec, name, _seconds(value))
+                else:
+                    share = float(value)
+                    if not 0.0 <= share <= 1.0:
+                        raise ValueError
+                    setattr(spec, name, share)
+            except ValueError:
+                expected = (
+                    "a duration such as 20ms or 0.5s"
+                    if name == "latency"
+                    else "an integer"
+                    if name == "seed"
+                    else "a share between 0 and 1"
+                )
+                raise FaultSpecError(f"fault {key!r} has value {value!r}; expected {expected}")
+        return spec
+
+    def describe(self) -> str:
+        parts = []
+        if self.latency:
+            parts.append(f"latency={self.latency * 1000:g}ms")
+        for name, key in (("error", "500"), ("storm", "429"), ("drop", "drop")):
+            if getattr(self, name):
+                parts.append(f"{key}={getattr(self, name):g}")
+        for name in ("expire", "truncate"):
+            if getattr(self, name):
+                parts.append(f"{name}={getattr(self, name):g}")
+        return ",".join(parts) or "none"
+
+
+def _seconds(value: str) -> float:
+    if value.endswith("ms"):
+        return float(value[:-2]) / 1000
+    if value.endswith("s"):
+        return float(value[:-1])
+    return float(value)
+
+
+class FaultInjector:
+    """ASGI middleware that applies the world's current fault spec to each request."""
+
+    def __init__(self, app: ASGIApp, world: World) -> None:
+        self.app = app
+        self.world = world
+        self._lock = threading.Lock()
+        self._storm_left = 0
+        self._rng = random.Random(world.config.faults.seed)
+        self._rng_seed = world.config.faults.seed
+
+    def _roll(self, share: float) -> bool:
+        if share <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < share
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        spec = self.world.config.faults
+        if scope["type"] != "http" or "/_sandbox/" in scope["path"] or not spec.active:
+            await self.app(scope, receive, send)
+            return
+        with self._lock:
+            if spec.seed != self._rng_seed:
+                self._rng, self._rng_seed = random.Random(spec.seed), spec.seed
+        if spec.latency:
+            await asyncio.sleep(spec.latency)
+        with self._lock:
+            in_storm = self._storm_left > 0
+            if in_storm:
+                self._storm_left -= 1
+        if in_storm or self._roll(spec.storm):
+            if not in_storm:
+                with self._lock:
+                    self._storm_left = STORM_LENGTH - 1
+            self.world.count("fault_429")
+            await _answer_429(self.world, send)
+            return
+        if self._roll(spec.error):
+            self.world.count("fault_500")
+            await _answer(send, 500, {"error": "Internal Server Error"})
+            return
+        if self._roll(spec.expire):
+            token = _bearer(scope)
+            if token:
+                self.world.count("fault_expire")
+                self.world.tokens.expire(token)
+        if self._roll(spec.drop):
+            self.world.count("fault_drop")
+            await _drop(send)
+            return
+        if self._roll(spec.truncate):
+            await self.app(scope, receive, _Truncating(send, self.world))
+            return
+        await self.app(scope, receive, send)
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            kind, _, token = value.decode("latin-1").partition(" ")
+            if kind.lower() in {"bearer", "oauth"}:
+                return token.strip()
+    return None
+
+
+async def _answer(send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    raw = json.dumps(body).encode()
+    head = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    head += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": raw})
+
+
+async def _answer_429(world: World, send: Send) -> None:
+    reset = int(world.clock.now()) + 1
+    limit = world.config.rate_limit or 100
+    headers = {
+        "X-Rate-Limit-Limit": str(limit),
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": str(reset),
+    }
+    await _answer(send, 429, {"error": "Too Many Requests"}, headers)
+
+
+async def _drop(send: Send) -> None:
+    """Promise a body and stop halfway: the client sees the connection end mid-answer."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b'[{"id": ', "more_body": True})
+    raise ConnectionResetError("sandbox fault: connection dropped")
+
+
+class _Truncating:
+    """Wraps `send` so that a successful JSON answer loses the second half of its body."""
+
+    def __init__(self, send: Send, world: World) -> None:
+        self._send = send
+        self._world = world
+        self._status = 200
+        self._start: Message | None = None
+        self._chunks: list[bytes] = []
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self._status = message["status"]
+            self._start = message
+            return
+        if message["type"] == "http.response.body":
+            self._chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(self._chunks)
+            assert self._start is not None
+            headers = [(k, v) for k, v in self._start["headers"] if k.lower() != b"content-length"]
+            if self._status == 200 and len(body) > 2:
+                body = body[: len(body) // 2]
+                self._world.count("fault_truncate")
+            headers.append((b"content-length", str(len(body)).encode()))
+            await self._send({**self._start, "headers": headers})
+            await self._send({"type": "http.response.body", "body": body})
+            return
+        await self._send(message)
