@@ -1,0 +1,1 @@
+"""Async clients for the four feedback APIs (httpx; pydantic models; no polars, no Textual)."""

@@ -1,0 +1,60 @@
+"""Every timestamp format the four APIs send, read into one aware UTC datetime.
+
+The APIs mix `2014-12-01 18:36:59` (no offset: UTC), `2016-12-16 09:05:00 -0800`,
+`2015-04-20 04:46:51-08:00`, ISO 8601 with offsets or `Z` and milliseconds, Unix seconds (as a
+number or a string of digits) and RFC 1123 (`Tue, 13 Mar 2012 16:55:34 GMT`). One parser for all
+of them, so that a format met in one API is understood in all four.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+_SPACE_OFFSET = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) ?([+-]\d{2}):?(\d{2})$"
+)
+_DIGITS = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+class TimestampError(ValueError):
+    """A value no known format reads; the message quotes it."""
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An aware UTC datetime, or None for null/empty; raises TimestampError when unreadable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, bool):
+        raise TimestampError(f"not a timestamp: {value!r}")
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str):
+        raise TimestampError(f"not a timestamp: {value!r}")
+    text = value.strip().strip("'\"")
+    if _DIGITS.match(text):
+        return datetime.fromtimestamp(float(text), UTC)
+    match = _SPACE_OFFSET.match(text)
+    if match:
+        text = f"{match.group(1)}{match.group(2)}:{match.group(3)}"
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            raise TimestampError(f"unreadable timestamp: {value!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def unix_seconds(value: object) -> int:
+    """Whole Unix seconds of a timestamp in any format (what Wootric's `created[...]` compares)."""
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise TimestampError("missing timestamp")
+    return int(parsed.timestamp() // 1)
