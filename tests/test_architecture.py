@@ -1,4 +1,4 @@
-"""The codebase's rules, checked on every test run: layers (import-linter), lint and format (ruff)."""
+"""The codebase rules, checked on every test run: layers, lint and format."""
 
 from __future__ import annotations
 
@@ -42,4 +42,5 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "<!-- test-command -->" in readme
-    assert "readme_command" in ci and "README.md" in ci
+    assert "readme_command" in ci
+    assert "README.md" in ci

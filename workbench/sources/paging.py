@@ -66,16 +66,24 @@ class Shortfall:
 
 
 class CreatedWalker:
-    """Walks one Wootric list endpoint by `created` windows."""
+    """Walks one Wootric list endpoint by `created` (or, for end users, `updated`) windows.
+
+    `created_of` reads the walked field of a row as Unix seconds; `base_params` go with every
+    query (end users need `sort_key` to match the walked field, since they sort by email).
+    """
 
     def __init__(
         self,
         fetch: FetchPage,
         created_of: Callable[[Row], int],
         *,
+        field: str = "created",
+        base_params: dict[str, str] | None = None,
         concurrency: int = 8,
         on_shortfall: Callable[[Shortfall], None] | None = None,
     ) -> None:
+        self._field = field
+        self._base = base_params or {}
         self._fetch = fetch
         self._created_of = created_of
         self._concurrency = max(1, concurrency)
@@ -84,9 +92,10 @@ class CreatedWalker:
 
     async def bounds(self) -> Window | None:
         """The oldest and newest second holding a row, or None for an empty list."""
+        probe = {**self._base, "per_page": "1", "page": "1"}
         oldest, newest = await asyncio.gather(
-            self._fetch({"per_page": "1", "page": "1", "sort_order": "asc"}),
-            self._fetch({"per_page": "1", "page": "1", "sort_order": "desc"}),
+            self._fetch({**probe, "sort_order": "asc"}),
+            self._fetch({**probe, "sort_order": "desc"}),
         )
         if not oldest or not newest:
             return None
@@ -106,36 +115,60 @@ class CreatedWalker:
     async def batches(
         self, since: int | None = None, until: int | None = None, windows: int | None = None
     ) -> AsyncIterator[Batch]:
-        """Every row created in [since, until] (all rows when both are None), window by window."""
-        if since is None or until is None:
-            found = await self.bounds()
-            if found is None:
-                return
-            since = found.first if since is None else since
-            until = found.last if until is None else until
-        if since > until:
+        """Every row whose field lies in [since, until] (open ends allowed), window by window.
+
+        The first query reads the whole range oldest first: most lists (one end user's
+        responses, a day of new rows) fit in it and cost one request. Only a range that fills all
+        30 pages is split into windows, walked concurrently, from the last second read.
+        """
+        field = self._field
+        bounds = {}
+        if since is not None:
+            bounds[f"{field}[gte]"] = str(since)
+        if until is not None:
+            bounds[f"{field}[lte]"] = str(until)
+        first = await self._query(bounds, "asc")
+        if not first:
             return
+        start = self._created_of(first[0]) if since is None else since
+        if len(first) < CAP:
+            end = self._created_of(first[-1]) if until is None else until
+            yield Batch(Window(start, end), first, done=True)
+            return
+        last = self._created_of(first[-1])
+        if until is None:
+            probe = {**self._base, **bounds, "per_page": "1", "page": "1", "sort_order": "desc"}
+            newest = await self._fetch(probe)
+            until = self._created_of(newest[0]) if newest else last
+        head = [row for row in first if self._created_of(row) < last]
+        if head:
+            yield Batch(Window(start, last - 1), head, done=True)
+        async for batch in self._concurrently(self.windows(Window(last, until), windows)):
+            yield batch
+
+    async def _concurrently(self, plan: list[Window]) -> AsyncIterator[Batch]:
         queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=64)
         slots = asyncio.Semaphore(self._concurrency)
-        plan = self.windows(Window(since, until), windows)
 
         async def run(window: Window) -> None:
             async with slots:
                 try:
                     async for batch in self._walk(window):
                         await queue.put(batch)
-                except BaseException as exc:
+                except Exception as exc:
                     await queue.put(exc)
-                    raise
+                finally:
+                    await queue.put(None)  # this window is over, however it ended
 
         tasks = [asyncio.create_task(run(w)) for w in plan]
         finished = asyncio.gather(*tasks, return_exceptions=True)
-        finished.add_done_callback(lambda _: queue.put_nowait(None))
+        running = len(tasks)
         try:
-            while True:
+            while running:
                 item = await queue.get()
                 if item is None:
-                    break
+                    running -= 1
+                    continue
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -149,7 +182,8 @@ class CreatedWalker:
         cursor = window.first
         while cursor <= window.last:
             rows = await self._query(
-                {"created[gte]": str(cursor), "created[lte]": str(window.last)}, "asc"
+                {f"{self._field}[gte]": str(cursor), f"{self._field}[lte]": str(window.last)},
+                "asc",
             )
             if len(rows) < CAP:
                 yield Batch(window, rows, done=True)
@@ -165,7 +199,7 @@ class CreatedWalker:
 
     async def _second(self, second: int, ascending: list[Row]) -> list[Row]:
         """All rows of one crowded second: ascending already read, add descending."""
-        descending = await self._query({"created[eq]": str(second)}, "desc")
+        descending = await self._query({f"{self._field}[eq]": str(second)}, "desc")
         seen = {row["id"] for row in ascending}
         extra = [row for row in descending if row["id"] not in seen]
         if len(descending) >= CAP and len(extra) == len(descending):
@@ -180,9 +214,8 @@ class CreatedWalker:
         rows: list[Row] = []
         seen: set[Any] = set()
         for page in range(1, MAX_PAGE + 1):
-            batch = await self._fetch(
-                {**created, "page": str(page), "per_page": str(PER_PAGE), "sort_order": order}
-            )
+            query = {**self._base, **created, "page": str(page), "per_page": str(PER_PAGE)}
+            batch = await self._fetch({**query, "sort_order": order})
             for row in batch:
                 if row["id"] not in seen:
                     seen.add(row["id"])

@@ -1,0 +1,1 @@
+"""Typed answers of each API (pydantic; unknown fields kept)."""

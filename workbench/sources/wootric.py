@@ -1,0 +1,361 @@
+"""The Wootric NPS API v1: every documented endpoint, read and write.
+
+Lists come two ways: `list_*` reads one page exactly as asked (30 pages of 50 at most), and
+`iter_*` / `*_batches` read everything in a range exactly once by walking `created` windows (see
+`paging.py`). Writes send form fields, nested hashes as `properties[plan]=...`, as the docs do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import date
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel
+
+from workbench.sources.http import ApiClient
+from workbench.sources.models.wootric import (
+    Decline,
+    EndUser,
+    EndUserSettings,
+    NpsSummary,
+    PageView,
+    Response,
+    Segment,
+)
+from workbench.sources.paging import Batch, CreatedWalker, Shortfall
+from workbench.sources.timestamps import unix_seconds
+
+Scope = Literal["promoters", "passives", "detractors"]
+M = TypeVar("M", bound=BaseModel)
+
+
+def form(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested values as Rails form fields: {"properties": {"plan": "x"}} -> properties[plan]=x."""
+    flat: dict[str, str] = {}
+    for key, value in fields.items():
+        if value is None:
+            continue
+        name = f"{prefix}[{key}]" if prefix else key
+        if isinstance(value, Mapping):
+            flat.update(form(value, name))
+        elif isinstance(value, bool):
+            flat[name] = "true" if value else "false"
+        elif isinstance(value, date):
+            flat[name] = value.isoformat()
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def created_second(row: Mapping[str, Any]) -> int:
+    return unix_seconds(row["created_at"])
+
+
+def updated_second(row: Mapping[str, Any]) -> int:
+    return unix_seconds(row["updated_at"])
+
+
+class WootricClient:
+    """One Wootric NPS account."""
+
+    def __init__(
+        self,
+        http: ApiClient,
+        *,
+        concurrency: int = 8,
+        on_shortfall: Callable[[Shortfall], None] | None = None,
+    ) -> None:
+        self.http = http
+        self.concurrency = concurrency
+        self.on_shortfall = on_shortfall
+        self.shortfalls: list[Shortfall] = []
+
+    def __repr__(self) -> str:
+        return f"WootricClient(account={self.http.account!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # --- reading everything, exactly once ---------------------------------------------------
+
+    def walker(
+        self,
+        path: str,
+        *,
+        field: str = "created",
+        base_params: dict[str, str] | None = None,
+    ) -> CreatedWalker:
+        async def fetch(params: dict[str, str]) -> list[dict[str, Any]]:
+            rows = await self.http.get(path, params=params)
+            return rows if isinstance(rows, list) else []
+
+        def shortfall(found: Shortfall) -> None:
+            self.shortfalls.append(found)
+            if self.on_shortfall:
+                self.on_shortfall(found)
+
+        return CreatedWalker(
+            fetch,
+            updated_second if field == "updated" else created_second,
+            field=field,
+            base_params=base_params,
+            concurrency=self.concurrency,
+            on_shortfall=shortfall,
+        )
+
+    def response_batches(
+        self, since: int | None = None, until: int | None = None
+    ) -> AsyncIterator[Batch]:
+        """Raw response rows by window, for the sync (which checkpoints after each window)."""
+        return self.walker("v1/responses").batches(since, until)
+
+    def decline_batches(
+        self, since: int | None = None, until: int | None = None
+    ) -> AsyncIterator[Batch]:
+        return self.walker("v1/declines").batches(since, until)
+
+    def end_user_batches(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        *,
+        by: Literal["created", "updated"] = "created",
+    ) -> AsyncIterator[Batch]:
+        """End users created (or, for an incremental read, updated) in [since, until]."""
+        sort_key = "updated_at" if by == "updated" else "created_at"
+        return self.walker("v1/end_users", field=by, base_params={"sort_key": sort_key}).batches(
+            since, until
+        )
+
+    async def iter_responses(
+        self, since: int | None = None, until: int | None = None
+    ) -> AsyncIterator[Response]:
+        async for batch in self.response_batches(since, until):
+            for row in batch.rows:
+                yield Response.model_validate(row)
+
+    async def iter_declines(
+        self, since: int | None = None, until: int | None = None
+    ) -> AsyncIterator[Decline]:
+        async for batch in self.decline_batches(since, until):
+            for row in batch.rows:
+                yield Decline.model_validate(row)
+
+    async def iter_end_users(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        *,
+        by: Literal["created", "updated"] = "created",
+    ) -> AsyncIterator[EndUser]:
+        async for batch in self.end_user_batches(since, until, by=by):
+            for row in batch.rows:
+                yield EndUser.model_validate(row)
+
+    async def end_user_responses(
+        self, end_user_id: str | int, scope: Scope | None = None
+    ) -> list[Response]:
+        """Every response of one end user (optionally only promoters, passives or detractors)."""
+        path = f"v1/end_users/{end_user_id}/responses" + (f"/{scope}" if scope else "")
+        return await self._collect(path, Response)
+
+    async def end_user_declines(self, end_user_id: str | int) -> list[Decline]:
+        return await self._collect(f"v1/end_users/{end_user_id}/declines", Decline)
+
+    async def end_user_page_views(self, end_user_id: str | int) -> list[PageView]:
+        return await self._collect(f"v1/end_users/{end_user_id}/page_views", PageView)
+
+    async def _collect(self, path: str, model: type[M]) -> list[M]:
+        found: dict[str, M] = {}
+        async for batch in self.walker(path).batches():
+            for row in batch.rows:
+                item = model.model_validate(row)
+                found[item.id] = item  # type: ignore[attr-defined]
+        return list(found.values())
+
+    # --- one page, as asked -----------------------------------------------------------------
+
+    async def list_responses(self, **params: Any) -> list[Response]:
+        rows = await self.http.get("v1/responses", params=form(params))
+        return [Response.model_validate(r) for r in rows]
+
+    async def list_declines(self, **params: Any) -> list[Decline]:
+        rows = await self.http.get("v1/declines", params=form(params))
+        return [Decline.model_validate(r) for r in rows]
+
+    async def list_end_users(self, **params: Any) -> list[EndUser]:
+        rows = await self.http.get("v1/end_users", params=form(params))
+        return [EndUser.model_validate(r) for r in rows]
+
+    # --- end users ----------------------------------------------------------------------------
+
+    async def get_end_user(self, end_user_id: str | int) -> EndUser:
+        return EndUser.model_validate(await self.http.get(f"v1/end_users/{end_user_id}"))
+
+    async def end_user_by_email(self, email: str) -> EndUser:
+        body = await self.http.get(f"v1/end_users/{email}", params={"lookup_by_email": "true"})
+        return EndUser.model_validate(body)
+
+    async def end_user_by_external_id(self, external_id: str) -> EndUser:
+        body = await self.http.get(
+            f"v1/end_users/{external_id}", params={"lookup_by_external_id": "true"}
+        )
+        return EndUser.model_validate(body)
+
+    async def end_user_by_phone(self, phone_number: str) -> EndUser:
+        if not phone_number.startswith("+"):
+            raise ValueError("a phone number must start with '+' (digits alone look up an id)")
+        return EndUser.model_validate(
+            await self.http.get(f"v1/end_users/phone_number/{phone_number}")
+        )
+
+    async def create_end_user(
+        self,
+        email: str,
+        *,
+        last_surveyed: int | None = None,
+        external_created_at: int | None = None,
+        external_id: str | None = None,
+        properties: Mapping[str, Any] | None = None,
+    ) -> EndUser:
+        fields = form(
+            {
+                "email": email,
+                "last_surveyed": last_surveyed,
+                "external_created_at": external_created_at,
+                "external_id": external_id,
+                "properties": properties,
+            }
+        )
+        _, body = await self.http.request("POST", "v1/end_users", data=fields)
+        return EndUser.model_validate(body)
+
+    async def update_end_user(self, end_user_id: str | int, **fields: Any) -> EndUser:
+        _, body = await self.http.request("PUT", f"v1/end_users/{end_user_id}", data=form(fields))
+        return EndUser.model_validate(body)
+
+    async def delete_end_user(self, end_user_id_or_email: str | int) -> EndUser:
+        """Marks the end user for deletion (Wootric deletes it the next day at 7 AM UTC)."""
+        _, body = await self.http.request("DELETE", f"v1/end_users/{end_user_id_or_email}")
+        return EndUser.model_validate(body)
+
+    async def export_end_user(self, end_user_id: str | int) -> None:
+        """Schedules Wootric's export of one end user's data (202; the file is e-mailed)."""
+        await self.http.request("GET", f"v1/end_users/{end_user_id}/export")
+
+    async def get_settings(self, end_user_id: str | int) -> EndUserSettings:
+        body = await self.http.get(f"v1/end_users/{end_user_id}/settings")
+        return EndUserSettings.model_validate(body)
+
+    async def update_settings(self, end_user_id: str | int, **settings: bool) -> EndUserSettings:
+        _, body = await self.http.request(
+            "PUT", f"v1/end_users/{end_user_id}/settings", data=form(settings)
+        )
+        return EndUserSettings.model_validate(body)
+
+    # --- responses, declines, page views -----------------------------------------------------
+
+    async def get_response(self, end_user_id: str | int, response_id: str | int) -> Response:
+        body = await self.http.get(f"v1/end_users/{end_user_id}/responses/{response_id}")
+        return Response.model_validate(body)
+
+    async def create_response(
+        self,
+        end_user_id: str | int,
+        score: int,
+        *,
+        text: str | None = None,
+        ip_address: str | None = None,
+        origin_url: str | None = None,
+        created_at: int | None = None,
+        end_user_properties: Mapping[str, Any] | None = None,
+    ) -> Response | None:
+        if not 0 <= score <= 10:
+            raise ValueError(f"an NPS score is 0 to 10, not {score}")
+        fields = form(
+            {
+                "score": score,
+                "text": text,
+                "ip_address": ip_address,
+                "origin_url": origin_url,
+                "created_at": created_at,
+                "end_user": {"properties": end_user_properties} if end_user_properties else None,
+            }
+        )
+        _, body = await self.http.request(
+            "POST", f"v1/end_users/{end_user_id}/responses", data=fields
+        )
+        return Response.model_validate(body) if isinstance(body, dict) else None
+
+    async def update_response(
+        self,
+        response_id: str | int,
+        *,
+        completed: bool | None = None,
+        excluded_from_calculations: bool | None = None,
+        end_user_properties: Mapping[str, Any] | None = None,
+    ) -> None:
+        fields = form(
+            {
+                "completed": completed,
+                "excluded_from_calculations": excluded_from_calculations,
+                "end_user": {"properties": end_user_properties} if end_user_properties else None,
+            }
+        )
+        await self.http.request("PUT", f"v1/responses/{response_id}", data=fields)
+
+    async def delete_response(self, end_user_id: str | int, response_id: str | int) -> None:
+        await self.http.request("DELETE", f"v1/end_users/{end_user_id}/responses/{response_id}")
+
+    async def get_decline(self, end_user_id: str | int, decline_id: str | int) -> Decline:
+        body = await self.http.get(f"v1/end_users/{end_user_id}/declines/{decline_id}")
+        return Decline.model_validate(body)
+
+    async def create_decline(
+        self,
+        end_user_id: str | int,
+        *,
+        origin_url: str | None = None,
+        created_at: int | None = None,
+        end_user_properties: Mapping[str, Any] | None = None,
+    ) -> Decline | None:
+        fields = form(
+            {
+                "origin_url": origin_url,
+                "created_at": created_at,
+                "end_user": {"properties": end_user_properties} if end_user_properties else None,
+            }
+        )
+        _, body = await self.http.request(
+            "POST", f"v1/end_users/{end_user_id}/declines", data=fields
+        )
+        return Decline.model_validate(body) if isinstance(body, dict) else None
+
+    async def delete_decline(self, end_user_id: str | int, decline_id: str | int) -> None:
+        await self.http.request("DELETE", f"v1/end_users/{end_user_id}/declines/{decline_id}")
+
+    async def get_page_view(self, end_user_id: str | int, page_view_id: str | int) -> PageView:
+        body = await self.http.get(f"v1/end_users/{end_user_id}/page_views/{page_view_id}")
+        return PageView.model_validate(body)
+
+    async def create_page_view(
+        self, end_user_id: str | int, *, url: str | None = None, at: int | None = None
+    ) -> PageView:
+        _, body = await self.http.request(
+            "POST", f"v1/end_users/{end_user_id}/page_views", data=form({"url": url, "at": at})
+        )
+        return PageView.model_validate(body)
+
+    async def delete_page_view(self, end_user_id: str | int, page_view_id: str | int) -> None:
+        await self.http.request("DELETE", f"v1/end_users/{end_user_id}/page_views/{page_view_id}")
+
+    # --- account-wide -------------------------------------------------------------------------
+
+    async def segments(self) -> list[Segment]:
+        return [Segment.model_validate(s) for s in await self.http.get("v1/segments")]
+
+    async def nps_summary(self, start: date | None = None, end: date | None = None) -> NpsSummary:
+        """NPS for a date range in the account's time zone (Wootric's default: the last month)."""
+        params = form({"date": {"start": start, "end": end}})
+        return NpsSummary.model_validate(await self.http.get("v1/nps_summary", params=params))
