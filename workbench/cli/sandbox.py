@@ -11,20 +11,24 @@ from workbench.sandbox import FaultSpec, FaultSpecError, Sandbox, SandboxConfig
 from workbench.sandbox.accounts import APPTENTIVE_APPS, CROWDSKOUT_ORGANIZATIONS, WOOTRIC_USERS
 from workbench.sandbox.serve import serve_forever
 
-app = typer.Typer(help="The built-in sandbox: a local simulator of the four APIs.", no_args_is_help=True)
+app = typer.Typer(
+    help="The built-in sandbox: a local simulator of the four APIs.", no_args_is_help=True
+)
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on (keep it on loopback).")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on (keep it on loopback).")] = (
+        "127.0.0.1"
+    ),
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic dataset.")] = 7,
     responses: Annotated[int, typer.Option(help="Wootric NPS responses to generate.")] = 20_000,
     rate_limit: Annotated[
         int, typer.Option(help="Requests per window per Wootric account; 0 switches limits off.")
     ] = 100,
-    rate_window: Annotated[float, typer.Option(help="Length of a rate-limit window, in seconds.")] = 60.0,
-    token_ttl: Annotated[float, typer.Option(help="Lifetime of access tokens, in seconds.")] = 7200.0,
+    rate_window: Annotated[float, typer.Option(help="Length of a rate window, in seconds.")] = 60.0,
+    token_ttl: Annotated[float, typer.Option(help="Lifetime of access tokens (s).")] = 7200.0,
     faults: Annotated[
         str,
         typer.Option(help="Faults to inject, e.g. 'latency=20ms,500=0.05,429=0.02,drop=0.01'."),

@@ -47,7 +47,9 @@ class Sandbox:
         return {name: p.ground_truth() for name, p in self.platforms.items()}
 
     def _starlette(self) -> Starlette:
-        routes: list[BaseRoute] = [Mount(f"/{n}", routes=p.routes()) for n, p in self.platforms.items()]
+        routes: list[BaseRoute] = [
+            Mount(f"/{n}", routes=p.routes()) for n, p in self.platforms.items()
+        ]
         control: list[BaseRoute] = [
             Route("/counters", self._counters, methods=["GET"]),
             Route("/faults", self._faults, methods=["GET", "PUT"]),

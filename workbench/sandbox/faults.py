@@ -94,7 +94,9 @@ class FaultSpec:
                     if name == "seed"
                     else "a share between 0 and 1"
                 )
-                raise FaultSpecError(f"fault {key!r} has value {value!r}; expected {expected}")
+                raise FaultSpecError(
+                    f"fault {key!r} has value {value!r}; expected {expected}"
+                ) from None
         return spec
 
     def describe(self) -> str:
@@ -184,7 +186,9 @@ def _bearer(scope: Scope) -> str | None:
     return None
 
 
-async def _answer(send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+async def _answer(
+    send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
     raw = json.dumps(body).encode()
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
     head += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]

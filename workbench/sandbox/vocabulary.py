@@ -119,9 +119,7 @@ def comment_for(score: int, pick: float) -> CommentTemplate:
 
 def templates_by_score() -> dict[int, tuple[int, ...]]:
     """For each score 0-10, the indexes into COMMENTS that fit it (for vectorised generators)."""
-    return {
-        s: tuple(i for i, c in enumerate(COMMENTS) if c.low <= s <= c.high) for s in range(11)
-    }
+    return {s: tuple(i for i, c in enumerate(COMMENTS) if c.low <= s <= c.high) for s in range(11)}
 
 
 def rescale(score_0_10: int, low: int, high: int) -> int:
