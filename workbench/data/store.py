@@ -1,0 +1,303 @@
+"""Each account's tables on disk as plain Parquet, written so that no reader sees half a write.
+
+Layout, one directory per account:
+
+    <store>/<account>/meta.json              schema version, platform
+    <store>/<account>/cursors.json           where the next incremental sync starts, per table
+    <store>/<account>/<table>.parquet        the table: one plain Parquet file
+    <store>/<account>/<table>.parts/*.parquet  rows written since the last compaction
+
+A sync appends each checkpoint as a new part (write to a temporary file, fsync, rename), then
+moves the cursor. Reading merges the table file with its parts and keeps, per id, the row with
+the newest `updated_at` (ties: the later part), dropping tombstones. `compact()` folds the parts
+into the table file, so after a sync `<table>.parquet` is the whole table, readable as it is by
+polars, DuckDB or Spark. A crash at any point leaves either the old or the new file, never a
+torn one; parts a crash left behind are merged on the next read and compaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+SCHEMA_VERSION = 1
+DELETED = "_deleted"
+"""Tombstone column in parts: a row with `_deleted` true removes that id from the table."""
+PART_PATTERN = re.compile(r"^part-(\d{8})\.parquet$")
+ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class StoreError(Exception):
+    """A store problem a person can act on; the message names the file and the command."""
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a directory be fsynced
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through `write(temp_path)` to a temporary sibling, fsync, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        write(temp)
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise StoreError(_os_message(path, exc)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def _os_message(path: Path, exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    if exc.errno == 28:  # ENOSPC
+        return f"cannot write {path}: the disk is full; free some space and sync again"
+    if exc.errno in (13, 30):  # EACCES, EROFS
+        return (
+            f"cannot write {path}: {reason}; point the store elsewhere "
+            "(store_dir in the config, or WORKBENCH_STORE_DIR)"
+        )
+    return f"cannot write {path}: {reason}"
+
+
+class AccountStore:
+    """One account's tables and cursors."""
+
+    def __init__(self, root: Path, account: str) -> None:
+        if not ACCOUNT_NAME.match(account):
+            raise StoreError(
+                f"{account!r} cannot be a store directory name; use letters, digits, '.', '_' "
+                "or '-' in account names"
+            )
+        self.account = account
+        self.path = root / account
+
+    def __repr__(self) -> str:
+        return f"AccountStore({str(self.path)!r})"
+
+    # --- metadata and cursors -----------------------------------------------------------------
+
+    def _read_json(self, name: str) -> dict[str, Any]:
+        path = self.path / name
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise StoreError(
+                f"{path} is unreadable ({type(exc).__name__}); run `workbench store check` to see "
+                "what is wrong and `workbench store repair` to rebuild it"
+            ) from None
+        if not isinstance(data, dict):
+            raise StoreError(f"{path} does not hold a JSON object; run `workbench store repair`")
+        return data
+
+    def _write_json(self, name: str, data: dict[str, Any]) -> None:
+        def write(temp: Path) -> None:
+            temp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str), "utf-8")
+
+        atomic_write(self.path / name, write)
+
+    def meta(self) -> dict[str, Any]:
+        return self._read_json("meta.json")
+
+    def ensure_meta(self, platform: str) -> None:
+        meta = self.meta()
+        version = meta.get("schema_version", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path / 'meta.json'} has schema version {version}, this workbench reads "
+                f"{SCHEMA_VERSION}; run `workbench sync {self.account} --full` to rebuild it"
+            )
+        if meta.get("platform") not in (None, platform):
+            raise StoreError(
+                f"{self.path} holds a {meta['platform']} account, not {platform}; give the "
+                "account another name or remove that directory"
+            )
+        if not meta:
+            self._write_json("meta.json", {"schema_version": SCHEMA_VERSION, "platform": platform})
+
+    def cursors(self) -> dict[str, Any]:
+        return self._read_json("cursors.json")
+
+    def set_cursor(self, table: str, value: Any) -> None:
+        cursors = self.cursors()
+        cursors[table] = value
+        self._write_json("cursors.json", cursors)
+
+    def reset(self) -> None:
+        """Forget cursors (a `--full` sync); tables stay until the sync replaces them."""
+        self._write_json("cursors.json", {})
+
+    # --- tables -------------------------------------------------------------------------------
+
+    def table_path(self, table: str) -> Path:
+        return self.path / f"{table}.parquet"
+
+    def _parts_dir(self, table: str) -> Path:
+        return self.path / f"{table}.parts"
+
+    def parts(self, table: str) -> list[Path]:
+        directory = self._parts_dir(table)
+        if not directory.is_dir():
+            return []
+        return sorted(p for p in directory.iterdir() if PART_PATTERN.match(p.name))
+
+    def tables(self) -> list[str]:
+        if not self.path.is_dir():
+            return []
+        names = {p.stem for p in self.path.glob("*.parquet")}
+        names |= {p.name[: -len(".parts")] for p in self.path.glob("*.parts") if p.is_dir()}
+        return sorted(names)
+
+    def append(self, table: str, rows: pl.DataFrame, *, deleted: bool = False) -> Path | None:
+        """Add rows (or tombstones for their ids) as a new part; None when there is nothing."""
+        if rows.is_empty():
+            return None
+        frame = rows.with_columns(pl.lit(deleted).alias(DELETED))
+        if deleted and "updated_at" in frame.columns:
+            # A tombstone is the newest version of its row, whatever the row said before.
+            now = datetime.now(UTC)
+            frame = frame.with_columns(
+                pl.lit(now).cast(frame.schema["updated_at"]).alias("updated_at")
+            )
+        existing = self.parts(table)
+        number = int(PART_PATTERN.match(existing[-1].name).group(1)) + 1 if existing else 1  # type: ignore[union-attr]
+        path = self._parts_dir(table) / f"part-{number:08d}.parquet"
+        atomic_write(path, lambda temp: frame.write_parquet(temp))
+        return path
+
+    def _scan(self, path: Path) -> pl.LazyFrame:
+        try:
+            return pl.scan_parquet(path)
+        except Exception as exc:  # polars raises several kinds for a foreign file
+            raise self._corrupt(path, exc) from None
+
+    def _corrupt(self, path: Path, exc: BaseException) -> StoreError:
+        return StoreError(
+            f"{path} is not a readable Parquet table ({type(exc).__name__}); run "
+            "`workbench store check` to list damaged files and `workbench store repair` to "
+            "set them aside and sync them again"
+        )
+
+    def read(self, table: str, schema: pl.Schema | None = None) -> pl.DataFrame:
+        """The table as it stands: the file merged with its parts, newest row per id."""
+        sources = [p for p in [self.table_path(table)] if p.exists()] + self.parts(table)
+        if not sources:
+            return pl.DataFrame(schema=schema) if schema is not None else pl.DataFrame()
+        frames = []
+        for order, path in enumerate(sources):
+            try:
+                frame = pl.read_parquet(path)
+            except Exception as exc:
+                raise self._corrupt(path, exc) from None
+            if DELETED not in frame.columns:
+                frame = frame.with_columns(pl.lit(False).alias(DELETED))
+            frames.append(frame.with_columns(pl.lit(order).alias("_order")))
+        merged = pl.concat(frames, how="diagonal_relaxed")
+        if len(frames) > 1 and "id" in merged.columns:
+            keys = ["updated_at", "_order"] if "updated_at" in merged.columns else ["_order"]
+            merged = merged.sort(keys, nulls_last=False).unique(
+                subset="id", keep="last", maintain_order=True
+            )
+        merged = merged.filter(~pl.col(DELETED)).drop(DELETED, "_order")
+        if schema is not None:
+            missing = [
+                pl.lit(None, dtype=t).alias(n) for n, t in schema.items() if n not in merged.columns
+            ]
+            merged = merged.with_columns(missing).select(list(schema.keys()))
+        return merged
+
+    def replace(self, table: str, rows: pl.DataFrame) -> None:
+        """Write the whole table at once and drop its parts (a full sync of a small table)."""
+        atomic_write(self.table_path(table), lambda temp: rows.write_parquet(temp))
+        self._drop_parts(table, self.parts(table))
+
+    def compact(self, table: str) -> None:
+        """Fold the parts into the table file; a no-op when there are none."""
+        parts = self.parts(table)
+        if not parts:
+            return
+        merged = self.read(table)
+        atomic_write(self.table_path(table), lambda temp: merged.write_parquet(temp))
+        self._drop_parts(table, parts)
+
+    def _drop_parts(self, table: str, parts: list[Path]) -> None:
+        for part in parts:
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
+        with contextlib.suppress(OSError):
+            self._parts_dir(table).rmdir()
+
+    # --- check and repair ---------------------------------------------------------------------
+
+    def check(self) -> Iterator[tuple[Path, str]]:
+        """Each damaged file with what is wrong with it."""
+        for name in ("meta.json", "cursors.json"):
+            try:
+                self._read_json(name)
+            except StoreError as exc:
+                yield self.path / name, str(exc)
+        for table in self.tables():
+            for path in [self.table_path(table), *self.parts(table)]:
+                if not path.exists():
+                    continue
+                try:
+                    pl.read_parquet_schema(path)
+                except Exception as exc:
+                    yield path, f"not a readable Parquet file ({type(exc).__name__})"
+
+    def repair(self) -> list[Path]:
+        """Move damaged files into `quarantine/` and forget the cursors, so the next sync
+        fetches what they held; returns the files moved."""
+        damaged = [path for path, _ in self.check()]
+        if not damaged:
+            return []
+        quarantine = self.path / "quarantine"
+        quarantine.mkdir(parents=True, exist_ok=True)
+        for path in damaged:
+            os.replace(path, quarantine / path.name)
+        _fsync_dir(self.path)
+        self._write_json("cursors.json", {})
+        return damaged
+
+
+class Store:
+    """The store directory: one `AccountStore` per account."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    def account(self, name: str) -> AccountStore:
+        return AccountStore(self.root, name)
+
+    def accounts(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if (p / "meta.json").exists())
