@@ -51,8 +51,11 @@ def _fsync_dir(path: Path) -> None:
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write through `write(temp_path)` to a temporary sibling, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise StoreError(_os_message(path, exc)) from None
     os.close(fd)
     temp = Path(name)
     try:

@@ -1,0 +1,108 @@
+"""The account store on a real disk: upserts, tombstones, compaction, damage and repair."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from workbench.data.store import AccountStore, Store, StoreError
+
+
+def rows(ids: list[str], day: int, score: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "id": ids,
+            "updated_at": [datetime(2026, 1, day, tzinfo=UTC)] * len(ids),
+            "score": [score] * len(ids),
+        }
+    )
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> AccountStore:
+    store = Store(tmp_path).account("acme")
+    store.ensure_meta("wootric")
+    return store
+
+
+def test_upsert_keeps_the_newest_version_of_each_id(acme: AccountStore) -> None:
+    acme.append("responses", rows(["1", "2"], 2, 5))
+    acme.append("responses", rows(["2", "3"], 3, 9))
+    acme.append("responses", rows(["1"], 1, 0))  # an older copy arriving late loses
+    table = acme.read("responses").sort("id")
+    assert table["id"].to_list() == ["1", "2", "3"]
+    assert table["score"].to_list() == [5, 9, 9]
+
+
+def test_tombstones_remove_rows_and_compaction_leaves_one_plain_file(acme: AccountStore) -> None:
+    acme.append("responses", rows(["1", "2"], 2, 5))
+    acme.append("responses", rows(["1"], 2, 5), deleted=True)
+    acme.compact("responses")
+    assert acme.parts("responses") == []
+    plain = pl.read_parquet(acme.table_path("responses"))  # as DuckDB or Spark would read it
+    assert plain["id"].to_list() == ["2"]
+    assert "_deleted" not in plain.columns
+
+
+def test_a_write_that_fails_leaves_the_old_table_and_no_temp_file(acme: AccountStore) -> None:
+    acme.replace("responses", rows(["1"], 1, 7))
+
+    class Boom(Exception):
+        pass
+
+    def failing_write(frame: pl.DataFrame) -> None:
+        raise Boom
+
+    original = pl.DataFrame.write_parquet
+    pl.DataFrame.write_parquet = lambda self, path, **kw: failing_write(self)  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Boom):
+            acme.replace("responses", rows(["9"], 1, 1))
+    finally:
+        pl.DataFrame.write_parquet = original  # type: ignore[method-assign]
+    assert acme.read("responses")["id"].to_list() == ["1"]
+    assert not [p for p in acme.path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_damaged_file_names_itself_and_the_commands(acme: AccountStore) -> None:
+    acme.replace("responses", rows(["1"], 1, 7))
+    acme.table_path("responses").write_bytes(b"not parquet at all")
+    with pytest.raises(StoreError) as caught:
+        acme.read("responses")
+    message = str(caught.value)
+    assert str(acme.table_path("responses")) in message
+    assert "workbench store check" in message
+    assert "workbench store repair" in message
+    damaged = [path for path, _ in acme.check()]
+    assert damaged == [acme.table_path("responses")]
+    assert acme.repair() == [acme.table_path("responses")]
+    assert (acme.path / "quarantine" / "responses.parquet").exists()
+    assert list(acme.check()) == []
+    assert acme.cursors() == {}
+
+
+def test_corrupt_cursor_file_is_reported_not_ignored(acme: AccountStore) -> None:
+    acme.set_cursor("responses", {"created": 100})
+    (acme.path / "cursors.json").write_text("{oops")
+    with pytest.raises(StoreError, match=r"cursors\.json"):
+        acme.cursors()
+
+
+def test_unwritable_store_gets_one_clear_line(acme: AccountStore) -> None:
+    # A file where the parts directory should be: unwritable even for root.
+    (acme.path / "responses.parts").write_text("in the way")
+    with pytest.raises(StoreError, match="cannot write") as caught:
+        acme.append("responses", rows(["1"], 1, 1))
+    assert "\n" not in str(caught.value)
+    assert not acme.table_path("responses").exists()
+
+
+def test_platform_mismatch_and_bad_names_are_refused(acme: AccountStore, tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="holds a wootric account"):
+        acme.ensure_meta("cxi")
+    with pytest.raises(StoreError, match="cannot be a store directory name"):
+        Store(tmp_path).account("../escape")
+    assert Store(tmp_path).accounts() == ["acme"]
