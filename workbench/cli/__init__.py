@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from workbench.cli import sandbox
+from workbench.cli import accounts, sandbox
 
 app = typer.Typer(
     name="workbench",
@@ -18,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(accounts.app, name="accounts")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""API records to canonical frames to disk: schemas, normalizers, the store and sync."""
