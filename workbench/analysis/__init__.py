@@ -1,0 +1,82 @@
+"""The analysis core: polars frames in, polars frames or text out.
+
+The TUI, the CLI and the notebooks call these functions, so each number is computed in exactly
+one place (the formulas are in `estimators`). Nothing here talks to an API or draws a widget.
+"""
+
+from workbench.analysis.charts import (
+    PLAIN,
+    Palette,
+    answer_chart,
+    message_box,
+    score_distribution_chart,
+    segment_chart,
+    tag_impact_chart,
+    trend_chart,
+)
+from workbench.analysis.export import ExportError, read_csv, write_csv, write_parquet
+from workbench.analysis.fields import UnknownNameError
+from workbench.analysis.filters import (
+    Condition,
+    Filter,
+    FilterError,
+    FilterSyntaxError,
+    KnownNames,
+    ScoreRange,
+    compile_filter,
+    complete,
+    validate_filter,
+)
+from workbench.analysis.metrics import (
+    answer_distribution,
+    ces,
+    compare,
+    csat,
+    nps,
+    nps_summary_totals,
+    score_distribution,
+)
+from workbench.analysis.scales import CES, CSAT, NPS, Band, CesScale, CsatScale, NpsScale
+from workbench.analysis.tags import tag_impact
+from workbench.analysis.trend import trend
+
+__all__ = [
+    "CES",
+    "CSAT",
+    "NPS",
+    "PLAIN",
+    "Band",
+    "CesScale",
+    "Condition",
+    "CsatScale",
+    "ExportError",
+    "Filter",
+    "FilterError",
+    "FilterSyntaxError",
+    "KnownNames",
+    "NpsScale",
+    "Palette",
+    "ScoreRange",
+    "UnknownNameError",
+    "answer_chart",
+    "answer_distribution",
+    "ces",
+    "compare",
+    "compile_filter",
+    "complete",
+    "csat",
+    "message_box",
+    "nps",
+    "nps_summary_totals",
+    "read_csv",
+    "score_distribution",
+    "score_distribution_chart",
+    "segment_chart",
+    "tag_impact",
+    "tag_impact_chart",
+    "trend",
+    "trend_chart",
+    "validate_filter",
+    "write_csv",
+    "write_parquet",
+]

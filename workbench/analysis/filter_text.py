@@ -1,0 +1,455 @@
+"""The filter's text form: a grammar, a parser with positioned errors, a formatter, completion.
+
+Grammar (whitespace separates terms; keys are case-insensitive):
+
+    filter    := term*
+    term      := "-" (keyed | quoted)            negation: -tag:A,B   -"refund"
+               | keyed | condition | quoted | word
+    keyed     := KEY ":" values
+    KEY       := tag | tags-any | tags-all | tags-none | metric | score | since | until | last
+               | account | platform | excluded
+    values    := value ("," value)*
+    condition := name OP value                    plan=Enterprise   revenue>=5000
+               | name ["not"] "in" "(" values ")"  country in (US,UK)
+    OP        := "=" | "!=" | ">=" | "<=" | ">" | "<"
+    name      := word | quoted
+    value     := word | quoted
+    word      := characters other than whitespace and  " ( ) , : = ! < > \\
+    quoted    := '"' (any character; \\" and \\\\ escaped) '"'
+
+A quoted string or a bare word standing alone is a text search term. Values of keys:
+`score:0-6`, `score:9`, `score:promoters|passives|detractors`; `since:`/`until:` YYYY-MM-DD;
+`last:90d` or `last:12w`; `excluded:include|exclude|only`. `tag:` and `tags-any:` are the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Final
+
+from pydantic import ValidationError
+
+from workbench.analysis.fields import nearest
+from workbench.analysis.filter_model import (
+    Condition,
+    Filter,
+    FilterSyntaxError,
+    ScoreRange,
+)
+from workbench.analysis.scales import NPS_BAND_NAMES
+
+if TYPE_CHECKING:
+    from workbench.analysis.filters import KnownNames
+
+KEYS: Final = (
+    "tag",
+    "tags-any",
+    "tags-all",
+    "tags-none",
+    "metric",
+    "score",
+    "since",
+    "until",
+    "last",
+    "account",
+    "platform",
+    "excluded",
+)
+SPECIAL: Final = frozenset('"(),:=!<>\\')
+EXCLUDED_VALUES: Final = ("exclude", "include", "only")
+SCORE = re.compile(r"^(\d+)(?:-(\d+))?$")
+LAST = re.compile(r"^(\d+)([dw])$")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # word | quoted | op | punct | neg
+    value: str
+    start: int
+
+
+def _is_word_char(ch: str) -> bool:
+    return not ch.isspace() and ch not in SPECIAL
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words, quoted strings, operators and punctuation, each with its position."""
+    tokens: list[Token] = []
+    i, size = 0, len(text)
+    while i < size:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch == '"':
+            start = i
+            value, i = _read_quoted(text, i)
+            tokens.append(Token("quoted", value, start))
+        elif text.startswith(("!=", ">=", "<="), i):
+            tokens.append(Token("op", text[i : i + 2], i))
+            i += 2
+        elif ch in "=<>":
+            tokens.append(Token("op", ch, i))
+            i += 1
+        elif ch in "(),:":
+            tokens.append(Token("punct", ch, i))
+            i += 1
+        elif (
+            ch == "-"
+            and _starts_term(tokens, text, i)
+            and i + 1 < size
+            and (text[i + 1] == '"' or _is_word_char(text[i + 1]))
+        ):
+            tokens.append(Token("neg", "-", i))
+            i += 1
+            if text[i] != '"':
+                start = i
+                while i < size and _is_word_char(text[i]):
+                    i += 1
+                tokens.append(Token("word", text[start:i], start))
+        elif _is_word_char(ch):
+            start = i
+            while i < size and _is_word_char(text[i]):
+                i += 1
+            tokens.append(Token("word", text[start:i], start))
+        else:
+            expected = "a term" if ch != "!" else "'!=' (a lone '!' is not an operator)"
+            raise FilterSyntaxError(text, i, expected, repr(ch))
+    return tokens
+
+
+def _read_quoted(text: str, start: int) -> tuple[str, int]:
+    out: list[str] = []
+    i = start + 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            if i + 1 >= len(text) or text[i + 1] not in '"\\':
+                raise FilterSyntaxError(text, i, 'an escaped \\" or \\\\ inside quotes')
+            out.append(text[i + 1])
+            i += 2
+        elif ch == '"':
+            return "".join(out), i + 1
+        else:
+            out.append(ch)
+            i += 1
+    raise FilterSyntaxError(text, start, 'a closing quote (")', "an unclosed quote")
+
+
+def _starts_term(tokens: list[Token], text: str, i: int) -> bool:
+    """A '-' negates only at the start of a term: after whitespace or at the very beginning,
+    and not where a value is due (`revenue >= -5`, `country in ( -x )`)."""
+    if i > 0 and not text[i - 1].isspace():
+        return False
+    previous = tokens[-1] if tokens else None
+    value_due = previous is not None and (
+        previous.kind == "op" or (previous.kind == "punct" and previous.value in ":,(")
+    )
+    return not value_due
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+        self.fields: dict[str, list] = {}
+        self.scalars: dict[str, object] = {}
+
+    # --- token helpers ---------------------------------------------------------------------------
+
+    def peek(self, offset: int = 0) -> Token | None:
+        j = self.i + offset
+        return self.tokens[j] if j < len(self.tokens) else None
+
+    def end_position(self) -> int:
+        return len(self.text)
+
+    def fail(self, expected: str, token: Token | None = None) -> FilterSyntaxError:
+        if token is None:
+            return FilterSyntaxError(self.text, self.end_position(), expected)
+        shown = repr(token.value) if token.kind != "quoted" else f'"{token.value}"'
+        return FilterSyntaxError(self.text, token.start, expected, shown)
+
+    def take(self) -> Token:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def expect_punct(self, value: str, expected: str) -> Token:
+        token = self.peek()
+        if token is None or token.kind != "punct" or token.value != value:
+            raise self.fail(expected, token)
+        return self.take()
+
+    def value(self, what: str) -> tuple[str, Token]:
+        token = self.peek()
+        if token is None or token.kind not in ("word", "quoted"):
+            raise self.fail(what, token)
+        self.take()
+        return token.value, token
+
+    def values(self, what: str) -> list[tuple[str, Token]]:
+        out = [self.value(what)]
+        while (t := self.peek()) is not None and t.kind == "punct" and t.value == ",":
+            self.take()
+            out.append(self.value("a value after ','"))
+        return out
+
+    # --- grammar ---------------------------------------------------------------------------------
+
+    def parse(self) -> Filter:
+        while self.peek() is not None:
+            self.term()
+        data = {**self.fields, **self.scalars}
+        try:
+            return Filter.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise FilterSyntaxError(
+                self.text, 0, "a consistent filter", first.get("msg", str(exc))
+            ) from None
+
+    def add(self, field: str, items: list) -> None:
+        self.fields.setdefault(field, []).extend(items)
+
+    def set_once(self, field: str, value: object, token: Token) -> None:
+        if field in self.scalars:
+            raise self.fail(f"only one {field} term", token)
+        self.scalars[field] = value
+
+    def term(self) -> None:
+        token = self.take()
+        negated = token.kind == "neg"
+        if negated:
+            token = self.take()
+        after = self.peek()
+        if (
+            token.kind == "word"
+            and after is not None
+            and after.kind == "punct"
+            and after.value == ":"
+        ):
+            self.take()
+            self.keyed(token, negated)
+        elif negated and token.kind == "quoted":
+            self.add("text_none", [token.value])
+        elif negated:
+            raise self.fail("tag:... or a quoted phrase after '-'", token)
+        elif token.kind in ("word", "quoted") and self.is_condition_next():
+            self.condition(token)
+        elif token.kind in ("word", "quoted"):
+            self.add("text", [token.value])
+        else:
+            raise self.fail('a term (key:value, name=value or "text")', token)
+
+    def is_condition_next(self) -> bool:
+        after = self.peek()
+        if after is None:
+            return False
+        if after.kind == "op":
+            return True
+        if after.kind == "word" and after.value.lower() == "in":
+            nxt = self.peek(1)
+            return nxt is not None and nxt.kind == "punct" and nxt.value == "("
+        if after.kind == "word" and after.value.lower() == "not":
+            nxt, nxt2 = self.peek(1), self.peek(2)
+            return (
+                nxt is not None
+                and nxt.kind == "word"
+                and nxt.value.lower() == "in"
+                and nxt2 is not None
+                and nxt2.kind == "punct"
+                and nxt2.value == "("
+            )
+        return False
+
+    def condition(self, name: Token) -> None:
+        op_token = self.take()
+        if op_token.kind == "op":
+            value, _ = self.value(f"a value after '{op_token.value}'")
+            self.add("conditions", [Condition(field=name.value, op=op_token.value, values=[value])])  # type: ignore[arg-type]
+            return
+        op = "in"
+        if op_token.value.lower() == "not":
+            self.take()
+            op = "not in"
+        self.expect_punct("(", "'(' after 'in'")
+        values = [v for v, _ in self.values("a value in the list")]
+        self.expect_punct(")", "',' or ')' to close the list")
+        self.add("conditions", [Condition(field=name.value, op=op, values=values)])  # type: ignore[arg-type]
+
+    def keyed(self, key_token: Token, negated: bool) -> None:
+        key = key_token.value.lower()
+        if key not in KEYS:
+            guess = nearest(key, KEYS)
+            hint = f"a key such as {guess!r}" if guess else "one of " + ", ".join(KEYS)
+            raise FilterSyntaxError(self.text, key_token.start, hint, repr(key_token.value))
+        if negated and key not in ("tag", "tags-any"):
+            raise self.fail("'-' only before tag: or a quoted phrase", key_token)
+        items = self.values(f"a value after '{key}:'")
+        texts = [v for v, _ in items]
+        if key in ("tag", "tags-any"):
+            self.add("tags_none" if negated else "tags_any", texts)
+        elif key == "tags-all":
+            self.add("tags_all", texts)
+        elif key == "tags-none":
+            self.add("tags_none", texts)
+        elif key == "metric":
+            self.add("metrics", texts)
+        elif key == "account":
+            self.add("accounts", texts)
+        elif key == "platform":
+            self.add("platforms", texts)
+        else:
+            self.single(key, items, key_token)
+
+    def single(self, key: str, items: list[tuple[str, Token]], key_token: Token) -> None:
+        if len(items) > 1:
+            raise self.fail(f"one value after '{key}:'", items[1][1])
+        value, token = items[0]
+        if key in ("since", "until"):
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise self.fail("a date as YYYY-MM-DD", token) from None
+            self.set_once(key, day, key_token)
+        elif key == "last":
+            match = LAST.match(value)
+            if not match or int(match.group(1)) < 1:
+                raise self.fail("a period such as 90d or 12w", token)
+            days = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
+            self.set_once("last_days", days, key_token)
+        elif key == "score":
+            self.set_once("score", _score(value, self, token), key_token)
+        elif key == "excluded":
+            if value not in EXCLUDED_VALUES:
+                raise self.fail("include, exclude or only", token)
+            self.set_once("excluded", value, key_token)
+
+
+def _score(value: str, parser: _Parser, token: Token) -> ScoreRange | str:
+    if value in NPS_BAND_NAMES:
+        return value
+    match = SCORE.match(value)
+    if not match:
+        raise parser.fail("a score (9), a range (0-6) or promoters/passives/detractors", token)
+    low = int(match.group(1))
+    high = int(match.group(2)) if match.group(2) is not None else low
+    if low > high:
+        raise parser.fail(f"a range from low to high ({high}-{low}?)", token)
+    return ScoreRange(low=low, high=high)
+
+
+def parse_filter(text: str) -> Filter:
+    """Parse the text form; FilterSyntaxError says where and what was expected."""
+    return _Parser(text).parse()
+
+
+# --- formatting --------------------------------------------------------------------------------
+
+
+def quote(value: str) -> str:
+    """A value as a bare word when it is one, otherwise quoted with \\ and \" escaped."""
+    if value and all(_is_word_char(c) for c in value) and not value.startswith("-"):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _name(value: str) -> str:
+    """A condition's field: quoted also when it would read as a key word (`in`, `not`)."""
+    if value.lower() in ("in", "not"):
+        return '"' + value + '"'
+    return quote(value)
+
+
+def _listed(values: list[str]) -> str:
+    return ",".join(quote(v) for v in values)
+
+
+def format_filter(f: Filter) -> str:
+    """The canonical text of a filter: keys in a fixed order, values quoted only when needed."""
+    parts: list[str] = []
+    if f.accounts:
+        parts.append(f"account:{_listed(f.accounts)}")
+    if f.platforms:
+        parts.append(f"platform:{_listed(f.platforms)}")
+    if f.metrics:
+        parts.append(f"metric:{_listed(f.metrics)}")
+    if f.since:
+        parts.append(f"since:{f.since.isoformat()}")
+    if f.until:
+        parts.append(f"until:{f.until.isoformat()}")
+    if f.last_days:
+        parts.append(f"last:{f.last_days}d")
+    if isinstance(f.score, ScoreRange):
+        s = f.score
+        parts.append(f"score:{s.low}" if s.low == s.high else f"score:{s.low}-{s.high}")
+    elif f.score:
+        parts.append(f"score:{f.score}")
+    if f.tags_any:
+        parts.append(f"tag:{_listed(f.tags_any)}")
+    if f.tags_all:
+        parts.append(f"tags-all:{_listed(f.tags_all)}")
+    if f.tags_none:
+        parts.append(f"-tag:{_listed(f.tags_none)}")
+    for c in f.conditions:
+        if c.op in ("in", "not in"):
+            parts.append(f"{_name(c.field)} {c.op} ({_listed(c.values)})")
+        else:
+            parts.append(f"{_name(c.field)}{c.op}{quote(c.values[0])}")
+    parts.extend('"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in f.text)
+    parts.extend('-"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in f.text_none)
+    if f.excluded != "exclude":
+        parts.append(f"excluded:{f.excluded}")
+    return " ".join(parts)
+
+
+# --- completion --------------------------------------------------------------------------------
+
+VALUE_KEYS: Final = {
+    "tag": "tags",
+    "tags-any": "tags",
+    "tags-all": "tags",
+    "tags-none": "tags",
+    "account": "accounts",
+    "platform": "platforms",
+    "metric": "metrics",
+}
+
+
+def complete(text: str, known: KnownNames, limit: int = 12) -> list[str]:
+    """Completions for the last, unfinished term of `text` (what the filter bar offers).
+
+    Each completion replaces that term: `tag:PER` gives `tag:PERFORMANCE`, `pl` gives
+    `platform:` and `plan=`, `score:` gives the bands. Matching is by prefix, case-insensitive.
+    """
+    fragment = "" if not text or text[-1].isspace() else text.split()[-1]
+    sign = "-" if fragment.startswith("-") else ""
+    body = fragment[len(sign) :]
+    if ":" in body:
+        key, _, rest = body.partition(":")
+        head, _, last = rest.rpartition(",")
+        prefix = f"{sign}{key}:" + (head + "," if head else "")
+        options = _value_options(key.lower(), known)
+        return [prefix + quote(o) for o in _prefixed(options, last)][:limit]
+    keys = [f"{k}:" for k in KEYS if not sign or k in ("tag", "tags-any")]
+    fields = [] if sign else [f"{quote(n)}=" for n in known.fields()]
+    return [sign + o for o in _prefixed(keys + fields, body)][:limit]
+
+
+def _value_options(key: str, known: KnownNames) -> list[str]:
+    if key == "score":
+        return list(NPS_BAND_NAMES)
+    if key == "excluded":
+        return list(EXCLUDED_VALUES)
+    if key == "last":
+        return ["7d", "30d", "90d", "365d"]
+    attribute = VALUE_KEYS.get(key)
+    return sorted(getattr(known, attribute)) if attribute else []
+
+
+def _prefixed(options: list[str], prefix: str) -> list[str]:
+    folded = prefix.casefold()
+    return [o for o in options if o.casefold().startswith(folded)]
