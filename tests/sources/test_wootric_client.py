@@ -77,11 +77,11 @@ async def test_end_users_by_updated_window_find_touched_rows(served, make_wootri
     "faults",
     [
         "500=0.15,seed=1",
-        "429=0.05,seed=2",
+        "429=0.03,seed=2",
         "drop=0.1,seed=3",
         "truncate=0.1,seed=4",
         "expire=0.05,seed=5",
-        "latency=5ms,500=0.05,429=0.02,drop=0.03,truncate=0.03,expire=0.02,seed=6",
+        "latency=2ms,500=0.05,429=0.01,drop=0.03,truncate=0.03,expire=0.02,seed=6",
     ],
 )
 async def test_exact_under_faults(served, make_wootric, faults) -> None:

@@ -5,7 +5,7 @@ truncate=0.01,seed=3`:
 
 - `latency`: added before every answer (`20ms`, `0.5s`, or plain seconds);
 - `500`: share of requests answered 500;
-- `429`: share of requests that start a 429 storm (the next few requests answer 429 too);
+- `429`: share of requests that start a 429 storm (every request answers 429 for a second);
 - `drop`: share of requests whose connection is cut mid-answer;
 - `expire`: share of requests whose bearer token expires just before it is checked;
 - `truncate`: share of 200 answers whose JSON body is cut short;
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     Send = Callable[[Message], Awaitable[None]]
     ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-STORM_LENGTH = 5
-"""How many requests in a row a 429 storm answers with 429."""
+STORM_SECONDS = 1.0
+"""How long a 429 storm lasts: every request until then answers 429, with Reset at its end."""
 
 _KEYS = {"latency": "latency", "500": "error", "429": "storm", "drop": "drop"}
 
@@ -127,7 +127,7 @@ class FaultInjector:
         self.app = app
         self.world = world
         self._lock = threading.Lock()
-        self._storm_left = 0
+        self._storm_until = 0.0
         self._rng = random.Random(world.config.faults.seed)
         self._rng_seed = world.config.faults.seed
 
@@ -147,16 +147,15 @@ class FaultInjector:
                 self._rng, self._rng_seed = random.Random(spec.seed), spec.seed
         if spec.latency:
             await asyncio.sleep(spec.latency)
+        now = self.world.clock.now()
         with self._lock:
-            in_storm = self._storm_left > 0
-            if in_storm:
-                self._storm_left -= 1
+            in_storm = now < self._storm_until
         if in_storm or self._roll(spec.storm):
             if not in_storm:
                 with self._lock:
-                    self._storm_left = STORM_LENGTH - 1
+                    self._storm_until = now + STORM_SECONDS
             self.world.count("fault_429")
-            await _answer_429(self.world, send)
+            await _answer_429(self.world, send, self._storm_until)
             return
         if self._roll(spec.error):
             self.world.count("fault_500")
@@ -196,8 +195,8 @@ async def _answer(
     await send({"type": "http.response.body", "body": raw})
 
 
-async def _answer_429(world: World, send: Send) -> None:
-    reset = int(world.clock.now()) + 1
+async def _answer_429(world: World, send: Send, until: float) -> None:
+    reset = int(-(-until // 1))  # whole seconds, rounded up: never invite an early return
     limit = world.config.rate_limit or 100
     headers = {
         "X-Rate-Limit-Limit": str(limit),

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,8 +27,10 @@ from typing import Any, Protocol
 import httpx
 from pydantic import SecretStr
 
-from workbench.sources.errors import AuthenticationFailed, InvalidRequest, ServerError
+from workbench.sources.errors import AuthenticationFailed, ServerError
 
+TOKEN_ATTEMPTS = 6
+"""Tries of one token request before giving up (the token endpoint can fail like any other)."""
 REFRESH_MARGIN = 120.0
 """Renew a token this many seconds before it expires (or at 90% of a shorter lifetime)."""
 
@@ -264,48 +267,50 @@ class WootricOAuth:
         return None
 
     async def _post(self, http: httpx.AsyncClient, form: dict[str, str]) -> CachedToken:
+        """POST the grant; 5xx, 429, dropped connections and garbled bodies are retried."""
         # account_token is an account's public identifier, and the docs pass it in the query.
         params = {"account_token": self._grant.account_token} if self._grant.account_token else None
         kind = form["grant_type"]
-        try:
-            response = await http.post(self._url, data=form, params=params)
-        except httpx.HTTPError as exc:
-            raise ServerError(
-                f"could not reach the token endpoint ({type(exc).__name__}); check the network "
-                "and the account's base URL",
-                account=self._account,
-            ) from None
-        self.logins += 1
-        if response.status_code in (400, 401):
-            reason = _oauth_error(response)
-            raise AuthenticationFailed(
-                f"the token endpoint refused the {kind} grant ({reason}). Check the account's "
-                "credentials; if they changed, run `workbench accounts add NAME --replace`",
-                account=self._account,
-                status=response.status_code,
+        problem = ""
+        for attempt in range(TOKEN_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, min(4.0, 0.2 * 2**attempt)))
+            try:
+                response = await http.post(self._url, data=form, params=params)
+            except httpx.HTTPError as exc:
+                problem = f"could not reach the token endpoint ({type(exc).__name__})"
+                continue
+            self.logins += 1
+            status = response.status_code
+            if status in (400, 401):
+                raise AuthenticationFailed(
+                    f"the token endpoint refused the {kind} grant ({_oauth_error(response)}). "
+                    "Check the account's credentials; if they changed, run "
+                    "`workbench accounts add NAME --replace`",
+                    account=self._account,
+                    status=status,
+                )
+            if status >= 500 or status == 429:
+                problem = f"the token endpoint answered {status}"
+                continue
+            try:
+                body = response.json()
+                access = str(body["access_token"])
+                lifetime = float(body.get("expires_in") or 7200)
+            except (ValueError, KeyError, TypeError):
+                problem = f"the token endpoint answered {status} without a readable token"
+                continue
+            margin = min(REFRESH_MARGIN, lifetime * 0.1)
+            refresh = body.get("refresh_token")
+            return CachedToken(
+                access_token=SecretStr(access),
+                expires_at=self._clock() + lifetime - margin,
+                refresh_token=SecretStr(str(refresh)) if refresh else None,
             )
-        if response.status_code >= 500:
-            raise ServerError(
-                f"the token endpoint answered {response.status_code}; try again later",
-                account=self._account,
-                status=response.status_code,
-            )
-        try:
-            body = response.json()
-            access = str(body["access_token"])
-            lifetime = float(body.get("expires_in") or 7200)
-        except (ValueError, KeyError, TypeError):
-            raise InvalidRequest(
-                f"the token endpoint answered {response.status_code} without a token",
-                account=self._account,
-                status=response.status_code,
-            ) from None
-        margin = min(REFRESH_MARGIN, lifetime * 0.1)
-        refresh = body.get("refresh_token")
-        return CachedToken(
-            access_token=SecretStr(access),
-            expires_at=self._clock() + lifetime - margin,
-            refresh_token=SecretStr(str(refresh)) if refresh else None,
+        raise ServerError(
+            f"{problem} {TOKEN_ATTEMPTS} times; check the network and the account's base URL, "
+            "then try again later",
+            account=self._account,
         )
 
 

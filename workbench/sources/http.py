@@ -27,6 +27,9 @@ from workbench.sources.ratelimit import RateBudget, RateHeaders
 
 log = logging.getLogger("workbench.sources")
 
+MAX_RENEWALS = 3
+"""Token renewals one request may trigger: a token can expire again mid-run, but a token that
+is refused right after every renewal means the credentials no longer work."""
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 TRANSIENT = (httpx.TransportError, ValueError)  # ValueError: a truncated or garbled JSON body
 
@@ -122,7 +125,7 @@ class ApiClient:
         read = parse or _json_or_none
         attempt = 0
         rate_waits = 0
-        renewed = False
+        renewals = 0
         async with self._slots:
             while True:
                 auth_headers = await self._auth.headers(self._http) if self._auth else {}
@@ -167,8 +170,8 @@ class ApiClient:
                     await self._sleep(delay)
                     continue
                 await self.budget.release(rate)
-                if status == 401 and self._auth and not renewed:
-                    renewed = True
+                if status == 401 and self._auth and renewals < MAX_RENEWALS:
+                    renewals += 1
                     if await self._auth.renew(self._http, auth_headers):
                         self.stats.renewed_tokens += 1
                         continue
