@@ -1,0 +1,343 @@
+"""The Apptentive REST API: records (feedback with user and device) and surveys, read and write.
+
+Apptentive tags every answer with an ETag and answers `304 Not Modified` to a request that sends the
+same ETag in `If-None-Match`. A sync reads the same lists again and again, and most of the time
+nothing changed, so every GET here is conditional: the ETag and the body are kept per URL and
+parameters (`ConditionalCache`, in memory and optionally in a small file), and a 304 hands back the
+kept body. An unchanged list then costs one empty answer instead of the whole list.
+
+`Cache-Control: max-age` is deliberately not used to skip requests: an analyst who syncs wants
+what is on the server now, and a 304 costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from workbench.sources.errors import ServerError
+from workbench.sources.http import ApiClient
+from workbench.sources.models.apptentive import (
+    NewAppVersion,
+    NewClient,
+    NewDevice,
+    NewUser,
+    Record,
+    Survey,
+)
+
+log = logging.getLogger("workbench.sources")
+
+CREATE_DATE_FORMAT = "%m/%d/%Y %I:%M%p%z"
+"""How `POST /records` wants the client-side date, to make it usable in Apptentive's filters."""
+
+WORKBENCH_CLIENT: NewClient = {"language": "python", "author": "feedback workbench"}
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    etag: str
+    body: Any
+
+
+class ConditionalCache:
+    """ETags and bodies of GET answers, by account, path and parameters.
+
+    In memory by default. With `path`, the entries are also kept in a JSON file (mode 0600, replaced
+    atomically), so that a new session revalidates instead of downloading again; the file holds
+    feedback and personal data of the app's users, never a token. A file that cannot be read is
+    ignored, because a cache is an optimisation and must not stop a sync. At most `max_entries`
+    answers are kept, the least recently used leaving first.
+    """
+
+    def __init__(self, path: Path | None = None, *, max_entries: int = 512) -> None:
+        self.path = path
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        if path is not None:
+            self._entries.update(self._read(path))
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path else "memory"
+        return f"ConditionalCache({where!r}, entries={len(self._entries)})"
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @staticmethod
+    def key(account: str, path: str, params: Mapping[str, Any] | None) -> str:
+        """One key per account and URL; parameters sorted, so their order does not matter."""
+        query = urlencode(sorted((str(k), str(v)) for k, v in (params or {}).items()))
+        return f"{account} /{path.lstrip('/')}?{query}"
+
+    def get(self, key: str) -> CachedAnswer | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: str, etag: str, body: Any) -> None:
+        self._entries[key] = CachedAnswer(etag, body)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        if self.path is not None:
+            self._write(self.path)
+
+    def forget(self, key: str) -> None:
+        if self._entries.pop(key, None) is not None and self.path is not None:
+            self._write(self.path)
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, CachedAnswer]:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(raw, dict):
+            return {}
+        found: dict[str, CachedAnswer] = {}
+        for key, entry in raw.items():
+            if isinstance(entry, dict) and isinstance(entry.get("etag"), str) and "body" in entry:
+                found[str(key)] = CachedAnswer(entry["etag"], entry["body"])
+        return found
+
+    def _write(self, path: Path) -> None:
+        data = {k: {"etag": v.etag, "body": v.body} for k, v in self._entries.items()}
+        with contextlib.suppress(OSError):  # a cache we cannot write only costs a download
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".etags-", dir=path.parent)
+            try:
+                os.fchmod(fd, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(data, handle, separators=(",", ":"))
+                os.replace(tmp, path)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+
+
+class ApptentiveClient:
+    """One Apptentive app (its token opens exactly one app's data).
+
+    Wire it with `ApiClient(auth=StaticToken(token, "OAuth", ...))`: the token goes in the
+    `Authorization: OAuth <token>` header, never in the `oauth_token` query parameter the docs also
+    allow, because URLs end up in logs.
+    """
+
+    def __init__(self, http: ApiClient, *, cache: ConditionalCache | None = None) -> None:
+        self.http = http
+        self.cache = cache if cache is not None else ConditionalCache()
+        self.not_modified = 0
+        """How many GETs were answered 304 and served from the cache (sync progress shows it)."""
+
+    def __repr__(self) -> str:
+        return f"ApptentiveClient(account={self.http.account!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # --- conditional GET ---------------------------------------------------------------------
+
+    async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET with `If-None-Match` when we hold the answer; a 304 returns the held body."""
+        return (await self._conditional(path, params))[1]
+
+    async def _conditional(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[httpx.Response, Any]:
+        key = self.cache.key(self.http.account, path, params)
+        cached = self.cache.get(key)
+        headers = {"If-None-Match": cached.etag} if cached else None
+        response, body = await self.http.request("GET", path, params=params, headers=headers)
+        if response.status_code == 304:
+            if cached is None:
+                raise ServerError(
+                    f"GET /{path.lstrip('/')} answered 304 Not Modified to a request that "
+                    "named no ETag; try again later",
+                    account=self.http.account,
+                    status=304,
+                )
+            self.not_modified += 1
+            return response, cached.body
+        etag = response.headers.get("ETag")
+        if etag and body is not None:
+            self.cache.put(key, etag, body)
+        elif cached is not None:
+            self.cache.forget(key)
+        return response, body
+
+    # --- records -----------------------------------------------------------------------------
+
+    async def list_records(self) -> list[Record]:
+        """Every record of the app (all pages, each record once)."""
+        return [record async for record in self.iter_records()]
+
+    async def iter_records(self) -> AsyncIterator[Record]:
+        """Records page by page, each record once even if a page boundary moved meanwhile.
+
+        The docs show `GET /records` answering the whole list at once. Should the server split it,
+        the standard `Link: <...>; rel="next"` header is followed; a page that repeats a record
+        already read (a record added at the top shifts the pages) does not yield it twice.
+        """
+        seen: set[str] = set()
+        path, params = "records", None
+        visited: set[str] = set()
+        while True:
+            response, rows = await self._conditional(path, params)
+            for row in _rows(rows, "records"):
+                record = Record.model_validate(row)
+                if record.id not in seen:
+                    seen.add(record.id)
+                    yield record
+            following = _next_link(response, self.http.base_url)
+            if following is None or following in visited:
+                return
+            visited.add(following)
+            path, params = following, None
+
+    async def get_record(self, record_id: str) -> Record:
+        return Record.model_validate(await self._get(f"records/{record_id}"))
+
+    async def create_record(
+        self,
+        *,
+        feedback: str | None = None,
+        feedback_type: str | None = None,
+        user: NewUser | None = None,
+        device: NewDevice | None = None,
+        app_version: NewAppVersion | None = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, bytes] | None = None,
+        date: datetime | None = None,
+        client: NewClient | None = None,
+    ) -> Record:
+        """Creates a record (feedback in the app's inbox) and returns it as stored.
+
+        `files` maps a reference ("screenshot", "crash_log") to the file's bytes, sent base64 as the
+        docs ask; `date` is when the record was made on the device (naive means UTC).
+        """
+        body: dict[str, Any] = {"client": dict(client or WORKBENCH_CLIENT)}
+        if feedback is not None or feedback_type is not None:
+            body["feedback"] = {
+                k: v for k, v in {"feedback": feedback, "type": feedback_type}.items() if v
+            }
+        for name, value in (("user", user), ("device", device), ("app_version", app_version)):
+            if value:
+                body[name] = dict(value)
+        if data:
+            body["data"] = dict(data)
+        if files:
+            body["file"] = {
+                ref: base64.b64encode(raw).decode("ascii") for ref, raw in files.items()
+            }
+        if date is not None:
+            moment = date if date.tzinfo else date.replace(tzinfo=UTC)
+            body["date"] = moment.strftime(CREATE_DATE_FORMAT)
+        response, answer = await self.http.request("POST", "records", json=body)
+        if isinstance(answer, dict) and len(answer) > 1:
+            return Record.model_validate(answer)
+        # The docs' prose says the answer is "the id of the created record": read it back then.
+        record_id = _created_id(answer, response)
+        return await self.get_record(record_id)
+
+    async def toggle_archive(self, record_id: str) -> None:
+        """Archives the record if it is not archived, un-archives it otherwise (204)."""
+        await self.http.request("PUT", f"records/{record_id}/toggle_archive")
+
+    async def set_archived(self, record_id: str, archived: bool) -> Record:
+        """Brings the record to the wanted archived state; the API only offers a toggle."""
+        record = await self.get_record(record_id)
+        if record.archived != archived:
+            await self.toggle_archive(record_id)
+            record = await self.get_record(record_id)
+        return record
+
+    # --- surveys -----------------------------------------------------------------------------
+
+    async def list_surveys(
+        self,
+        *,
+        tags: Iterable[str] | None = None,
+        active: bool | None = None,
+        limit: int | None = None,
+    ) -> list[Survey]:
+        """Surveys tagged with all of `tags`; only active (True) or inactive (False) ones."""
+        params: dict[str, str] = {}
+        tag_list = [t for t in (tags or ()) if t]
+        if tag_list:
+            params["tags"] = ",".join(tag_list)
+        if active is True:
+            params["active"] = "1"
+        elif active is False:
+            params["inactive"] = "1"
+        if limit is not None:
+            if limit < 1:
+                raise ValueError(f"limit must be at least 1, not {limit}")
+            params["limit"] = str(limit)
+        body = await self._get("surveys", params or None)
+        return [Survey.model_validate(row) for row in _rows(body, "surveys")]
+
+    async def get_survey(self, survey_id: str) -> Survey:
+        """One survey with its questions and the answer counts per question and choice."""
+        return Survey.model_validate(await self._get(f"surveys/{survey_id}"))
+
+    async def deactivate_survey(self, survey_id: str) -> None:
+        """Stops the survey from taking submissions (204).
+
+        The docs' heading says `PUT /surveys/{id}`, their example `PUT /surveys/{id}/deactivate`;
+        the example names the action, so it is what we send.
+        """
+        await self.http.request("PUT", f"surveys/{survey_id}/deactivate")
+
+
+def _rows(body: Any, key: str) -> list[dict[str, Any]]:
+    """A list answer: a bare array (records) or an object holding it under `key` (surveys)."""
+    if isinstance(body, dict):
+        body = body.get(key)
+    if body is None:
+        return []
+    if not isinstance(body, list):
+        raise ServerError(f"the {key} list came in an unexpected shape ({type(body).__name__})")
+    return [row for row in body if isinstance(row, dict)]
+
+
+def _next_link(response: httpx.Response, base_url: str) -> str | None:
+    """The `rel="next"` link as a path relative to the API's base URL, or None."""
+    following = response.links.get("next", {}).get("url")
+    if not following:
+        return None
+    base = urlsplit(base_url)
+    target = urlsplit(str(response.url.join(following)))
+    if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+        return None  # never send the token to another host
+    relative = target.path[len(base.path) :] if target.path.startswith(base.path) else target.path
+    return relative.lstrip("/") + (f"?{target.query}" if target.query else "")
+
+
+def _created_id(answer: Any, response: httpx.Response) -> str:
+    if isinstance(answer, dict) and answer.get("id") is not None:
+        return str(answer["id"])
+    if isinstance(answer, str | int) and str(answer):
+        return str(answer)
+    location = response.headers.get("Location")
+    if location:
+        return urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+    raise ServerError("POST /records answered without the id of the created record")
+
+
+__all__ = ["ApptentiveClient", "CachedAnswer", "ConditionalCache"]

@@ -1,0 +1,615 @@
+"""The Crowdskout API v1: profiles by id, field options and attributes, read and write.
+
+Every answer comes wrapped as `{success, messages, data}`; `data` is returned, and `success: false`
+becomes an exception carrying the server's messages (an HTTP error status is mapped by `ApiClient`,
+which reads the same `messages`).
+
+Crowdskout has no profile listing: profiles are read by id, so `get_profiles` reads many ids
+concurrently, in batches, each id once.
+
+Crowdskout drops invalid or incomplete collection items *silently* when it creates or updates a
+profile, and saves the rest. Losing an analyst's data without a word is not acceptable, so every
+write compares what was sent with what came back and reports the items that were not stored:
+they are returned in `ProfileWrite.dropped` and logged as a warning naming the collection and the
+position of each item (never its values, which are personal data). See `find_dropped` for how
+items are matched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from workbench.sources.errors import InvalidRequest, NotFound, ServerError, TruncatedRead
+from workbench.sources.http import ApiClient
+from workbench.sources.models.crowdskout import (
+    Attribute,
+    AttributePage,
+    AttributeType,
+    FieldOptions,
+    Profile,
+    wire_id,
+)
+from workbench.sources.timestamps import TimestampError, parse_timestamp
+
+log = logging.getLogger("workbench.sources")
+
+ATTRIBUTE_PAGE = 50
+"""Attributes per `limit`/`offset` page (the docs' example limit)."""
+PROFILE_BATCH = 100
+"""Ids read per batch in `get_profiles`, and profiles per request in the bulk writes."""
+OPTION_TYPES = frozenset({"Radio", "Checkbox"})
+
+ProfileInput = Profile | Mapping[str, Any]
+Missing = Literal["raise", "skip"]
+
+
+@dataclass(frozen=True)
+class DroppedItem:
+    """A collection item that was sent but not stored (or, for `"delete": true`, not deleted)."""
+
+    collection: str
+    position: int
+    """Index of the item in the collection as it was sent."""
+    reason: Literal["not stored", "not updated", "not deleted"]
+    sent: Mapping[str, Any] = field(repr=False)
+    """The item as sent; kept out of the repr because it holds personal data."""
+
+    def __str__(self) -> str:
+        return f"{self.collection}[{self.position}] {self.reason}"
+
+
+@dataclass(frozen=True)
+class ProfileWrite:
+    """The profile as Crowdskout stored it, and the items it dropped without saying so."""
+
+    profile: Profile | None
+    """None when a bulk answer left the whole profile out."""
+    dropped: tuple[DroppedItem, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.profile is not None and not self.dropped
+
+
+class CrowdskoutClient:
+    """One Crowdskout organization.
+
+    Wire it with `ApiClient(base_url="https://api.crowdskout.com",
+    auth=StaticToken(token, "Bearer", ...))`, the token coming from `oauth_code.py`.
+    """
+
+    def __init__(
+        self, http: ApiClient, *, concurrency: int = 8, batch_size: int = PROFILE_BATCH
+    ) -> None:
+        self.http = http
+        self.concurrency = concurrency
+        self.batch_size = batch_size
+
+    def __repr__(self) -> str:
+        return f"CrowdskoutClient(account={self.http.account!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        response, body = await self.http.request(method, path, params=params, json=json)
+        data = unwrap(body, response, account=self.http.account, method=method, path=path)
+        messages = body.get("messages") if isinstance(body, dict) else None
+        if messages:
+            # A success with messages: e.g. a bulk update that skipped a profile it did not know.
+            log.warning(
+                "%s: %s /%s succeeded with messages: %s",
+                self.http.account,
+                method,
+                path.lstrip("/"),
+                "; ".join(str(m) for m in messages) if isinstance(messages, list) else messages,
+            )
+        return data
+
+    # --- profiles: reading ---------------------------------------------------------------------
+
+    async def get_profile(self, profile_id: str | int, collections: Iterable[str]) -> Profile:
+        """One profile with the named collections (the API requires at least one)."""
+        body = await self._call(
+            "GET", f"v1/profile/{profile_id}", params={"collections": _collections(collections)}
+        )
+        return Profile.model_validate(body)
+
+    async def iter_profiles(
+        self,
+        ids: Iterable[str | int],
+        collections: Iterable[str],
+        concurrency: int | None = None,
+        *,
+        missing: Missing = "raise",
+    ) -> AsyncIterator[Profile]:
+        """Profiles in the order of `ids`, each id read once, `concurrency` requests at a time.
+
+        Ids go in batches of `batch_size`, so that a long list never holds more than one batch of
+        answers in memory. `missing="skip"` passes over ids the API does not know (404) instead
+        of stopping.
+        """
+        wanted = _collections(collections)
+        order = list(dict.fromkeys(str(i) for i in ids))
+        slots = asyncio.Semaphore(concurrency or self.concurrency)
+
+        async def read(profile_id: str) -> Profile | None:
+            async with slots:
+                try:
+                    body = await self._call(
+                        "GET", f"v1/profile/{profile_id}", params={"collections": wanted}
+                    )
+                except NotFound:
+                    if missing == "skip":
+                        return None
+                    raise
+                return Profile.model_validate(body)
+
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            try:
+                async with asyncio.TaskGroup() as group:
+                    tasks = [group.create_task(read(profile_id)) for profile_id in batch]
+            except BaseExceptionGroup as failed:
+                # The first failure stops the batch; callers catch NotFound, not a group.
+                raise _first(failed) from None
+            for task in tasks:
+                profile = task.result()
+                if profile is not None:
+                    yield profile
+
+    async def get_profiles(
+        self,
+        ids: Iterable[str | int],
+        collections: Iterable[str],
+        concurrency: int | None = None,
+        *,
+        missing: Missing = "raise",
+    ) -> dict[str, Profile]:
+        """Profiles by id (in the order asked); see `iter_profiles`.
+
+        With `missing="skip"` an unknown id is simply absent from the answer.
+        """
+        found: dict[str, Profile] = {}
+        async for profile in self.iter_profiles(ids, collections, concurrency, missing=missing):
+            if profile.id is not None:
+                found[profile.id] = profile
+        return found
+
+    # --- profiles: writing ---------------------------------------------------------------------
+
+    async def create_profile(self, profile: ProfileInput) -> ProfileWrite:
+        """Creates a profile; ids in it are ignored and every item is created anew."""
+        sent = _profile_body(profile)
+        body = await self._call("POST", "v1/profile", json=sent)
+        return self._checked(sent, body, mode="create")
+
+    async def create_profiles(self, profiles: Sequence[ProfileInput]) -> list[ProfileWrite]:
+        """Creates many profiles, `batch_size` per request; results in the order sent."""
+        results: list[ProfileWrite] = []
+        for batch in _batches([_profile_body(p) for p in profiles], self.batch_size):
+            answer = await self._call("POST", "v1/profile/bulk", json=batch)
+            stored = _profile_list(answer, "POST /v1/profile/bulk")
+            for sent, body in _pair_created(batch, stored):
+                results.append(self._checked(sent, body, mode="create"))
+        return results
+
+    async def update_profile(self, profile_id: str | int, profile: ProfileInput) -> ProfileWrite:
+        """Updates one profile.
+
+        Items with an id are updated; items with `"id": 0` or no id are added; an item with its id
+        and `"delete": true` is deleted (its other fields are ignored by the API).
+        """
+        sent = _profile_body(profile)
+        sent["id"] = wire_id(str(profile_id))
+        body = await self._call("PUT", f"v1/profile/{profile_id}", json=sent)
+        return self._checked(sent, body, mode="update")
+
+    async def update_profiles(self, profiles: Sequence[ProfileInput]) -> list[ProfileWrite]:
+        """Updates many profiles (each needs its `id`), `batch_size` per request, in order."""
+        bodies = [_profile_body(p) for p in profiles]
+        for position, sent in enumerate(bodies):
+            if not sent.get("id"):
+                raise ValueError(f"profile {position} has no id; a bulk update needs one on each")
+        results: list[ProfileWrite] = []
+        for batch in _batches(bodies, self.batch_size):
+            answer = await self._call("PUT", "v1/profile/bulk", json=batch)
+            stored = {str(p.get("id")): p for p in _profile_list(answer, "PUT /v1/profile/bulk")}
+            for sent in batch:
+                results.append(self._checked(sent, stored.get(str(sent["id"])), mode="update"))
+        return results
+
+    def _checked(
+        self, sent: dict[str, Any], body: Any, *, mode: Literal["create", "update"]
+    ) -> ProfileWrite:
+        stored = body if isinstance(body, dict) else None
+        if stored is None:  # the answer left the whole profile out: nothing of it was stored
+            dropped = _everything(sent, mode)
+        else:
+            dropped = find_dropped(sent, stored, mode=mode)
+        profile = Profile.model_validate(stored) if stored is not None else None
+        if dropped:
+            known = profile.id if profile and profile.id else sent.get("id")
+            who = f"profile {known}" if known else "a new profile"
+            if stored is None:
+                who += " (missing from the answer)"
+            log.warning(
+                "%s: Crowdskout did not store %d item(s) of %s, which it drops without an error "
+                "when they are invalid or incomplete: %s",
+                self.http.account,
+                len(dropped),
+                who,
+                ", ".join(str(d) for d in dropped),
+            )
+        return ProfileWrite(profile=profile, dropped=tuple(dropped))
+
+    # --- fields --------------------------------------------------------------------------------
+
+    async def field_options(
+        self,
+        field_name: str,
+        *,
+        depends_on: str | None = None,
+        depends_on_id: str | int | None = None,
+    ) -> FieldOptions:
+        """The options of a field, optionally only those under one value of its parent field.
+
+        E.g. `field_options("AddressCity", depends_on="AddressRegion", depends_on_id=14)`.
+        """
+        if (depends_on is None) != (depends_on_id is None):
+            raise ValueError("depends_on and depends_on_id go together: parent field and its id")
+        params = {depends_on: str(depends_on_id)} if depends_on is not None else None
+        body = await self._call("GET", f"v1/fields/{field_name}/options", params=params)
+        return FieldOptions.model_validate(body)
+
+    # --- attributes ----------------------------------------------------------------------------
+
+    async def list_attributes(
+        self, limit: int | None = None, offset: int | None = None
+    ) -> AttributePage:
+        """One page of attributes (all of them when neither limit nor offset is given)."""
+        params = {k: str(v) for k, v in {"limit": limit, "offset": offset}.items() if v is not None}
+        body = await self._call("GET", "v1/attribute", params=params or None)
+        return _attribute_page(body)
+
+    async def iter_attributes(self, page_size: int = ATTRIBUTE_PAGE) -> AsyncIterator[Attribute]:
+        """Every attribute once, by `limit`/`offset` pages until a short or empty page.
+
+        When an attribute is created or deleted during the walk the offsets shift; an attribute
+        seen on two pages is yielded once.
+        """
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, not {page_size}")
+        seen: set[str] = set()
+        offset = 0
+        while True:
+            page = await self.list_attributes(limit=page_size, offset=offset)
+            fresh = [a for a in page.attributes if a.id not in seen]
+            if offset and page.attributes and not fresh:
+                # A full page of attributes already read: the server is not honouring `offset`,
+                # and walking on would only repeat it. Say so rather than stop short in silence.
+                raise TruncatedRead(
+                    f"GET /v1/attribute answered the same attributes at offset {offset} as "
+                    f"before; only {len(seen)} of {page.total or 'an unknown number of'} "
+                    "attributes could be read",
+                    account=self.http.account,
+                )
+            for attribute in fresh:
+                seen.add(attribute.id)
+                yield attribute
+            offset += len(page.attributes)
+            if len(page.attributes) < page_size:
+                return
+            if page.total is not None and offset >= page.total:
+                return
+
+    async def get_attribute(self, attribute_id: str | int) -> Attribute:
+        return Attribute.model_validate(await self._call("GET", f"v1/attribute/{attribute_id}"))
+
+    async def create_attribute(
+        self,
+        name: str,
+        type: AttributeType,
+        options: Iterable[str] | None = None,
+    ) -> Attribute:
+        """Creates an attribute; `Radio` and `Checkbox` need their options' values."""
+        values = list(options or ())
+        if type in OPTION_TYPES and not values:
+            raise ValueError(f"a {type} attribute needs options")
+        body: dict[str, Any] = {"name": name, "type": type}
+        if values:
+            body["options"] = [{"value": value} for value in values]
+        return Attribute.model_validate(await self._call("POST", "v1/attribute", json=body))
+
+    async def update_attribute(
+        self,
+        attribute_id: str | int,
+        *,
+        name: str | None = None,
+        options: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Attribute:
+        """Renames an attribute and changes its options (its type cannot change).
+
+        Each option is `{"id": 1, "value": "new text"}` (update), `{"value": "added"}` (add) or
+        `{"id": 2, "delete": True}` (delete).
+        """
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["name"] = name
+        if options is not None:
+            changes = []
+            for option in options:
+                change = dict(option)
+                if change.get("delete") and not change.get("id"):
+                    raise ValueError("an option to delete needs its id")
+                if "id" in change:
+                    change["id"] = wire_id(str(change["id"]))
+                changes.append(change)
+            body["options"] = changes
+        answer = await self._call("PUT", f"v1/attribute/{attribute_id}", json=body)
+        return Attribute.model_validate(answer)
+
+    async def delete_attribute(self, attribute_id: str | int) -> None:
+        await self._call("DELETE", f"v1/attribute/{attribute_id}")
+
+
+# --- the envelope ------------------------------------------------------------------------------
+
+
+def unwrap(body: Any, response: httpx.Response, *, account: str, method: str, path: str) -> Any:
+    """`data` of a `{success, messages, data}` answer; `success: false` raises with the messages.
+
+    An HTTP error status never gets here (`ApiClient` raises for it, with the same messages); a
+    2xx with `success: false` is the API refusing the request, hence `InvalidRequest`.
+    """
+    where = f"{method} /{path.lstrip('/')}"
+    if not isinstance(body, dict) or "success" not in body:
+        raise ServerError(
+            f"{where} answered {response.status_code} without Crowdskout's "
+            "{success, messages, data} envelope; try again later",
+            account=account,
+            status=response.status_code,
+        )
+    if body.get("success") is not True:
+        messages = body.get("messages") or []
+        text = "; ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
+        raise InvalidRequest(
+            f"{where} was refused: {text or 'no reason given'}",
+            account=account,
+            status=response.status_code,
+        )
+    return body.get("data")
+
+
+# --- which items were dropped -----------------------------------------------------------------
+
+
+def find_dropped(
+    sent: Mapping[str, Any], stored: Mapping[str, Any], *, mode: Literal["create", "update"]
+) -> list[DroppedItem]:
+    """The items of `sent` that `stored` (the API's answer) shows were not stored.
+
+    - A new item (create; on update: `"id": 0` or no id) is stored when an answer item of the same
+      collection agrees with every field sent (see `_agrees`); each answer item accounts for one
+      sent item, in order, so two identical items sent need two in the answer. On update, answer
+      items whose id was named in the request are not candidates.
+    - An updated item (update, with an id) is stored when the answer item with that id agrees.
+    - A deleted item (update, with an id and `"delete": true`) is gone when no answer item has its
+      id.
+
+    Agreement is lenient (case, whitespace, number and date formats, `{"id", "value"}` objects
+    matched by id), because the API normalises values. A new item identical to an item the
+    profile already had cannot be told apart from it; such a drop goes unreported.
+    """
+    dropped: list[DroppedItem] = []
+    for collection, items in sent.items():
+        if collection == "id" or not isinstance(items, list):
+            continue
+        answer = [i for i in stored.get(collection) or [] if isinstance(i, dict)]
+        by_id = {str(i.get("id")): i for i in answer if i.get("id") is not None}
+        named = set()
+        if mode == "update":
+            named = {str(i.get("id")) for i in items if isinstance(i, dict) and _has_id(i)}
+        candidates = [i for i in answer if str(i.get("id")) not in named]
+        used: set[int] = set()
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            if mode == "update" and _has_id(item):
+                item_id = str(item["id"])
+                if item.get("delete"):
+                    if item_id in by_id:
+                        dropped.append(DroppedItem(collection, position, "not deleted", item))
+                elif item_id not in by_id or not _agrees(_fields(item), by_id[item_id]):
+                    dropped.append(DroppedItem(collection, position, "not updated", item))
+                continue
+            wanted = _fields(item)
+            match = next(
+                (
+                    n
+                    for n, candidate in enumerate(candidates)
+                    if n not in used and _agrees(wanted, candidate)
+                ),
+                None,
+            )
+            if match is None:
+                dropped.append(DroppedItem(collection, position, "not stored", item))
+            else:
+                used.add(match)
+    return dropped
+
+
+def _everything(sent: Mapping[str, Any], mode: Literal["create", "update"]) -> list[DroppedItem]:
+    dropped = []
+    for collection, items in sent.items():
+        if collection == "id" or not isinstance(items, list):
+            continue
+        for position, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            reason: Literal["not stored", "not updated", "not deleted"] = "not stored"
+            if mode == "update" and _has_id(item):
+                reason = "not deleted" if item.get("delete") else "not updated"
+            dropped.append(DroppedItem(collection, position, reason, item))
+    return dropped
+
+
+def _has_id(item: Mapping[str, Any]) -> bool:
+    value = item.get("id")
+    return value not in (None, 0, "0", "")
+
+
+def _fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("id", "delete")}
+
+
+def _agrees(sent: Any, stored: Any) -> bool:
+    """Whether a stored value is what was sent, allowing for the API's normalisation."""
+    if sent is None:
+        return True  # a field sent empty says nothing about what was stored
+    if isinstance(sent, Mapping):
+        if not isinstance(stored, Mapping):
+            # A static object sent as {"id": 1, ...} may come back as the plain id or value.
+            return any(_agrees(sent.get(k), stored) for k in ("id", "value") if k in sent)
+        if sent.get("id") not in (None, 0, "0", "") and stored.get("id") is not None:
+            return str(sent["id"]) == str(stored["id"])
+        return all(_agrees(v, stored.get(k)) for k, v in sent.items())
+    if isinstance(sent, list):
+        if not isinstance(stored, list):
+            return False
+        return all(any(_agrees(s, candidate) for candidate in stored) for s in sent)
+    if stored is None:
+        return False
+    if isinstance(stored, Mapping):
+        return any(_agrees(sent, stored.get(k)) for k in ("id", "value"))
+    return _same_scalar(sent, stored)
+
+
+def _same_scalar(sent: Any, stored: Any) -> bool:
+    if str(sent).strip().casefold() == str(stored).strip().casefold():
+        return True
+    if isinstance(sent, bool) or isinstance(stored, bool):
+        return False
+    try:
+        return float(sent) == float(stored)
+    except (TypeError, ValueError):
+        pass
+    try:
+        first, second = parse_timestamp(sent), parse_timestamp(stored)
+    except TimestampError:
+        return False
+    return first is not None and first == second
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def _collections(collections: Iterable[str]) -> str:
+    if isinstance(collections, str):
+        names = [c.strip() for c in collections.split(",")]
+    else:
+        names = [c.strip() for c in collections]
+    names = [c for c in names if c]
+    if not names:
+        raise ValueError("name at least one collection to read (e.g. Names, EmailAddresses)")
+    return ",".join(dict.fromkeys(names))
+
+
+def _profile_body(profile: ProfileInput) -> dict[str, Any]:
+    """The profile as sent: ids read as strings go back as the numbers Crowdskout wants."""
+    if isinstance(profile, Profile):
+        return profile.to_api()
+    body: dict[str, Any] = {}
+    for key, value in profile.items():
+        if key == "id":
+            body[key] = wire_id(value)
+        elif isinstance(value, list):
+            body[key] = [_wire_item(item) for item in value]
+        else:
+            body[key] = value
+    return body
+
+
+def _wire_item(item: Any) -> Any:
+    if isinstance(item, Mapping):
+        return {k: wire_id(v) if k == "id" else v for k, v in item.items()}
+    return item
+
+
+def _profile_list(answer: Any, where: str) -> list[dict[str, Any]]:
+    if isinstance(answer, dict):  # tolerate {"profiles": [...]}
+        answer = answer.get("profiles", [])
+    if not isinstance(answer, list):
+        raise ServerError(f"{where} answered {type(answer).__name__} instead of a list")
+    return [p for p in answer if isinstance(p, dict)]
+
+
+def _pair_created(
+    sent: list[dict[str, Any]], stored: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Pairs each sent profile with its answer: by position when the counts agree (the docs say
+    the same profiles come back, in order), otherwise with the answer that holds most of its
+    items, so that a profile the API left out entirely shows as missing."""
+    if len(sent) == len(stored):
+        return list(zip(sent, stored, strict=True))
+    left = list(range(len(stored)))
+    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    for profile in sent:
+        best, best_kept = None, -1
+        for n in left:
+            missing = len(find_dropped(profile, stored[n], mode="create"))
+            kept = sum(len(v) for k, v in profile.items() if isinstance(v, list)) - missing
+            if kept > best_kept:
+                best, best_kept = n, kept
+        if best is not None and best_kept > 0:
+            left.remove(best)
+            pairs.append((profile, stored[best]))
+        else:
+            pairs.append((profile, None))
+    return pairs
+
+
+def _attribute_page(body: Any) -> AttributePage:
+    """A bare list of attributes, or an object with the list and maybe the total."""
+    if isinstance(body, list):
+        return AttributePage(attributes=[Attribute.model_validate(a) for a in body])
+    if isinstance(body, dict):
+        rows = next(
+            (body[k] for k in ("attributes", "list", "items") if isinstance(body.get(k), list)), []
+        )
+        total = body.get("total", body.get("total_count"))
+        return AttributePage(
+            total=int(total) if isinstance(total, int | str) and str(total).isdigit() else None,
+            attributes=[Attribute.model_validate(a) for a in rows],
+        )
+    raise ServerError(f"GET /v1/attribute answered {type(body).__name__} instead of a list")
+
+
+def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            return _first(error)
+        if not isinstance(error, asyncio.CancelledError):
+            return error
+    return group.exceptions[0]
+
+
+def _batches(items: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+__all__ = ["CrowdskoutClient", "DroppedItem", "ProfileWrite", "find_dropped", "unwrap"]
