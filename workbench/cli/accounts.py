@@ -8,9 +8,6 @@ keyring into the file.
 from __future__ import annotations
 
 import sys
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -19,19 +16,17 @@ from pydantic import SecretStr
 from rich.markup import escape
 from rich.table import Table
 
-from workbench.cli.output import console, fail, warn
+from workbench.cli.context import load, settings_errors
+from workbench.cli.output import console, fail
 from workbench.settings import (
     DEFAULT_BASE_URLS,
     KEYRING_SERVICE,
     SECRET_FIELDS,
     Account,
-    InsecureConfigWarning,
-    Settings,
     SettingsError,
     add_account,
     check_account_name,
     config_path,
-    load_settings,
     remove_account,
     validate_account,
 )
@@ -109,31 +104,6 @@ def _flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-@contextmanager
-def _settings_errors() -> Iterator[None]:
-    """SettingsError -> one red line; InsecureConfigWarning -> one yellow line."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InsecureConfigWarning)
-        try:
-            yield
-        except SettingsError as exc:
-            fail(escape(str(exc)))
-        finally:
-            for warning in caught:
-                if issubclass(warning.category, InsecureConfigWarning):
-                    warn(escape(str(warning.message)))
-                else:
-                    warnings.warn_explicit(
-                        warning.message, warning.category, warning.filename, warning.lineno
-                    )
-
-
-def _load() -> Settings:
-    with _settings_errors():
-        return load_settings()
-    raise AssertionError("unreachable: fail() exits")  # pragma: no cover
-
-
 def _uses_keyring(name: str, account: Account) -> bool:
     return any(
         keyring_entry(secret.get_secret_value(), account=name, field=field) is not None
@@ -144,7 +114,7 @@ def _uses_keyring(name: str, account: Account) -> bool:
 @app.command("list")
 def list_accounts() -> None:
     """Show the accounts: name, platform, base URL and credential kind (never a secret)."""
-    settings = _load()
+    settings = load()
     if not settings.accounts:
         console.print(
             "No accounts yet. Add one with "
@@ -234,7 +204,7 @@ def add(
         check_account_name(name)
     except SettingsError as exc:
         fail(escape(str(exc)), code=2)
-    with _settings_errors():
+    with settings_errors():
         if name in (read_document(target).get("accounts") or {}) and not replace:
             fail(escape(f"account {name!r} already exists in {target}; add --replace to overwrite"))
     if platform is None:
@@ -268,7 +238,7 @@ def add(
     account = _validated(name, {"platform": platform_name, **fields})
     if use_keyring:
         account = _into_keyring(name, account)
-    with _settings_errors():
+    with settings_errors():
         written = add_account(name, account, path=target, replace=replace)
     where = f" (secrets in the keyring, service {KEYRING_SERVICE})" if use_keyring else ""
     console.print(
@@ -291,7 +261,7 @@ def _validated(name: str, fields: dict[str, Any]) -> Account:
 def _into_keyring(name: str, account: Account) -> Account:
     """Store each secret in the keyring; the account keeps only the references."""
     references: dict[str, Any] = {}
-    with _settings_errors():
+    with settings_errors():
         for field, secret in account.secrets().items():
             references[field] = SecretStr(store(secret, account=name, field=field))
     return account.model_copy(update=references)
@@ -300,7 +270,7 @@ def _into_keyring(name: str, account: Account) -> Account:
 @app.command("remove")
 def remove(name: Annotated[str, typer.Argument(help="The account to remove.")]) -> None:
     """Remove an account from the config file (and its keyring entries)."""
-    with _settings_errors():
+    with settings_errors():
         removed = remove_account(name, path=config_path())
     forgotten = [
         default_entry(name, field)

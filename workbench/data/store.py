@@ -74,6 +74,13 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def write_table(frame: pl.DataFrame, path: Path) -> None:
+    """Parquet cannot hold a struct with no fields (responses of an account without any
+    property), so such a column is left out; `schema.conform` puts it back on reading."""
+    hollow = [c for c, t in frame.schema.items() if isinstance(t, pl.Struct) and not t.fields]
+    frame.drop(hollow).write_parquet(path)
+
+
 def _os_message(path: Path, exc: OSError) -> str:
     reason = exc.strerror or str(exc)
     if exc.errno == 28:  # ENOSPC
@@ -190,7 +197,7 @@ class AccountStore:
         existing = self.parts(table)
         number = int(PART_PATTERN.match(existing[-1].name).group(1)) + 1 if existing else 1  # type: ignore[union-attr]
         path = self._parts_dir(table) / f"part-{number:08d}.parquet"
-        atomic_write(path, lambda temp: frame.write_parquet(temp))
+        atomic_write(path, lambda temp: write_table(frame, temp))
         return path
 
     def _scan(self, path: Path) -> pl.LazyFrame:
@@ -236,7 +243,7 @@ class AccountStore:
 
     def replace(self, table: str, rows: pl.DataFrame) -> None:
         """Write the whole table at once and drop its parts (a full sync of a small table)."""
-        atomic_write(self.table_path(table), lambda temp: rows.write_parquet(temp))
+        atomic_write(self.table_path(table), lambda temp: write_table(rows, temp))
         self._drop_parts(table, self.parts(table))
 
     def compact(self, table: str) -> None:
@@ -245,7 +252,7 @@ class AccountStore:
         if not parts:
             return
         merged = self.read(table)
-        atomic_write(self.table_path(table), lambda temp: merged.write_parquet(temp))
+        atomic_write(self.table_path(table), lambda temp: write_table(merged, temp))
         self._drop_parts(table, parts)
 
     def _drop_parts(self, table: str, parts: list[Path]) -> None:

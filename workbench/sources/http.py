@@ -32,6 +32,10 @@ MAX_RENEWALS = 3
 is refused right after every renewal means the credentials no longer work."""
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 TRANSIENT = (httpx.TransportError, ValueError)  # ValueError: a truncated or garbled JSON body
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+"""Methods safe to send again; a POST is retried only when it surely never reached the server
+(or the server said it did nothing: 502/503/504), so a create never happens twice."""
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass
@@ -145,6 +149,13 @@ class ApiClient:
                     parsed = read(response) if ok(response.status_code) else None
                 except TRANSIENT as exc:
                     await self.budget.abandon()
+                    if method not in IDEMPOTENT and not isinstance(exc, NOT_SENT):
+                        raise ServerError(
+                            f"{method} {path} was cut off ({_describe(exc)}) after it reached the "
+                            "server, so it may or may not have been applied; check on the "
+                            "platform before you repeat it",
+                            account=self.account,
+                        ) from None
                     attempt += 1
                     if attempt >= self._retry.attempts:
                         raise ServerError(
@@ -175,7 +186,7 @@ class ApiClient:
                     if await self._auth.renew(self._http, auth_headers):
                         self.stats.renewed_tokens += 1
                         continue
-                if status in RETRY_STATUSES:
+                if status in RETRY_STATUSES and (method in IDEMPOTENT or status != 500):
                     attempt += 1
                     if attempt < self._retry.attempts:
                         self.stats.retries += 1
