@@ -6,9 +6,12 @@ exit code of 1 or 2; no traceback reaches the terminal.
 
 from __future__ import annotations
 
+import os
+
 import typer
 
-from workbench.cli import accounts, sandbox
+from workbench.cli import accounts, export, sandbox, store
+from workbench.cli.output import errors
 
 app = typer.Typer(
     name="workbench",
@@ -19,7 +22,20 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(accounts.app, name="accounts")
+app.add_typer(store.app, name="store")
+app.command()(export.export)
+app.command()(export.report)
 
 
 def main() -> None:
-    app()
+    """Run the CLI; a bug still ends in one line (WORKBENCH_DEBUG=1 shows the traceback)."""
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        errors.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}. This is a bug in the "
+            "workbench; run again with WORKBENCH_DEBUG=1 for the traceback and report it."
+        )
+        raise SystemExit(70) from None

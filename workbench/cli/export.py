@@ -1,0 +1,124 @@
+"""`workbench export` and `workbench report`: the stored tables, filtered, as a file or a report."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import polars as pl
+import typer
+from rich.markup import escape
+
+from workbench.analysis import ExportError, Filter, FilterError, FilterSyntaxError, write_csv
+from workbench.analysis import write_parquet as write_parquet_file
+from workbench.analysis.report import report as build_report
+from workbench.cli.context import load, store
+from workbench.cli.output import console, fail
+from workbench.data.schema import TABLES, SchemaError
+from workbench.data.store import StoreError
+from workbench.data.tables import load_table
+
+
+def filtered(
+    table: str,
+    filter_text: str | None,
+    accounts: list[str] | None,
+    *,
+    time_zone: str = "UTC",
+    today: date | None = None,
+) -> pl.DataFrame:
+    """The rows of a stored table that a filter selects: what every face exports for it."""
+    settings = load()
+    try:
+        frame = load_table(store(settings), table, accounts or None)
+    except (StoreError, SchemaError) as exc:
+        fail(escape(str(exc)))
+    if not filter_text:
+        return frame
+    if table != "responses":
+        fail(f"--filter applies to the responses table; {table} has no scores or comments", code=2)
+    try:
+        chosen = Filter.parse(filter_text).validate_names(frame)
+        return chosen.apply(frame, time_zone=time_zone, today=today)
+    except FilterSyntaxError as exc:
+        fail(escape(f"--filter: {exc}"), code=2)
+    except FilterError as exc:
+        fail(escape(f"--filter: {exc}"), code=2)
+
+
+def export(
+    table: Annotated[str, typer.Argument(help=f"One of: {', '.join(TABLES)}.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
+    filter_text: Annotated[
+        str | None,
+        typer.Option(
+            "--filter", "-f", help="e.g. 'tag:PRICING score:0-6 plan=Enterprise \"slow\"'"
+        ),
+    ] = None,
+    columns: Annotated[
+        str | None, typer.Option(help="Comma-separated columns, in order (default: all).")
+    ] = None,
+    account: Annotated[
+        list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
+    ] = None,
+    file_format: Annotated[
+        Literal["csv", "parquet"] | None,
+        typer.Option("--format", help="csv or parquet (default: from the file name)."),
+    ] = None,
+    bom: Annotated[bool, typer.Option(help="Start the CSV with a BOM, for Excel.")] = False,
+) -> None:
+    """Write a stored table, filtered, to CSV or Parquet (the same rows the TUI exports)."""
+    if table not in TABLES:
+        fail(f"there is no table {table!r}; the tables are {', '.join(TABLES)}", code=2)
+    kind = file_format or ("parquet" if output.suffix.lower() == ".parquet" else "csv")
+    frame = filtered(table, filter_text, account)
+    chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    try:
+        if kind == "parquet":
+            if chosen:
+                frame = frame.select(chosen)
+            written = write_parquet_file(frame, output)
+        else:
+            written = write_csv(frame, output, columns=chosen, bom=bom)
+    except ExportError as exc:
+        fail(escape(str(exc)))
+    except pl.exceptions.ColumnNotFoundError as exc:
+        fail(escape(f"--columns: {str(exc).splitlines()[0]}"), code=2)
+    console.print(f"Wrote {frame.height:,} rows of {table} to {escape(str(written))}")
+
+
+def report(
+    filter_text: Annotated[str | None, typer.Option("--filter", "-f", help="A filter.")] = None,
+    by: Annotated[str | None, typer.Option(help="A property or column to break down by.")] = None,
+    every: Annotated[
+        Literal["day", "week", "month", "quarter"] | None,
+        typer.Option(help="Trend bucket."),
+    ] = "month",
+    metric: Annotated[Literal["nps", "csat", "ces"], typer.Option(help="The metric.")] = "nps",
+    account: Annotated[
+        list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
+    ] = None,
+    time_zone: Annotated[str, typer.Option(help="Time zone for dates and buckets.")] = "UTC",
+    min_n: Annotated[int, typer.Option(help="Below this n a point is marked too small.")] = 30,
+) -> None:
+    """Print the metric for the filtered responses: overall, by segment, over time, tags."""
+    frame = filtered("responses", None, account)
+    if frame.is_empty():
+        fail("no responses are stored yet; run `workbench sync` first")
+    try:
+        rendered = build_report(
+            frame,
+            filter=filter_text,
+            metric=metric,
+            by=by,
+            every=every,
+            time_zone=time_zone,
+            min_n=min_n,
+            width=min(console.width, 120),
+        )
+    except (FilterSyntaxError, FilterError) as exc:
+        fail(escape(f"--filter: {exc}"), code=2)
+    except (ValueError, pl.exceptions.PolarsError) as exc:
+        fail(escape(str(exc).splitlines()[0]), code=2)
+    console.print(rendered)
