@@ -10,7 +10,7 @@ import os
 
 import typer
 
-from workbench.cli import accounts, export, sandbox, store
+from workbench.cli import accounts, auth, export, sandbox, store
 from workbench.cli.output import errors
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(store.app, name="store")
+app.command()(auth.auth)
 app.command()(export.export)
 app.command()(export.report)
 
