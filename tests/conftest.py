@@ -35,6 +35,15 @@ def served() -> Iterator[ServedSandbox]:
 
 
 @pytest.fixture
+async def make_wootric(served: ServedSandbox):  # type: ignore[no-untyped-def]
+    """Makes Wootric clients logged in to the `served` sandbox; closes them afterwards."""
+    from tests import clients
+
+    async for make in clients.make_wootric(served):
+        yield make
+
+
+@pytest.fixture
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30) as client:
         yield client

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.sources.conftest import FAST_RETRY
+from tests.clients import FAST_RETRY
 from workbench.sandbox import FaultSpec, ServedSandbox
 from workbench.sandbox.accounts import APPTENTIVE_APPS
 from workbench.sources.apptentive import ApptentiveClient, ConditionalCache, _next_link

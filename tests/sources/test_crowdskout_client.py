@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.sources.conftest import FAST_RETRY
+from tests.clients import FAST_RETRY
 from workbench.sandbox import FaultSpec, ServedSandbox
 from workbench.sandbox.accounts import CROWDSKOUT_ORGANIZATIONS
 from workbench.sandbox.serve import free_port

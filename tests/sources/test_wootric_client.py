@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from pydantic import SecretStr
 
+from tests.clients import ACME, password_grant, wootric_client
 from tests.conftest import make_sandbox
-from tests.sources.conftest import ACME, password_grant, wootric_client
 from workbench.sandbox import FaultSpec, ServedSandbox
 from workbench.sandbox.accounts import WOOTRIC_ACCOUNTS
 from workbench.sources.auth import TokenCache, WootricGrant

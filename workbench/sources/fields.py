@@ -16,7 +16,7 @@ def _timestamp(value: object) -> datetime | None:
     return parse_timestamp(value)
 
 
-def _properties(value: object) -> dict[str, Any]:
+def read_properties(value: object) -> dict[str, Any]:
     """Wootric sends `properties` as an object, and in create/update answers as a string such as
     "{'company':'TestCompany', 'city':'San Francisco'}" (a Ruby hash's inspect, not JSON)."""
     if value is None or value == "":
@@ -43,7 +43,7 @@ def _id(value: object) -> str:
 
 
 Timestamp = Annotated[datetime | None, BeforeValidator(_timestamp)]
-Properties = Annotated[dict[str, Any], BeforeValidator(_properties)]
+Properties = Annotated[dict[str, Any], BeforeValidator(read_properties)]
 Id = Annotated[str, BeforeValidator(_id)]
 
 

@@ -1,10 +1,10 @@
-"""Clients wired to a served sandbox, as the workbench wires them to the real APIs."""
+"""Clients wired to a served sandbox, as the workbench wires them to the real APIs.
+
+The `make_wootric` fixture is registered in tests/conftest.py."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-
-import pytest
 
 from workbench.sandbox import ServedSandbox
 from workbench.sandbox.accounts import WOOTRIC_ACCOUNTS, WOOTRIC_USERS
@@ -45,7 +45,6 @@ def wootric_client(
     return WootricClient(http, concurrency=concurrency)
 
 
-@pytest.fixture
 async def make_wootric(
     served: ServedSandbox,
 ) -> AsyncIterator[Callable[..., WootricClient]]:
