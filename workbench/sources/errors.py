@@ -63,7 +63,7 @@ def error_for_status(
     """The exception for an HTTP error answer; `path` must carry no query string."""
     what = f"{method} {path} answered {status}"
     if server_message:
-        what += f": {server_message}"
+        what += f": {server_message.strip().rstrip('.')}"
     hint = _what_to_do(status)
     message = f"{what}. {hint[0].upper() + hint[1:]}." if hint else what
     if status == 401:

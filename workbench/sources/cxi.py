@@ -1,0 +1,932 @@
+"""The Wootric CXI API: every documented endpoint, read and write, plus a complete response read.
+
+CXI shares Wootric's OAuth endpoint (a `WootricOAuth` with the CXI account's token) and answers
+424 to everything but `/v1/onboarding` until the account is onboarded; `errors.py` turns that
+into `OnboardingRequired`, whose message says to complete the flow (here: `complete_onboarding`).
+
+Lists come two ways, as in the Wootric client: `list_*` reads one page exactly as asked, and
+`iter_*` reads everything it can reach exactly once (30 pages of 50 at most per query; see each
+docstring for what lies beyond). Writes send Rails form fields as the docs' curl examples do
+(`tag[text_match_terms][]=...`, `import[tag_names][0]=...`); the CSV upload is multipart.
+
+CSV imports are checked here before anything is uploaded (`validate_import_csv`), because the API
+refuses a whole file for one bad cell and a local check can name every problem at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+from workbench.sources.errors import InvalidRequest, NotFound, ServerError
+from workbench.sources.http import ApiClient
+from workbench.sources.models.cxi import (
+    Import,
+    ImportDetail,
+    Onboarding,
+    Project,
+    Response,
+    ResponsePage,
+    Tag,
+)
+
+MAX_PAGE = 30
+"""`page` may not exceed 30 on any CXI list (tags, imports, responses)."""
+PER_PAGE = 50
+"""`per_page` may not exceed 50."""
+CAP = MAX_PAGE * PER_PAGE
+"""The most rows one query (one sort order) reaches: 1,500."""
+
+MAX_CSV_BYTES = 10 * 1024 * 1024
+"""Imports "only work for CSVs less than 10MB in size"; the docs do not say which megabyte, so
+10 MiB, the larger reading, is the bound a file must stay under (a strict "less than")."""
+RESERVED_COLUMNS = ("tags", "wootric_response_id")
+DATE_FORMATS = "yyyy-mm-dd hh:mm:ss, yyyy-mm-dd hh:mm, yyyy-mm-dd or Unix seconds"
+SHOWN_PROBLEMS = 20
+"""How many CSV problems an exception message lists before it only counts the rest."""
+
+MetricName = Literal["nps", "csat", "ces", "other"]
+TagSort = Literal["name_asc", "name_desc", "responses_asc"]
+CsvSource = str | os.PathLike[str] | bytes
+"""A CSV file's path (str or Path), or its raw bytes (not its text: the encoding is checked)."""
+
+T = TypeVar("T")
+FormValue = str | list[str]
+
+
+# --- what could not be reached --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CxiShortfall:
+    """Rows the API holds but does not let us read (past the 30-page cap of every query)."""
+
+    what: str
+    """`responses`, `imports` or `tags`."""
+    reached: int
+    total: int | None
+    """What the API says it holds (`total_count`), or None when it does not say."""
+
+    def __str__(self) -> str:
+        if self.total is None:
+            return (
+                f"more {self.what} exist than the API lists ({self.reached:,} reached); the rest "
+                f"cannot be read through the CXI API"
+            )
+        return (
+            f"{self.total - self.reached:,} of {self.total:,} {self.what} cannot be read through "
+            f"the CXI API (they are in no import the API lists, and past the 1,500 that "
+            f"/v1/responses lists each way)"
+        )
+
+
+@dataclass(frozen=True)
+class ResponseBatch:
+    """Responses not seen before in this read: one import's, or those only the list reached."""
+
+    import_id: str | None
+    """The import they were read from; None for responses read from `/v1/responses`."""
+    responses: list[Response]
+
+
+# --- local checks of a CSV import ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvProblem:
+    """One reason CXI would refuse a CSV file.
+
+    `row` counts records as a spreadsheet shows them: the header is row 1, the first response
+    row 2 (a quoted cell spanning lines is still one row). None for the file as a whole.
+    """
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where) or 'file'}: {self.message}"
+
+
+_DATE_SHAPES = {
+    re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"): "%Y-%m-%d %H:%M:%S",
+    re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}"): "%Y-%m-%d %H:%M",
+    re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"): "%Y-%m-%d",
+}
+_UNIX_SECONDS = re.compile(r"[0-9]+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_LAST_UNIX_SECOND = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+"""Bytes that are not UTF-8 decode (with surrogateescape) to these lone surrogates."""
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
+def feedback_date_problem(value: str) -> str | None:
+    """Why a `feedback_date` cell would be refused, or None if it is in a documented format."""
+    text = value.strip()
+    if not text:
+        return "is blank; every row needs a feedback_date"
+    if _UNIX_SECONDS.fullmatch(text):
+        if int(text) > _LAST_UNIX_SECOND:
+            hint = "it looks like milliseconds: divide by 1000" if len(text) >= 12 else ""
+            return f"{_shown(text)} is too large for Unix seconds" + (f"; {hint}" if hint else "")
+        return None
+    for shape, pattern in _DATE_SHAPES.items():
+        if shape.fullmatch(text):
+            try:
+                datetime.strptime(text, pattern)
+            except ValueError:
+                return f"{_shown(text)} is not a real date or time"
+            return None
+    return f"{_shown(text)} is not a date CXI reads; use {DATE_FORMATS}"
+
+
+def _read_source(source: CsvSource) -> tuple[str, bytes | None, list[CsvProblem]]:
+    """The file's name and bytes as they would be uploaded (a UTF-8 BOM removed: CXI would read
+    it as part of the first column's name), or the problem that kept us from reading it."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        content = bytes(source)
+        name = "import.csv"
+    else:
+        path = Path(source)
+        name = path.name
+        try:
+            size = path.stat().st_size
+            if size > 8 * MAX_CSV_BYTES:  # too big to be worth reading to look for more problems
+                return name, None, [_size_problem(size)]
+            content = path.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            return name, None, [CsvProblem(None, None, f"cannot read {str(path)!r}: {reason}")]
+    if content.startswith(b"\xef\xbb\xbf"):
+        content = content[3:]
+    return name, content, []
+
+
+def _size_problem(size: int) -> CsvProblem:
+    return CsvProblem(
+        None,
+        None,
+        f"the file is {size:,} bytes; CXI imports take files under 10 MB "
+        f"({MAX_CSV_BYTES:,} bytes): split it into several imports",
+    )
+
+
+def validate_import_csv(source: CsvSource) -> list[CsvProblem]:
+    """Every reason CXI would refuse this CSV import, without touching the network.
+
+    The documented rules: under 10 MB; UTF-8; a `feedback_date` column with a value in every row
+    in one of the documented formats (yyyy-mm-dd hh:mm:ss, yyyy-mm-dd hh:mm, yyyy-mm-dd, Unix
+    seconds); `score`, when present, integers or blank; no reserved column (`tags`,
+    `wootric_response_id`). Where the docs are silent this errs on the side of refusing, since a
+    refused upload costs the analyst a rename while a half-understood one costs wrong data:
+    column names must match exactly (a near miss such as `Feedback_Date` or `Tags` is reported
+    with a hint), a column name may not repeat, and a row may not hold more values than the
+    header names. An empty list means the file may be uploaded.
+    """
+    _, content, problems = _read_source(source)
+    if content is None:
+        return problems
+    return problems + _content_problems(content)
+
+
+def _content_problems(content: bytes) -> list[CsvProblem]:
+    """The checks of `validate_import_csv` on the bytes as they would be uploaded."""
+    problems: list[CsvProblem] = []
+    if len(content) >= MAX_CSV_BYTES:
+        problems.append(_size_problem(len(content)))
+    text = content.decode("utf-8", errors="surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    row_number = 1
+    try:
+        header = next(reader, None)
+        if not header or all(not cell.strip() for cell in header):
+            problems.append(
+                CsvProblem(
+                    1,
+                    None,
+                    "the file has no header row; the first row must name the "
+                    "columns, feedback_date among them",
+                )
+            )
+            return problems
+        problems += _header_problems(header)
+        columns = [_column_name(header, i) for i in range(len(header))]
+        date_at = header.index("feedback_date") if "feedback_date" in header else None
+        score_at = header.index("score") if "score" in header else None
+        rows = 0
+        for record in reader:
+            row_number += 1
+            rows += 1
+            problems += _row_problems(row_number, record, columns, date_at, score_at)
+    except csv.Error as exc:
+        problems.append(
+            CsvProblem(
+                row_number + 1,
+                None,
+                f"the row is not readable CSV ({exc}); nothing after it was checked",
+            )
+        )
+        return problems
+    if rows == 0:
+        problems.append(CsvProblem(None, None, "the file has a header but no responses"))
+    return problems
+
+
+def _column_name(header: Sequence[str], index: int) -> str:
+    name = header[index]
+    if not name.strip() or _NOT_UTF8.search(name):
+        return f"#{index + 1}"
+    return name
+
+
+def _header_problems(header: list[str]) -> list[CsvProblem]:
+    problems: list[CsvProblem] = []
+    for index, name in enumerate(header):
+        if _NOT_UTF8.search(name):
+            problems.append(
+                CsvProblem(
+                    1,
+                    f"#{index + 1}",
+                    "the column name is not UTF-8 text; save the file as CSV UTF-8",
+                )
+            )
+    for name in dict.fromkeys(header):
+        count = header.count(name)
+        if name.strip() and count > 1:
+            problems.append(
+                CsvProblem(
+                    1, name, f"the name appears {count} times; each column needs its own name"
+                )
+            )
+    for name in dict.fromkeys(header):
+        folded = name.strip().lower()
+        if folded in RESERVED_COLUMNS:
+            what = "the name is" if name == folded else f"the name is too close to {folded!r},"
+            problems.append(
+                CsvProblem(
+                    1,
+                    name,
+                    f"{what} reserved in CXI imports (reserved: {', '.join(RESERVED_COLUMNS)}); "
+                    "rename or remove the column",
+                )
+            )
+    if "feedback_date" not in header:
+        message = "there is no feedback_date column; it is the one mandatory column"
+        near = [name for name in header if name.strip().lower() == "feedback_date"]
+        if near:
+            message += f" (rename {near[0]!r} to exactly feedback_date)"
+        elif len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+            message += " (the columns seem separated by something other than commas)"
+        problems.append(CsvProblem(1, "feedback_date", message))
+    return problems
+
+
+def _row_problems(
+    row: int, record: list[str], columns: list[str], date_at: int | None, score_at: int | None
+) -> list[CsvProblem]:
+    problems: list[CsvProblem] = []
+    if not record:
+        if date_at is not None:
+            problems.append(
+                CsvProblem(row, "feedback_date", "the row is empty; remove the empty line")
+            )
+        return problems
+    extra = record[len(columns) :]
+    if any(value.strip() for value in extra):
+        problems.append(
+            CsvProblem(
+                row,
+                None,
+                f"the row has {len(record)} values but the header names {len(columns)} "
+                "columns; quote cells that contain commas",
+            )
+        )
+    for index, value in enumerate(record[: len(columns)]):
+        if _NOT_UTF8.search(value):
+            problems.append(
+                CsvProblem(
+                    row, columns[index], "the cell is not UTF-8 text; save the file as CSV UTF-8"
+                )
+            )
+    if date_at is not None:
+        value = record[date_at] if date_at < len(record) else ""
+        if not _NOT_UTF8.search(value):
+            reason = feedback_date_problem(value)
+            if reason:
+                problems.append(CsvProblem(row, "feedback_date", reason))
+    if score_at is not None and score_at < len(record):
+        value = record[score_at].strip()
+        if value and not _NOT_UTF8.search(value) and not _INTEGER.fullmatch(value):
+            problems.append(
+                CsvProblem(row, "score", f"{_shown(value)} is not an integer (blank is allowed)")
+            )
+    return problems
+
+
+def problems_message(name: str, problems: Sequence[CsvProblem]) -> str:
+    """What `create_import` says when it refuses a file: the first problems and how many more."""
+    count = len(problems)
+    lines = [f"{name} was not uploaded: CXI would refuse it for {count:,} problem(s):"]
+    lines += [f"  - {problem}" for problem in problems[:SHOWN_PROBLEMS]]
+    if count > SHOWN_PROBLEMS:
+        lines.append(f"  ... and {count - SHOWN_PROBLEMS:,} more")
+    lines.append("Fix the file and import it again")
+    return "\n".join(lines)
+
+
+# --- form fields -----------------------------------------------------------------------------
+
+
+def rails_form(
+    fields: Mapping[str, Any], prefix: str = "", *, indexed: bool = False
+) -> dict[str, FormValue]:
+    """Nested values as the Rails form fields the docs send.
+
+    `{"name": "x", "text_match_terms": ["a", "b"]}` with prefix `tag` gives `tag[name]=x` and
+    `tag[text_match_terms][]=a&...=b`; with `indexed`, lists become `[0]`, `[1]` as in the
+    imports example. None and empty lists are left out (a form cannot say "empty list").
+    """
+    flat: dict[str, FormValue] = {}
+    for key, value in fields.items():
+        if value is None:
+            continue
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if isinstance(value, Mapping):
+            flat.update(rails_form(value, name, indexed=indexed))
+        elif isinstance(value, list | tuple):
+            if not value:
+                continue
+            if indexed or any(isinstance(item, Mapping) for item in value):
+                flat.update(
+                    rails_form({str(i): item for i, item in enumerate(value)}, name, indexed=True)
+                )
+            else:
+                flat[f"{name}[]"] = [_scalar(item) for item in value]
+        else:
+            flat[name] = _scalar(value)
+    return flat
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _segment(identifier: str | int) -> str:
+    """An id as one path segment (never a way to reach another path)."""
+    return quote(str(identifier), safe="")
+
+
+def _metric(value: str | None) -> str | None:
+    if value is None:
+        return None
+    lowered = value.lower()
+    if lowered not in ("nps", "csat", "ces", "other"):
+        raise ValueError(f"metric_type is nps, csat, ces or other, not {value!r}")
+    return lowered
+
+
+_OPPOSITE_SORT: dict[str | None, str | None] = {
+    "name_asc": "name_desc",
+    "name_desc": "name_asc",
+    "responses_asc": None,  # None: the API's default, response count descending
+    None: "responses_asc",
+}
+
+
+# --- the client --------------------------------------------------------------------------------
+
+
+class CxiClient:
+    """One Wootric CXI account."""
+
+    def __init__(
+        self,
+        http: ApiClient,
+        *,
+        concurrency: int = 8,
+        on_shortfall: Callable[[CxiShortfall], None] | None = None,
+    ) -> None:
+        self.http = http
+        self.concurrency = max(1, concurrency)
+        self.on_shortfall = on_shortfall
+        self.shortfalls: list[CxiShortfall] = []
+        """What the last reads could not reach; the sync reports these to the analyst."""
+
+    def __repr__(self) -> str:
+        return f"CxiClient(account={self.http.account!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        return (await self.http.request(method, path, **kwargs))[1]
+
+    def _expect(self, body: Any, kind: type, path: str) -> Any:
+        """A body of the wrong shape is the server's fault, said as such (not a KeyError)."""
+        if not isinstance(body, kind):
+            raise ServerError(
+                f"{path} answered {type(body).__name__} where the docs promise a "
+                f"{'list' if kind is list else 'JSON object'}",
+                account=self.http.account,
+            )
+        return body
+
+    def _short(self, shortfall: CxiShortfall) -> None:
+        self.shortfalls.append(shortfall)
+        if self.on_shortfall:
+            self.on_shortfall(shortfall)
+
+    # --- onboarding ------------------------------------------------------------------------
+
+    async def get_onboarding(self) -> Onboarding:
+        """The account's onboarding status; for an account not onboarded yet, the product
+        categories to choose from. (The one endpoint that never answers 424.)"""
+        body = await self.http.get("v1/onboarding")
+        return Onboarding.model_validate(self._expect(body, dict, "v1/onboarding"))
+
+    async def update_onboarding(
+        self,
+        *,
+        product_category_id: int | str | None = None,
+        onboarded: bool | None = None,
+        project_name: str | None = None,
+        import_name: str | None = None,
+        import_source: str | None = None,
+        import_metric_type: str | None = None,
+        import_language: str | None = None,
+    ) -> Onboarding:
+        """One step of the onboarding flow (`PUT /v1/onboarding`); only while not onboarded."""
+        fields = rails_form(
+            {
+                "product_category_id": product_category_id,
+                "onboarded": onboarded,
+                "project": {"name": project_name},
+                "import": {
+                    "name": import_name,
+                    "source": import_source,
+                    "metric_type": import_metric_type,
+                    "language": import_language,
+                },
+            }
+        )
+        if not fields:
+            raise ValueError("update_onboarding needs at least one field to change")
+        body = await self._send("PUT", "v1/onboarding", data=fields)
+        return Onboarding.model_validate(self._expect(body, dict, "v1/onboarding"))
+
+    async def complete_onboarding(
+        self,
+        product_category_id: int | str | None = None,
+        *,
+        project_name: str | None = None,
+        import_name: str | None = None,
+        import_source: str | None = None,
+        import_metric_type: str | None = None,
+        import_language: str | None = None,
+    ) -> Onboarding:
+        """The whole flow, as the docs walk it: choose a product category (with the optional
+        project and import details), then set `onboarded=true`. An account that is already
+        onboarded is left alone, since the endpoint refuses changes once it is."""
+        status = await self.get_onboarding()
+        if status.onboarded:
+            return status
+        chosen = product_category_id
+        if chosen is None and status.product_category_id is None:
+            choices = ", ".join(f"{c.id} {c.name}" for c in status.product_categories)
+            raise ValueError(
+                "onboarding needs a product category; choose one of: " + (choices or "(none)")
+            )
+        details = {
+            "project_name": project_name,
+            "import_name": import_name,
+            "import_source": import_source,
+            "import_metric_type": import_metric_type,
+            "import_language": import_language,
+        }
+        if chosen is not None or any(v is not None for v in details.values()):
+            await self.update_onboarding(product_category_id=chosen, **details)
+        finished = await self.update_onboarding(onboarded=True)
+        if not finished.onboarded:
+            finished = await self.get_onboarding()
+        if not finished.onboarded:
+            raise InvalidRequest(
+                "PUT /v1/onboarding accepted onboarded=true but the account is still not "
+                "onboarded; finish the flow in the Wootric app",
+                account=self.http.account,
+            )
+        return finished
+
+    # --- projects ----------------------------------------------------------------------------
+
+    async def list_projects(self) -> list[Project]:
+        """Every project (the endpoint is not paged)."""
+        body = self._expect(await self.http.get("v1/projects"), list, "v1/projects")
+        return [Project.model_validate(row) for row in body]
+
+    async def create_project(self, name: str) -> Project:
+        body = await self._send("POST", "v1/projects", data=rails_form({"name": name}, "project"))
+        return Project.model_validate(self._expect(body, dict, "v1/projects"))
+
+    async def update_project(self, project_id: str | int, name: str) -> Project:
+        path = f"v1/projects/{_segment(project_id)}"
+        body = await self._send("PUT", path, data=rails_form({"name": name}, "project"))
+        return Project.model_validate(self._expect(body, dict, path))
+
+    # --- tags ----------------------------------------------------------------------------------
+
+    async def list_tags(
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        flat: bool | None = None,
+        sort: TagSort | None = None,
+        search: str | None = None,
+        no_stats: bool | None = None,
+        exclude_disabled: bool | None = None,
+    ) -> list[Tag]:
+        """One page of tags, every documented parameter passed as given (None: API default)."""
+        params = rails_form(
+            {
+                "page": page,
+                "per_page": per_page,
+                "flat": flat,
+                "sort": sort,
+                "search": search,
+                "no_stats": no_stats,
+                "exclude_disabled": exclude_disabled,
+            }
+        )
+        body = self._expect(await self.http.get("v1/tags", params=params), list, "v1/tags")
+        return [Tag.model_validate(row) for row in body]
+
+    async def iter_tags(
+        self,
+        *,
+        flat: bool = True,
+        sort: TagSort | None = "name_asc",
+        search: str | None = None,
+        no_stats: bool | None = None,
+        exclude_disabled: bool | None = None,
+    ) -> AsyncIterator[Tag]:
+        """Every tag, each once, across all pages.
+
+        Flat by default, so children come as tags of their own; `flat=False` gives the top-level
+        tags with their children nested. Sorted by name by default because the API's own order
+        (response count) shifts between pages as responses are tagged. Past the 30-page cap the
+        tags are read again in the opposite order until the two reads meet; if they do not meet
+        (more than 3,000 tags), a `CxiShortfall` is recorded.
+        """
+        base = rails_form(
+            {
+                "flat": flat,
+                "search": search,
+                "no_stats": no_stats,
+                "exclude_disabled": exclude_disabled,
+            }
+        )
+        seen: set[str] = set()
+        complete = False
+        async for rows, last in self._pages("v1/tags", {**base, **rails_form({"sort": sort})}):
+            for row in rows:
+                tag = Tag.model_validate(row)
+                if tag.id not in seen:
+                    seen.add(tag.id)
+                    yield tag
+            complete = last
+        if complete:
+            return
+        met = False
+        opposite = rails_form({"sort": _OPPOSITE_SORT[sort]})
+        async for rows, _ in self._pages("v1/tags", {**base, **opposite}):
+            for row in rows:
+                tag = Tag.model_validate(row)
+                if tag.id in seen:
+                    met = True
+                else:
+                    seen.add(tag.id)
+                    yield tag
+            if met:
+                break
+        if not met:
+            self._short(CxiShortfall("tags", len(seen), None))
+
+    async def create_tag(
+        self,
+        name: str,
+        *,
+        mode: Literal["manual", "text_match"] = "manual",
+        description: str | None = None,
+        parent_id: str | int | None = None,
+        text_match_terms: Sequence[str] | None = None,
+        filter_rules: Mapping[str, Any] | None = None,
+    ) -> Tag:
+        """A manual or text-match tag (smart tags come only from the product category)."""
+        if not name.strip():
+            raise ValueError("a tag needs a name")
+        if mode not in ("manual", "text_match"):
+            raise ValueError(f"only manual and text_match tags can be created, not {mode!r}")
+        fields = self._tag_fields(
+            name, mode, description, parent_id, text_match_terms, filter_rules
+        )
+        body = await self._send("POST", "v1/tags", data=fields)
+        return Tag.model_validate(self._expect(body, dict, "v1/tags"))
+
+    async def update_tag(
+        self,
+        tag_id: str | int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        mode: Literal["manual", "text_match"] | None = None,
+        parent_id: str | int | None = None,
+        text_match_terms: Sequence[str] | None = None,
+        filter_rules: Mapping[str, Any] | None = None,
+    ) -> Tag:
+        """Changes the fields given; `text_match_terms` replaces the whole list."""
+        if mode is not None and mode not in ("manual", "text_match"):
+            raise ValueError(f"a tag's mode can be set to manual or text_match, not {mode!r}")
+        fields = self._tag_fields(
+            name, mode, description, parent_id, text_match_terms, filter_rules
+        )
+        if not fields:
+            raise ValueError("update_tag needs at least one field to change")
+        path = f"v1/tags/{_segment(tag_id)}"
+        body = await self._send("PUT", path, data=fields)
+        return Tag.model_validate(self._expect(body, dict, path))
+
+    @staticmethod
+    def _tag_fields(
+        name: str | None,
+        mode: str | None,
+        description: str | None,
+        parent_id: str | int | None,
+        terms: Sequence[str] | None,
+        rules: Mapping[str, Any] | None,
+    ) -> dict[str, FormValue]:
+        if terms is not None:
+            if isinstance(terms, str):
+                raise ValueError("text_match_terms is a list of terms, not one string")
+            if len(terms) > 100:
+                raise ValueError(f"a tag takes at most 100 text_match_terms, not {len(terms)}")
+        if mode == "manual" and (terms or rules):
+            raise ValueError("text_match_terms and filter_rules only apply to text_match tags")
+        return rails_form(
+            {
+                "name": name,
+                "description": description,
+                "mode": mode,
+                "parent_id": parent_id,
+                "text_match_terms": list(terms) if terms is not None else None,
+                "filter_rules": rules,
+            },
+            "tag",
+        )
+
+    async def delete_tag(self, tag_id: str | int) -> None:
+        await self._send("DELETE", f"v1/tags/{_segment(tag_id)}")
+
+    # --- imports -------------------------------------------------------------------------------
+
+    async def list_imports(
+        self, *, page: int | None = None, per_page: int | None = None
+    ) -> list[Import]:
+        """One page of imports (without their responses)."""
+        params = rails_form({"page": page, "per_page": per_page})
+        body = self._expect(await self.http.get("v1/imports", params=params), list, "v1/imports")
+        return [Import.model_validate(row) for row in body]
+
+    async def iter_imports(self) -> AsyncIterator[Import]:
+        """Every import, each once. The list has no sort or filter, so only the first 1,500 can
+        be reached; beyond that a `CxiShortfall` is recorded."""
+        seen: set[str] = set()
+        complete = False
+        async for rows, last in self._pages("v1/imports", {}):
+            for row in rows:
+                item = Import.model_validate(row)
+                if item.id not in seen:
+                    seen.add(item.id)
+                    yield item
+            complete = last
+        if not complete:
+            self._short(CxiShortfall("imports", len(seen), None))
+
+    async def get_import(self, import_id: str | int) -> ImportDetail:
+        """One import with all its responses."""
+        path = f"v1/imports/{_segment(import_id)}"
+        return ImportDetail.model_validate(self._expect(await self.http.get(path), dict, path))
+
+    async def create_import(
+        self, csv_file: CsvSource, *, filename: str | None = None
+    ) -> ImportDetail:
+        """Uploads a CSV file as a new import, after checking it locally.
+
+        If `validate_import_csv` finds anything, InvalidRequest lists the problems (the first
+        20 and a count) and nothing is sent. The import is named after the file (`filename`
+        overrides it; bytes are named import.csv); set its name, metric type and source with
+        `update_import`. A UTF-8 byte order mark is removed before the upload.
+        """
+        name, content, problems = _read_source(csv_file)
+        if content is not None:
+            problems += _content_problems(content)
+        if problems or content is None:
+            raise InvalidRequest(
+                problems_message(filename or name, problems), account=self.http.account
+            )
+        files = {"file": (filename or name, content, "text/csv")}
+        body = await self._send("POST", "v1/imports", files=files)
+        return ImportDetail.model_validate(self._expect(body, dict, "v1/imports"))
+
+    async def update_import(
+        self,
+        import_id: str | int,
+        *,
+        name: str | None = None,
+        source: str | None = None,
+        metric_type: MetricName | str | None = None,
+        language: str | None = None,
+        secondary_product_category_id: str | int | None = None,
+        tag_names: Sequence[str] | None = None,
+        project_ids: Sequence[str | int] | None = None,
+    ) -> ImportDetail:
+        """Sets an import's metadata; `tag_names` and `project_ids` (which must exist) are
+        applied to every response of the import."""
+        fields = rails_form(
+            {
+                "name": name,
+                "source": source,
+                "metric_type": _metric(metric_type),
+                "language": language,
+                "secondary_product_category_id": secondary_product_category_id,
+                "tag_names": list(tag_names) if tag_names is not None else None,
+                "project_ids": list(project_ids) if project_ids is not None else None,
+            },
+            "import",
+            indexed=True,
+        )
+        if not fields:
+            raise ValueError("update_import needs at least one field to change")
+        path = f"v1/imports/{_segment(import_id)}"
+        body = await self._send("PUT", path, data=fields)
+        return ImportDetail.model_validate(self._expect(body, dict, path))
+
+    async def delete_import(self, import_id: str | int) -> None:
+        """Deletes the import and every response in it (202: the API finishes it later)."""
+        await self._send("DELETE", f"v1/imports/{_segment(import_id)}")
+
+    # --- responses -----------------------------------------------------------------------------
+
+    async def list_responses(
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        sort_order: Literal["asc", "desc"] | None = None,
+    ) -> ResponsePage:
+        """One page of `/v1/responses` (by feedback_date) with the account's `total_count`."""
+        params = rails_form({"page": page, "per_page": per_page, "sort_order": sort_order})
+        body = await self.http.get("v1/responses", params=params)
+        return ResponsePage.model_validate(self._expect(body, dict, "v1/responses"))
+
+    async def response_batches(self) -> AsyncIterator[ResponseBatch]:
+        """Every response the API lets us reach, each exactly once, in batches.
+
+        `/v1/responses` alone reaches 1,500 rows (30 pages of 50, no date filter), so every
+        import is read whole with `GET /v1/imports/{id}`, `concurrency` at a time, each batch
+        yielded as soon as its import arrives. Then `/v1/responses` is read (newest first and, if
+        it holds more than 1,500, oldest first too) for the responses that belong to no import.
+
+        What cannot be reached: responses in no import beyond the newest and oldest 1,500 of the
+        list, and the responses of imports past the first 1,500 that `/v1/imports` lists (save
+        those the response list happens to reach). When `total_count` says more exist than were
+        read, a `CxiShortfall` is recorded (`self.shortfalls`, `on_shortfall`).
+        """
+        seen: set[str] = set()
+
+        def fresh(responses: list[Response]) -> list[Response]:
+            new: list[Response] = []
+            for response in responses:
+                if response.id not in seen:
+                    seen.add(response.id)
+                    new.append(response)
+            return new
+
+        imports = [item.id async for item in self.iter_imports()]
+        async for detail in self._bounded(imports, self._import_or_none):
+            if detail is not None:
+                yield ResponseBatch(detail.id, fresh(detail.responses))
+
+        newest = await self.list_responses(page=1, per_page=PER_PAGE, sort_order="desc")
+        total = newest.total_count
+        yield ResponseBatch(None, fresh(newest.items + await self._response_pages(total, "desc")))
+        if total > CAP and len(seen) < total:
+            oldest = await self._response_pages(total, "asc", first=1)
+            yield ResponseBatch(None, fresh(oldest))
+        if len(seen) < total:
+            self._short(CxiShortfall("responses", len(seen), total))
+
+    async def iter_responses(self) -> AsyncIterator[Response]:
+        """Every reachable response exactly once (see `response_batches` for what is not)."""
+        async for batch in self.response_batches():
+            for response in batch.responses:
+                yield response
+
+    async def _import_or_none(self, import_id: str) -> ImportDetail | None:
+        try:
+            return await self.get_import(import_id)
+        except NotFound:
+            return None  # deleted since it was listed, its responses with it
+
+    async def _response_pages(
+        self, total: int, order: Literal["asc", "desc"], first: int = 2
+    ) -> list[Response]:
+        """Pages `first`..last of the list in one order, fetched concurrently (the total is
+        known from page 1, so every page number can be asked for at once)."""
+        last = min(MAX_PAGE, -(-total // PER_PAGE))
+        pages = list(range(first, last + 1))
+
+        async def page(number: int) -> list[Response]:
+            found = await self.list_responses(page=number, per_page=PER_PAGE, sort_order=order)
+            return found.items
+
+        rows: list[Response] = []
+        async for items in self._bounded(pages, page):
+            rows += items
+        return rows
+
+    async def _bounded(
+        self, items: Sequence[T], fetch: Callable[[T], Awaitable[Any]]
+    ) -> AsyncIterator[Any]:
+        """`fetch(item)` for every item, at most `concurrency` at a time, yielded as they
+        finish; if one fails or the reader stops, the others are cancelled."""
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def run(item: T) -> Any:
+            async with slots:
+                return await fetch(item)
+
+        tasks = [asyncio.ensure_future(run(item)) for item in items]
+        try:
+            for finished in asyncio.as_completed(tasks):
+                yield await finished
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _pages(
+        self, path: str, params: Mapping[str, FormValue]
+    ) -> AsyncIterator[tuple[list[dict[str, Any]], bool]]:
+        """Pages 1..30 of a list in order, as (rows, this was the last page); the walk stops
+        at the first short page. A full page 30 is yielded with `False`: more may exist."""
+        for number in range(1, MAX_PAGE + 1):
+            query = {**params, "page": str(number), "per_page": str(PER_PAGE)}
+            rows = self._expect(await self.http.get(path, params=query), list, path)
+            yield rows, len(rows) < PER_PAGE
+            if len(rows) < PER_PAGE:
+                return
+
+    # --- exports -------------------------------------------------------------------------------
+
+    async def create_export(self, export_type: Literal["responses", "users"] = "responses") -> None:
+        """Asks CXI to e-mail a CSV export to the requesting user (only one may run at a time;
+        asking while one runs is refused with the server's message)."""
+        if export_type not in ("responses", "users"):
+            raise ValueError(f"export_type is responses or users, not {export_type!r}")
+        await self._send("POST", "v1/exports", data={"export_type": export_type})
+
+
+__all__ = [
+    "CAP",
+    "MAX_CSV_BYTES",
+    "RESERVED_COLUMNS",
+    "CsvProblem",
+    "CsvSource",
+    "CxiClient",
+    "CxiShortfall",
+    "ResponseBatch",
+    "feedback_date_problem",
+    "problems_message",
+    "rails_form",
+    "validate_import_csv",
+]
