@@ -71,7 +71,7 @@ def _score(row: Row, low: int, high: int) -> int | None:
         return None
     try:
         score = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _Bad("score", f"not an integer: {value!r}") from None
     if score != value and str(score) != str(value).strip():
         raise _Bad("score", f"not an integer: {value!r}")

@@ -30,6 +30,8 @@ log = logging.getLogger("workbench.sources")
 MAX_RENEWALS = 3
 """Token renewals one request may trigger: a token can expire again mid-run, but a token that
 is refused right after every renewal means the credentials no longer work."""
+MAX_STALE_RETRIES = 10
+"""Retries with a token another request renewed while this one was in flight."""
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 TRANSIENT = (httpx.TransportError, ValueError)  # ValueError: a truncated or garbled JSON body
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -130,6 +132,7 @@ class ApiClient:
         attempt = 0
         rate_waits = 0
         renewals = 0
+        stale = 0
         async with self._slots:
             while True:
                 auth_headers = await self._auth.headers(self._http) if self._auth else {}
@@ -181,11 +184,17 @@ class ApiClient:
                     await self._sleep(delay)
                     continue
                 await self.budget.release(rate)
-                if status == 401 and self._auth and renewals < MAX_RENEWALS:
-                    renewals += 1
-                    if await self._auth.renew(self._http, auth_headers):
-                        self.stats.renewed_tokens += 1
-                        continue
+                if status == 401 and self._auth:
+                    if await self._auth.headers(self._http) != auth_headers:
+                        # Another request renewed the token meanwhile: try the new one.
+                        stale += 1
+                        if stale <= MAX_STALE_RETRIES:
+                            continue
+                    elif renewals < MAX_RENEWALS:
+                        renewals += 1
+                        if await self._auth.renew(self._http, auth_headers):
+                            self.stats.renewed_tokens += 1
+                            continue
                 if status in RETRY_STATUSES and (method in IDEMPOTENT or status != 500):
                     attempt += 1
                     if attempt < self._retry.attempts:
