@@ -12,6 +12,7 @@ from email.utils import formatdate
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,7 +23,7 @@ class JSONAnswer(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        return orjson.dumps(content)
 
 
 def answer(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONAnswer:
