@@ -48,6 +48,8 @@ class RequestStats:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
+    waited: float = 0.0
+    """Seconds requests sat out 429s waiting for the rate window to reset."""
     renewed_tokens: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
 
@@ -182,6 +184,7 @@ class ApiClient:
                             429, "", account=self.account, method=method, path=path
                         )
                     log.info("%s %s: 429, waiting %.1fs for the rate window", method, path, delay)
+                    self.stats.waited += delay
                     await self._sleep(delay)
                     continue
                 await self.budget.release(rate)
