@@ -10,7 +10,7 @@ import os
 
 import typer
 
-from workbench.cli import accounts, auth, export, sandbox, store
+from workbench.cli import accounts, auth, export, sandbox, store, sync
 from workbench.cli.output import errors
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(store.app, name="store")
 app.command()(auth.auth)
+app.command()(sync.sync)
 app.command()(export.export)
 app.command()(export.report)
 

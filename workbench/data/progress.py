@@ -44,6 +44,7 @@ class TableSummary:
     table: str
     rows: int = 0
     """Rows written to the store (fetched rows that normalized)."""
+    requests: int = 0
     deleted: int = 0
     """Rows a full sync found gone from the platform and removed."""
     rejected: list[Rejected] = field(default_factory=list)

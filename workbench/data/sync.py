@@ -46,6 +46,7 @@ from workbench.settings import Settings, SettingsError
 from workbench.settings.model import unknown_account
 from workbench.sources.connect import Client, open_client, token_cache
 from workbench.sources.errors import SourceError
+from workbench.sources.http import purpose
 from workbench.sources.paging import Batch
 from workbench.sources.wootric import WootricClient
 
@@ -76,6 +77,7 @@ class TableRun:
 
     def event(self, phase: Phase, message: str | None = None, total: int | None = None) -> None:
         stats = self.client.http.stats
+        self.summary.requests = stats.by_purpose.get(self.table, 0)
         self.emit(
             SyncEvent(
                 account=self.name,
@@ -83,7 +85,7 @@ class TableRun:
                 table=self.table,
                 phase=phase,
                 rows=self.summary.rows,
-                requests=stats.requests,
+                requests=self.summary.requests,
                 waited=stats.waited,
                 total=total,
                 message=message,
@@ -337,6 +339,7 @@ async def _sync_account(
 
 
 async def _run_table(run: TableRun, fill: TableSync) -> None:
+    purpose.set(run.table)  # this task's requests count for its table
     run.event("start")
     try:
         await fill(run)

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,11 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+purpose: ContextVar[str | None] = ContextVar("purpose", default=None)
+"""What the requests made in this context are for (a sync sets the table it fills), so that
+`RequestStats.by_purpose` can say how many requests each table cost on a shared client."""
+
+
 @dataclass
 class RequestStats:
     """What an account's client has done; sync progress shows these."""
@@ -52,6 +58,13 @@ class RequestStats:
     """Seconds requests sat out 429s waiting for the rate window to reset."""
     renewed_tokens: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
+    by_purpose: dict[str, int] = field(default_factory=dict)
+
+    def count(self) -> None:
+        self.requests += 1
+        tag = purpose.get()
+        if tag is not None:
+            self.by_purpose[tag] = self.by_purpose.get(tag, 0) + 1
 
 
 @dataclass(frozen=True)
@@ -140,7 +153,7 @@ class ApiClient:
             while True:
                 auth_headers = await self._auth.headers(self._http) if self._auth else {}
                 await self.budget.acquire()
-                self.stats.requests += 1
+                self.stats.count()
                 try:
                     response = await self._http.request(
                         method,
