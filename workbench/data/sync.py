@@ -50,6 +50,9 @@ from workbench.sources.http import purpose
 from workbench.sources.paging import Batch
 from workbench.sources.wootric import WootricClient
 
+CHECKPOINT_ROWS = 10_000
+"""Rows held in memory before they are written as a part and the cursor moves: a kill loses at
+most this many rows of work (they are read again), and a million rows make a hundred parts."""
 OVERLAP = 3_600
 """Seconds re-read before a cursor: rows that reach an API late still land in the store."""
 
@@ -175,19 +178,47 @@ async def walk(
     else:
         start = None
     progress = Progress(start)
-    async for batch in batches(start):
-        if batch.rows:
-            run.write(normalize(batch.rows))
-        if not batch.done:
-            continue
-        reached = progress.add(batch.window.first, batch.window.last)
+    buffered: list[Normalized] = []
+    finished: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        """Write the buffered rows as one part, then move the cursor over the windows they
+        complete: a cursor never covers rows that are not on disk."""
+        nonlocal through
+        if buffered:
+            run.write(_join(buffered))
+            buffered.clear()
+        reached = None
+        for first, last in finished:
+            reached = progress.add(first, last)
+        finished.clear()
         if reached is not None and (through is None or reached > int(through)):
             through = reached
             run.store.set_cursor(run.table, {**state, "through": through})
+
+    held = 0
+    async for batch in batches(start):
+        if batch.rows:
+            normalized = normalize(batch.rows)
+            buffered.append(normalized)
+            held += normalized.frame.height
+        if batch.done:
+            finished.append((batch.window.first, batch.window.last))
+        if held >= CHECKPOINT_ROWS:
+            flush()
+            held = 0
+    flush()
     if full:
         run.summary.deleted = _remove_unseen(run, int(state["full_from_part"]))
         run.store.set_cursor(run.table, {"through": through})
     run.store.compact(run.table)
+
+
+def _join(parts: list[Normalized]) -> Normalized:
+    if len(parts) == 1:
+        return parts[0]
+    frame = pl.concat([p.frame for p in parts], how="diagonal_relaxed")
+    return Normalized(frame, [r for p in parts for r in p.rejected])
 
 
 def _remove_unseen(run: TableRun, first_part: int) -> int:
