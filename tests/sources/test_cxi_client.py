@@ -265,7 +265,7 @@ async def test_reads_every_response_exactly_once_past_the_cap(served, make_cxi) 
     ("faults", "concurrency"),
     [
         ("500=0.15,seed=1", 8),
-        ("429=0.05,seed=2", 8),
+        ("429=0.2,seed=2", 8),
         ("drop=0.1,seed=3", 8),
         ("truncate=0.1,seed=4", 8),
         # One at a time: with several in flight, a request refused with a token another request

@@ -156,6 +156,19 @@ class ApptentiveAccount(_Account):
         return "token"
 
 
+CROWDSKOUT_COLLECTIONS = (
+    "Names",
+    "Genders",
+    "Ages",
+    "EmailAddresses",
+    "PhoneNumbers",
+    "PhysicalAddresses",
+    "Notes",
+    "SurveyResponses",
+)
+"""Collections named the way the API docs name them (`Names,EmailAddresses,Ages`)."""
+
+
 class CrowdskoutAccount(_Account):
     """A Crowdskout organization: an OAuth app (authorization code) and, once authorized,
     a token."""
@@ -167,6 +180,8 @@ class CrowdskoutAccount(_Account):
     redirect_uri: str
     token: SecretStr | None = None
     """The access token from the authorization-code exchange; empty until the user authorizes."""
+    collections: list[str] = Field(default_factory=lambda: list(CROWDSKOUT_COLLECTIONS))
+    """The profile collections a sync reads (the API returns only those asked for)."""
 
     @field_validator("redirect_uri")
     @classmethod

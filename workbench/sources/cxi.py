@@ -20,7 +20,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -808,7 +808,9 @@ class CxiClient:
         body = await self.http.get("v1/responses", params=params)
         return ResponsePage.model_validate(self._expect(body, dict, "v1/responses"))
 
-    async def response_batches(self) -> AsyncIterator[ResponseBatch]:
+    async def response_batches(
+        self, skip: Collection[str] = (), skipped: int = 0
+    ) -> AsyncIterator[ResponseBatch]:
         """Every response the API lets us reach, each exactly once, in batches.
 
         `/v1/responses` alone reaches 1,500 rows (30 pages of 50, no date filter), so every
@@ -820,6 +822,11 @@ class CxiClient:
         list, and the responses of imports past the first 1,500 that `/v1/imports` lists (save
         those the response list happens to reach). When `total_count` says more exist than were
         read, a `CxiShortfall` is recorded (`self.shortfalls`, `on_shortfall`).
+
+        `skip` names imports not to fetch (an incremental sync passes those it already holds
+        unchanged, and in `skipped` how many responses they hold); the list may still reach
+        some of their responses, which come as usual. When the imports account for every
+        response the account has (`total_count`), the list is not read past its first page.
         """
         seen: set[str] = set()
 
@@ -831,13 +838,17 @@ class CxiClient:
                     new.append(response)
             return new
 
-        imports = [item.id async for item in self.iter_imports()]
+        imports = [item.id async for item in self.iter_imports() if item.id not in skip]
         async for detail in self._bounded(imports, self._import_or_none):
             if detail is not None:
                 yield ResponseBatch(detail.id, fresh(detail.responses))
 
         newest = await self.list_responses(page=1, per_page=PER_PAGE, sort_order="desc")
         total = newest.total_count
+        if len(seen) + skipped >= total:
+            # Every response is in an import read or skipped: none is only in the list.
+            yield ResponseBatch(None, fresh(newest.items))
+            return
         yield ResponseBatch(None, fresh(newest.items + await self._response_pages(total, "desc")))
         if total > CAP and len(seen) < total:
             oldest = await self._response_pages(total, "asc", first=1)

@@ -1,0 +1,86 @@
+"""Wootric CXI tables: responses, tags, imports (as surveys) and projects.
+
+CXI lists nothing by date, so every table is read as a whole and replaces the stored one, which
+also applies deletions at every sync. Responses are the costly part (each import is fetched with
+all its responses), so an incremental sync does not fetch again an import it already holds with
+the same number of responses: its stored responses are kept as they are. `--full` fetches them all.
+An account whose onboarding is not complete answers 424 to everything; the sync says so once.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from workbench.data import normalize_cxi as normalize
+from workbench.data.normalize import Normalized
+from workbench.data.schema import empty
+from workbench.data.sync_tables import TableRun, TableSync
+from workbench.sources.cxi import CxiClient
+
+
+def _client(run: TableRun) -> CxiClient:
+    assert isinstance(run.client, CxiClient)
+    return run.client
+
+
+def _dump(models: list) -> list[dict]:
+    return [m.model_dump(mode="json") for m in models]
+
+
+async def responses(run: TableRun) -> None:
+    client = _client(run)
+    imports = [item async for item in client.iter_imports()]
+    metrics = {item.id: item.metric_type for item in imports}
+    stored = run.store.read("responses")
+    skip: set[str] = set()
+    if not run.full and not stored.is_empty():
+        held = dict(stored.group_by("survey_id").len().drop_nulls("survey_id").iter_rows())
+        skip = {
+            i.id
+            for i in imports
+            if i.response_count is not None and held.get(i.id) == i.response_count
+        }
+    parts: list[Normalized] = []
+    skipped = sum(i.response_count or 0 for i in imports if i.id in skip)
+    async for batch in client.response_batches(skip, skipped):
+        parts.append(
+            normalize.cxi_responses(
+                _dump(batch.responses),
+                run.name,
+                import_id=batch.import_id,
+                metric_type=metrics.get(batch.import_id) if batch.import_id else None,
+            )
+        )
+        run.summary.rows += parts[-1].frame.height
+        run.event("progress")
+    frames = [p.frame for p in parts]
+    if skip:
+        fresh_ids = pl.concat([f.select("id") for f in frames]) if frames else None
+        kept = stored.filter(pl.col("survey_id").is_in(list(skip)))
+        if fresh_ids is not None:
+            kept = kept.filter(~pl.col("id").is_in(fresh_ids.get_column("id").implode()))
+        frames.insert(0, kept)
+    whole = pl.concat(frames, how="diagonal_relaxed") if frames else empty("responses")
+    run.replace(Normalized(whole, [r for p in parts for r in p.rejected]))
+
+
+async def tags(run: TableRun) -> None:
+    found = [t async for t in _client(run).iter_tags(flat=False)]
+    run.replace(normalize.cxi_tags(_dump(found), run.name))
+
+
+async def imports(run: TableRun) -> None:
+    found = [i async for i in _client(run).iter_imports()]
+    run.replace(normalize.cxi_imports(_dump(found), run.name))
+
+
+async def projects(run: TableRun) -> None:
+    run.replace(normalize.cxi_projects(_dump(await _client(run).list_projects()), run.name))
+
+
+TABLES: dict[str, TableSync] = {
+    "responses": responses,
+    "tags": tags,
+    "surveys": imports,
+    "projects": projects,
+}

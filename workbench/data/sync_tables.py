@@ -1,0 +1,218 @@
+"""The pieces every table's sync is made of: a `TableRun` (where to write, whom to tell) and
+`walk`, which reads a table window by window from its cursor and checkpoints as it goes.
+
+A walked table's cursor entry is `{"through": n}`: everything at or before `n` (a second, or for
+Crowdskout a profile id) is on disk. While a full read is under way it also holds
+`full_from_part`, the first store part the read wrote, so that a full read killed halfway goes on
+as a full read, and at its end the stored rows it did not see again can be removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from workbench.data.normalize import Normalized
+from workbench.data.progress import Phase, SyncEvent, TableSummary
+from workbench.data.store import PART_PATTERN, AccountStore
+from workbench.settings import Account
+from workbench.sources.connect import Client
+from workbench.sources.paging import Batch
+
+CHECKPOINT_ROWS = 10_000
+"""Rows held in memory before they are written as a part and the cursor moves: a kill loses at
+most this many rows of work (they are read again), and a million rows make a hundred parts."""
+OVERLAP = 3_600
+"""Seconds re-read before a cursor: rows that reach an API late still land in the store."""
+
+
+# --- one table's run ---------------------------------------------------------------------------
+
+
+@dataclass
+class TableRun:
+    """What a table's sync function gets: where to write, whom to tell, what to count."""
+
+    name: str
+    platform: str
+    table: str
+    client: Client
+    store: AccountStore
+    summary: TableSummary
+    full: bool
+    since: int | None
+    emit: Callable[[SyncEvent], None]
+    account: Account | None = None
+    """The account's configuration (some platforms read options from it)."""
+
+    def event(self, phase: Phase, message: str | None = None, total: int | None = None) -> None:
+        stats = self.client.http.stats
+        self.summary.requests = stats.by_purpose.get(self.table, 0)
+        self.emit(
+            SyncEvent(
+                account=self.name,
+                platform=self.platform,
+                table=self.table,
+                phase=phase,
+                rows=self.summary.rows,
+                requests=self.summary.requests,
+                waited=stats.waited,
+                total=total,
+                message=message,
+            )
+        )
+
+    def write(self, normalized: Normalized) -> None:
+        """Append normalized rows as one store part and count them."""
+        self.summary.rejected.extend(normalized.rejected)
+        self.store.append(self.table, normalized.frame)
+        self.summary.rows += normalized.frame.height
+        self.event("progress")
+
+    def replace(self, normalized: Normalized) -> None:
+        """A snapshot table: the whole table at once."""
+        self.summary.rejected.extend(normalized.rejected)
+        self.store.replace(self.table, normalized.frame)
+        self.summary.rows = normalized.frame.height
+        self.event("progress")
+
+
+# --- cursors of walked tables --------------------------------------------------------------
+
+
+class Progress:
+    """The seconds read so far in one walk; `through` is the end of the contiguous part that
+    starts where the walk started (everything at or before it is in the store)."""
+
+    def __init__(self, start: int | None) -> None:
+        self.start = start
+        self.spans: list[tuple[int, int]] = []
+        self.through: int | None = None
+
+    def add(self, first: int, last: int) -> int | None:
+        if self.start is None:
+            self.start = first
+        self.spans.append((first, last))
+        self.spans.sort()
+        through = self.start - 1
+        for low, high in self.spans:
+            if low > through + 1:
+                break
+            through = max(through, high)
+        self.through = through if through >= self.start else None
+        return self.through
+
+
+def _next_part(store: AccountStore, table: str) -> int:
+    parts = store.parts(table)
+    if not parts:
+        return 1
+    match = PART_PATTERN.match(parts[-1].name)
+    return int(match.group(1)) + 1 if match else 1
+
+
+def _parts_from(store: AccountStore, table: str, first: int) -> list[str]:
+    return [
+        str(p)
+        for p in store.parts(table)
+        if (m := PART_PATTERN.match(p.name)) and int(m.group(1)) >= first
+    ]
+
+
+async def walk(
+    run: TableRun,
+    batches: Callable[[int | None], AsyncIterator[Batch]],
+    normalize: Callable[[list[dict[str, Any]]], Normalized],
+    *,
+    overlap: int = OVERLAP,
+) -> None:
+    """Read a walked table from its cursor (or from the start), checkpointing every window.
+
+    The cursor entry is `{"through": second, "full_from_part": n}`; `full_from_part` is there
+    while a full read is under way, naming the first part it wrote, so that at its end the rows
+    of older parts it did not see again can be removed.
+    """
+    cursors = run.store.cursors()
+    state: dict[str, Any] = dict(cursors.get(run.table) or {})
+    resuming_full = state.get("full_from_part") is not None
+    full = run.full or resuming_full or not state
+    if full and not resuming_full:
+        state = {"through": None, "full_from_part": _next_part(run.store, run.table)}
+        run.store.set_cursor(run.table, state)
+    through = state.get("through")
+    if run.since is not None and not full:
+        start: int | None = run.since
+    elif through is not None:
+        start = max(0, int(through) - overlap)
+    else:
+        start = None
+    progress = Progress(start)
+    buffered: list[Normalized] = []
+    finished: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        """Write the buffered rows as one part, then move the cursor over the windows they
+        complete: a cursor never covers rows that are not on disk."""
+        nonlocal through
+        if buffered:
+            run.write(_join(buffered))
+            buffered.clear()
+        reached = None
+        for first, last in finished:
+            reached = progress.add(first, last)
+        finished.clear()
+        if reached is not None and (through is None or reached > int(through)):
+            through = reached
+            run.store.set_cursor(run.table, {**state, "through": through})
+
+    held = 0
+    async for batch in batches(start):
+        if batch.rows:
+            normalized = normalize(batch.rows)
+            buffered.append(normalized)
+            held += normalized.frame.height
+        if batch.done:
+            finished.append((batch.window.first, batch.window.last))
+        if held >= CHECKPOINT_ROWS:
+            flush()
+            held = 0
+    flush()
+    if full:
+        run.summary.deleted = _remove_unseen(run, int(state["full_from_part"]))
+        run.store.set_cursor(run.table, {"through": through})
+    run.store.compact(run.table)
+
+
+def _join(parts: list[Normalized]) -> Normalized:
+    if len(parts) == 1:
+        return parts[0]
+    frame = pl.concat([p.frame for p in parts], how="diagonal_relaxed")
+    return Normalized(frame, [r for p in parts for r in p.rejected])
+
+
+def _remove_unseen(run: TableRun, first_part: int) -> int:
+    """After a full read: tombstone stored rows whose ids the read did not bring back."""
+    fresh = _parts_from(run.store, run.table, first_part)
+    seen = (
+        pl.scan_parquet(fresh).select("id").collect().get_column("id")
+        if fresh
+        else pl.Series("id", [], pl.String)
+    )
+    stored = run.store.read(run.table)
+    if stored.is_empty():
+        return 0
+    gone = stored.filter(~pl.col("id").is_in(seen.implode()))
+    if not gone.is_empty():
+        run.store.append(run.table, gone, deleted=True)
+    return gone.height
+
+
+TableSync = Callable[[TableRun], Awaitable[None]]
+
+
+def flatten(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Models to the JSON dicts the normalizers read."""
+    return [r.model_dump(mode="json") if hasattr(r, "model_dump") else dict(r) for r in rows]
