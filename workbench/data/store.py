@@ -81,6 +81,14 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
     frame.drop(hollow).write_parquet(path)
 
 
+def sink_table(frame: pl.LazyFrame, path: Path) -> None:
+    """`write_table` for a lazy frame, streamed to the file."""
+    hollow = [
+        c for c, t in frame.collect_schema().items() if isinstance(t, pl.Struct) and not t.fields
+    ]
+    frame.drop(hollow).sink_parquet(path)
+
+
 def _os_message(path: Path, exc: OSError) -> str:
     reason = exc.strerror or str(exc)
     if exc.errno == 28:  # ENOSPC
@@ -213,33 +221,60 @@ class AccountStore:
             "set them aside and sync them again"
         )
 
-    def read(self, table: str, schema: pl.Schema | None = None) -> pl.DataFrame:
-        """The table as it stands: the file merged with its parts, newest row per id."""
+    def scan(self, table: str, *, keep_deleted: bool = False) -> pl.LazyFrame | None:
+        """The table as it stands, lazily: the file merged with its parts, newest row per id
+        (None when nothing is stored). Lazy, so that compaction streams it to disk instead of
+        holding several copies of a large table in memory."""
         sources = [p for p in [self.table_path(table)] if p.exists()] + self.parts(table)
         if not sources:
-            return pl.DataFrame(schema=schema) if schema is not None else pl.DataFrame()
+            return None
         frames = []
         for order, path in enumerate(sources):
             try:
-                frame = pl.read_parquet(path)
+                schema = pl.read_parquet_schema(path)
             except Exception as exc:
                 raise self._corrupt(path, exc) from None
-            if DELETED not in frame.columns:
+            frame = pl.scan_parquet(path)
+            if DELETED not in schema:
                 frame = frame.with_columns(pl.lit(False).alias(DELETED))
-            frames.append(frame.with_columns(pl.lit(order).alias("_order")))
+            frames.append(frame.with_columns(pl.lit(order, pl.Int32).alias("_order")))
         merged = pl.concat(frames, how="diagonal_relaxed")
-        if len(frames) > 1 and "id" in merged.columns:
-            keys = ["updated_at", "_order"] if "updated_at" in merged.columns else ["_order"]
-            merged = merged.sort(keys, nulls_last=False).unique(
+        columns = merged.collect_schema().names()
+        if len(frames) > 1 and "id" in columns:
+            keys = ["updated_at", "_order"] if "updated_at" in columns else ["_order"]
+            merged = merged.sort(keys, nulls_last=False, maintain_order=True).unique(
                 subset="id", keep="last", maintain_order=True
             )
-        merged = merged.filter(~pl.col(DELETED)).drop(DELETED, "_order")
+        if not keep_deleted:
+            merged = merged.filter(~pl.col(DELETED)).drop(DELETED)
+        return merged.drop("_order")
+
+    def read(self, table: str, schema: pl.Schema | None = None) -> pl.DataFrame:
+        """The table as it stands: the file merged with its parts, newest row per id."""
+        lazy = self.scan(table)
+        if lazy is None:
+            return pl.DataFrame(schema=schema) if schema is not None else pl.DataFrame()
+        try:
+            merged = lazy.collect()
+        except pl.exceptions.ComputeError as exc:
+            raise StoreError(
+                f"{self.path / table}: cannot read its files ({exc.__class__.__name__}); run "
+                "`workbench store check` to list damaged files and `workbench store repair` to "
+                "set them aside and sync them again"
+            ) from None
         if schema is not None:
             missing = [
                 pl.lit(None, dtype=t).alias(n) for n, t in schema.items() if n not in merged.columns
             ]
             merged = merged.with_columns(missing).select(list(schema.keys()))
         return merged
+
+    def ids(self, table: str) -> pl.Series:
+        """The ids the table holds, read without the other columns."""
+        lazy = self.scan(table)
+        if lazy is None:
+            return pl.Series("id", [], pl.String)
+        return lazy.select("id").collect().get_column("id")
 
     def replace(self, table: str, rows: pl.DataFrame) -> None:
         """Write the whole table at once and drop its parts (a full sync of a small table)."""
@@ -251,8 +286,9 @@ class AccountStore:
         parts = self.parts(table)
         if not parts:
             return
-        merged = self.read(table)
-        atomic_write(self.table_path(table), lambda temp: write_table(merged, temp))
+        merged = self.scan(table)
+        assert merged is not None
+        atomic_write(self.table_path(table), lambda temp: sink_table(merged, temp))
         self._drop_parts(table, parts)
 
     def _drop_parts(self, table: str, parts: list[Path]) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 
 from workbench.data.normalize import Normalized
 from workbench.data.progress import Phase, SyncEvent, TableSummary
+from workbench.data.schema import TIMESTAMP
 from workbench.data.store import PART_PATTERN, AccountStore
 from workbench.settings import Account
 from workbench.sources.connect import Client
@@ -201,13 +203,16 @@ def _remove_unseen(run: TableRun, first_part: int) -> int:
         if fresh
         else pl.Series("id", [], pl.String)
     )
-    stored = run.store.read(run.table)
-    if stored.is_empty():
+    stored = run.store.ids(run.table)
+    gone = stored.filter(~stored.is_in(seen.implode()))
+    if gone.is_empty():
         return 0
-    gone = stored.filter(~pl.col("id").is_in(seen.implode()))
-    if not gone.is_empty():
-        run.store.append(run.table, gone, deleted=True)
-    return gone.height
+    now = datetime.now(UTC)
+    tombstones = pl.DataFrame({"id": gone}).with_columns(
+        pl.lit(now).cast(TIMESTAMP).alias("updated_at")
+    )
+    run.store.append(run.table, tombstones, deleted=True)
+    return gone.len()
 
 
 TableSync = Callable[[TableRun], Awaitable[None]]
