@@ -166,3 +166,60 @@ def test_killed_syncs_resume_to_the_exact_result(served, tmp_path) -> None:
     assert finished.returncode == 0, finished.stderr
     for table in WALKED:
         assert stored_ids(store_dir, "acme-nps", table) == truth(served, table)
+
+
+async def test_every_platform_syncs_to_the_sandbox_ground_truth(served, tmp_path) -> None:
+    """The demo's four accounts: every stored table equals what the sandbox holds."""
+    from workbench.demo import browser_login
+    from workbench.sandbox.accounts import APPTENTIVE_APPS, CROWDSKOUT_ORGANIZATIONS
+    from workbench.sources.connect import token_cache
+
+    names = ("acme-nps", "acme-cxi", "acme-ios", "acme-crm")
+    settings = sandbox_settings(served, tmp_path, *names)
+    token = await browser_login("acme-crm", settings.account("acme-crm"))  # type: ignore[arg-type]
+    token_cache(tmp_path).store("acme-crm", token.cached())
+    summary = await sync(settings)
+    assert summary.ok, summary
+    assert all(not a.rejected for a in summary.accounts)
+
+    truth_cxi = served.sandbox.cxi.ground_truth()[
+        demo_accounts(served)["acme-cxi"]["account_token"]
+    ]
+    assert stored_ids(tmp_path, "acme-cxi", "responses") == sorted(
+        str(r["id"]) for r in truth_cxi["responses"]
+    )
+    assert stored_ids(tmp_path, "acme-cxi", "surveys") == sorted(
+        str(i["id"]) for i in truth_cxi["imports"]
+    )
+    stored_tags = Store(tmp_path).account("acme-cxi").read("tags")
+    assert sorted(stored_tags["name"].to_list()) == sorted(t["name"] for t in truth_cxi["tags"])
+
+    app = APPTENTIVE_APPS[0].app_id
+    assert stored_ids(tmp_path, "acme-ios", "responses") == sorted(
+        served.sandbox.apptentive.ids(app, "records")
+    )
+    assert stored_ids(tmp_path, "acme-ios", "surveys") == sorted(
+        served.sandbox.apptentive.ids(app, "surveys")
+    )
+    assert not Store(tmp_path).account("acme-ios").read("survey_answers").is_empty()
+
+    organization = CROWDSKOUT_ORGANIZATIONS[0].organization_id
+    assert stored_ids(tmp_path, "acme-crm", "end_users") == sorted(
+        str(i) for i in served.sandbox.crowdskout.ids(organization, "profiles")
+    )
+
+    # Nothing new: each platform asks only what it must.
+    again = {a.account: a for a in (await sync(settings)).accounts}
+    assert again["acme-cxi"].requests <= 8  # lists, no import fetched again
+    assert again["acme-ios"].requests <= 6  # conditional requests answered 304
+    assert {t.table: t.rows for t in again["acme-crm"].tables}["end_users"] <= 1
+
+
+async def test_an_account_waiting_for_onboarding_says_so(served, tmp_path) -> None:
+    accounts = demo_accounts(served)
+    initech = {**accounts["acme-cxi"], "account_token": "CXI-d4f6b8c0"}
+    settings = settings_from({"store_dir": str(tmp_path), "accounts": {"initech": initech}})
+    summary = await sync(settings)
+    account = summary.accounts[0]
+    assert not account.ok
+    assert "onboarding" in (account.error or "").lower()

@@ -27,19 +27,21 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from workbench.data import sync_cxi, sync_wootric
+from workbench.data import sync_apptentive, sync_crowdskout, sync_cxi, sync_wootric
 from workbench.data.progress import AccountSummary, OnEvent, SyncEvent, SyncSummary, TableSummary
 from workbench.data.store import Store, StoreError
 from workbench.data.sync_tables import TableRun, TableSync
 from workbench.settings import Settings, SettingsError
 from workbench.settings.model import unknown_account
 from workbench.sources.connect import open_client, token_cache
-from workbench.sources.errors import SourceError
+from workbench.sources.errors import ServerError, SourceError
 from workbench.sources.http import purpose
 
 PLANS: dict[str, dict[str, TableSync]] = {
     "wootric": sync_wootric.TABLES,
     "cxi": sync_cxi.TABLES,
+    "apptentive": sync_apptentive.TABLES,
+    "crowdskout": sync_crowdskout.TABLES,
 }
 """Per platform, the tables a sync fills and the function that fills each."""
 
@@ -115,7 +117,11 @@ async def _sync_account(
             for table in plan
         ]
         summary.tables = [run.summary for run in runs]
-        await asyncio.gather(*(_run_table(run, plan[run.table]) for run in runs))
+        kinds = await asyncio.gather(*(_run_table(run, plan[run.table]) for run in runs))
+        if kinds and None not in kinds and len(set(kinds)) == 1 and kinds[0] is not ServerError:
+            # Every table stopped alike (credentials, onboarding, the disk): the account's
+            # trouble, said once.
+            summary.error = summary.tables[0].error
     except StoreError as exc:
         summary.error = str(exc)
         emit(SyncEvent(name, platform, "*", "failed", message=summary.error))
@@ -124,13 +130,11 @@ async def _sync_account(
         summary.waited = client.http.stats.waited
         summary.seconds = time.monotonic() - started
         await client.aclose()
-    errors = {t.error for t in summary.tables}
-    if summary.error is None and len(errors) == 1 and None not in errors and summary.tables:
-        summary.error = errors.pop()  # every table failed alike: the account's trouble
     return summary
 
 
-async def _run_table(run: TableRun, fill: TableSync) -> None:
+async def _run_table(run: TableRun, fill: TableSync) -> type[Exception] | None:
+    """Fill one table; the kind of error that stopped it, if one did."""
     purpose.set(run.table)  # this task's requests count for its table
     run.event("start")
     try:
@@ -138,10 +142,11 @@ async def _run_table(run: TableRun, fill: TableSync) -> None:
     except (SourceError, StoreError) as exc:
         run.summary.error = _message(exc)
         run.event("failed", run.summary.error)
-        return
+        return type(exc)
     shortfalls = getattr(run.client, "shortfalls", None) or []
     run.summary.notes.extend(str(s) for s in shortfalls if _concerns(s, run.table))
     run.event("done")
+    return None
 
 
 def _concerns(shortfall: object, table: str) -> bool:

@@ -1,0 +1,242 @@
+"""Crowdskout profiles and attributes to canonical frames.
+
+Each normalizer takes the client's models (`CrowdskoutClient` yields pydantic `Profile` and
+`Attribute` models) or their JSON (`model_dump(mode="json")`, which nests the collections under
+`collections`, or the API's own profile objects, which put them beside `id`) and an account
+name, and answers `Normalized(frame, rejected)`: a record that cannot be read is reported,
+never dropped.
+
+How a profile maps:
+
+- **end_users**: the profile id; the first e-mail address and phone number (Crowdskout lists a
+  person's primary one first) as columns; every other field of the first item of each
+  descriptive collection (`Names`, `Genders`, `Ages`, `PhysicalAddresses`, the e-mail's
+  `EmailType`, ...) as a property named by the field (`FirstName`, `Gender`, `Age`,
+  `AddressRegion`). Option values (`{"id", "value"}`) read as their value. `Notes` and
+  `SurveyResponses` are events, not traits of a person, so they are not properties. Crowdskout
+  gives a profile no timestamps, so those columns stay null.
+- **responses**: each `SurveyResponses` item is a scored answer (`SurveyScore` 0-10, hence
+  metric `nps`), at `SurveyWhen`, by the profile, with the profile's properties.
+
+Attributes are the organization's declared custom fields (a name and a type such as `Radio`,
+`Number` or `Tag`). The canonical table that declares fields is `segments` ("the end-user
+property names an account declared, with their data types"), so that is where they go. The
+`tags` table does not fit: its rows are labels applied to responses, with counts and sentiment,
+and an attribute is a field of a person, not a label on an answer. The type is kept as
+Crowdskout names it, lowercased: mapping it onto Wootric's string/date/integer would hide that a
+`Checkbox` holds several values and a `Tag` is only present or absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from workbench.data.normalize import (
+    Normalized,
+    Row,
+    _Bad,
+    _count,
+    _entries,
+    _gather,
+    _id,
+    _list,
+    _scalar,
+    _shown,
+    _shown_id,
+    _text,
+    _time,
+)
+
+PLATFORM = "crowdskout"
+
+EVENT_COLLECTIONS = frozenset({"Notes", "SurveyResponses"})
+"""Collections whose items are things that happened, not traits: never end-user properties."""
+COLUMN_FIELDS = {"EmailAddresses": "EmailAddress", "PhoneNumbers": "PhoneNumber"}
+"""The collection and field each contact column comes from (first item)."""
+ITEM_KEYS = frozenset({"id", "delete"})
+"""Keys of a collection item that are not fields."""
+
+
+# --- profiles -> end users -------------------------------------------------------------------
+
+
+def crowdskout_end_users(rows: Iterable[Row], account: str) -> Normalized:
+    """Profiles (`CrowdskoutClient.iter_profiles(ids, collections)`) -> `end_users`."""
+
+    def read(row: Row) -> dict[str, Any]:
+        collections = _collections(row)
+        return {
+            "account": account,
+            "platform": PLATFORM,
+            "id": _id(row),
+            "email": _contact(collections, "EmailAddresses"),
+            "external_id": None,
+            "phone_number": _contact(collections, "PhoneNumbers"),
+            "created_at": None,
+            "updated_at": None,
+            "last_surveyed": _last_surveyed(collections),
+            "last_seen_at": None,
+            "page_views_count": None,
+            "properties": _properties(collections),
+        }
+
+    return _gather("end_users", _entries(rows), read)
+
+
+def _collections(row: Row) -> dict[str, list[Mapping[str, Any]]]:
+    """A profile's collections by name, from either shape; each item must be an object."""
+    nested = row.get("collections")
+    if nested is not None and not isinstance(nested, Mapping):
+        raise _Bad("collections", f"not an object: {_shown(nested)}")
+    source = nested if nested is not None else {k: v for k, v in row.items() if k != "id"}
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for name, items in source.items():
+        where = f"collections.{name}" if nested is not None else str(name)
+        if not isinstance(items, list):
+            if nested is not None:
+                raise _Bad(where, f"not a list of items: {_shown(items)}")
+            continue  # a top-level field of the profile, not a collection
+        for item in items:
+            if not isinstance(item, Mapping):
+                raise _Bad(where, f"an item that is not an object: {_shown(item)}")
+        found[str(name)] = [item for item in items if item.get("delete") is not True]
+    return found
+
+
+def _fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item's fields with option objects read as their value (a list of them joined)."""
+    return {str(k): _value(v) for k, v in item.items() if k not in ITEM_KEYS}
+
+
+def _value(value: object) -> object:
+    if isinstance(value, Mapping) and "value" in value:
+        return _scalar(value["value"])
+    if isinstance(value, list) and all(isinstance(v, Mapping) and "value" in v for v in value):
+        return ", ".join(str(v["value"]) for v in value)
+    return _scalar(value)
+
+
+def _contact(collections: Mapping[str, list[Mapping[str, Any]]], name: str) -> str | None:
+    items = collections.get(name) or []
+    if not items:
+        return None
+    try:
+        return _text(_fields(items[0]), COLUMN_FIELDS[name])
+    except _Bad as bad:
+        raise _Bad(f"{name}.{bad.field}", bad.reason) from None
+
+
+def _properties(collections: Mapping[str, list[Mapping[str, Any]]]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name, items in collections.items():
+        if name in EVENT_COLLECTIONS or not items:
+            continue
+        fields = _fields(items[0])
+        fields.pop(COLUMN_FIELDS.get(name, ""), None)
+        properties.update(fields)
+    return properties
+
+
+def _last_surveyed(collections: Mapping[str, list[Mapping[str, Any]]]) -> Any:
+    """The latest `SurveyWhen` of the profile's survey answers (unreadable ones are the
+    responses' to reject; here they are passed over)."""
+    latest = None
+    for item in collections.get("SurveyResponses") or []:
+        try:
+            when = _time(item, "SurveyWhen")
+        except _Bad:
+            continue
+        if when is not None and (latest is None or when > latest):
+            latest = when
+    return latest
+
+
+# --- profiles' survey answers -> responses -----------------------------------------------------
+
+
+def crowdskout_responses(rows: Iterable[Row], account: str) -> Normalized:
+    """The `SurveyResponses` items of profiles (read with that collection) -> `responses`.
+
+    One row per item, with the item's id; a profile that cannot be read rejects its survey
+    answers as one (the profile's id, table `responses`), an unreadable item only itself.
+    Profiles without survey answers give no rows.
+    """
+    return _gather("responses", _answers(rows, account), _answer)
+
+
+def _answers(
+    rows: Iterable[Row], account: str
+) -> Iterator[tuple[str, tuple[dict[str, Any], Mapping[str, Any]] | _Bad | None]]:
+    """(shown id, (profile, item)) per survey answer; a profile that cannot be read is one
+    entry carrying why, for `_answer` to reject."""
+    for shown, row in _entries(rows):
+        if row is None:
+            yield shown, None
+            continue
+        try:
+            collections = _collections(row)
+            profile = {
+                "account": account,
+                "id": _id(row),
+                "email": _contact(collections, "EmailAddresses"),
+                "properties": _properties(collections),
+            }
+        except _Bad as bad:
+            yield shown, bad
+            continue
+        for item in collections.get("SurveyResponses") or []:
+            yield _shown_id(item), (profile, item)
+
+
+def _answer(entry: tuple[dict[str, Any], Mapping[str, Any]] | _Bad) -> dict[str, Any]:
+    if isinstance(entry, _Bad):
+        raise entry
+    profile, item = entry
+    return {
+        "account": profile["account"],
+        "platform": PLATFORM,
+        "id": _id(item),
+        "end_user_id": profile["id"],
+        "user_ref": profile["email"],
+        "survey_id": _text(item, "SurveyName"),
+        "metric": "nps",
+        "score": _count(item, "SurveyScore", low=0, high=10),
+        "text": _text(item, "SurveyAnswer"),
+        "created_at": _time(item, "SurveyWhen", required=True),
+        "updated_at": None,
+        "tags": [],
+        "sentiment": None,
+        "excluded_from_calculations": False,
+        "origin_url": None,
+        "properties": dict(profile["properties"]),
+    }
+
+
+# --- attributes -> segments --------------------------------------------------------------------
+
+
+def crowdskout_segments(rows: Iterable[Row], account: str) -> Normalized:
+    """Attributes (`CrowdskoutClient.iter_attributes()`) -> `segments` (see the module doc)."""
+
+    def read(row: Row) -> dict[str, Any]:
+        _id(row)  # an attribute without an id is not one Crowdskout holds
+        kind = _text(row, "type")
+        _list(row, "options")
+        return {
+            "account": account,
+            "platform": PLATFORM,
+            "name": _text(row, "name", required=True),
+            "data_type": kind.lower() if kind else None,
+            "created_at": None,
+        }
+
+    return _gather("segments", _entries(rows), read)
+
+
+__all__ = [
+    "EVENT_COLLECTIONS",
+    "crowdskout_end_users",
+    "crowdskout_responses",
+    "crowdskout_segments",
+]

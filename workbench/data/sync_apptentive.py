@@ -1,0 +1,42 @@
+"""Apptentive tables: records (as responses and their users), surveys and their answer counts.
+
+Apptentive lists records and surveys whole, with ETags: the client asks with `If-None-Match` and
+an unchanged list answers 304 from its cache, so every sync reads everything at little cost and
+replaces the stored tables, which also applies deletions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from workbench.data import normalize_apptentive as normalize
+from workbench.data.sync_tables import TableRun, TableSync
+from workbench.sources.apptentive import ApptentiveClient
+
+
+def _client(run: TableRun) -> ApptentiveClient:
+    assert isinstance(run.client, ApptentiveClient)
+    return run.client
+
+
+async def records(run: TableRun) -> None:
+    rows = [r.model_dump(mode="json") async for r in _client(run).iter_records()]
+    users = normalize.apptentive_end_users(rows, run.name)
+    run.summary.rejected.extend(users.rejected)
+    run.store.replace("end_users", users.frame)
+    run.replace(normalize.apptentive_responses(rows, run.name))
+
+
+async def surveys(run: TableRun) -> None:
+    """The list, then each survey for its answer counts (the list carries none)."""
+    client = _client(run)
+    listed = await client.list_surveys()
+    details = await asyncio.gather(*(client.get_survey(s.id) for s in listed))
+    rows = [d.model_dump(mode="json") for d in details]
+    answers = normalize.apptentive_survey_answers(rows, run.name)
+    run.summary.rejected.extend(answers.rejected)
+    run.store.replace("survey_answers", answers.frame)
+    run.replace(normalize.apptentive_surveys(rows, run.name))
+
+
+TABLES: dict[str, TableSync] = {"responses": records, "surveys": surveys}
