@@ -5,12 +5,20 @@ Tests talk to it through a real httpx client over real TCP, as the workbench doe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from workbench.sandbox import Sandbox, SandboxConfig, ServedSandbox
+
+# CI runs the same examples every time (a failure there is reproducible); set
+# HYPOTHESIS_PROFILE=explore locally to search with fresh random examples.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SMALL = dict(seed=11, responses=3_000, bursts=(400, 2_200), rate_limit=None)
 """A dataset small enough to build in well under a second, with both kinds of burst."""

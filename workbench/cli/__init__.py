@@ -10,13 +10,13 @@ import os
 
 import typer
 
-from workbench.cli import accounts, auth, export, sandbox, store, sync
+from workbench.cli import accounts, auth, export, sandbox, store, sync, ui
 from workbench.cli.output import errors
 
 app = typer.Typer(
     name="workbench",
     help="Feedback workbench: customer feedback from Wootric, CXI, Apptentive and Crowdskout.",
-    no_args_is_help=True,
+    invoke_without_command=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -27,6 +27,8 @@ app.command()(auth.auth)
 app.command()(sync.sync)
 app.command()(export.export)
 app.command()(export.report)
+app.callback()(ui.launch)
+app.command()(ui.demo)
 
 
 def main() -> None:

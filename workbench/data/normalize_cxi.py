@@ -209,7 +209,10 @@ def _breakdown(row: Row, count: int | None) -> tuple[int | None, int | None, int
         raise _Bad("sentiment_breakdown", f"not an object: {_shown(shares)}")
     counts = []
     for name in SENTIMENTS:
-        share = _number(shares, name, low=0, high=100.0001)
+        try:
+            share = _number(shares, name, low=0, high=100.0001)
+        except _Bad as bad:
+            raise _Bad(f"sentiment_breakdown.{bad.field}", bad.reason) from None
         counts.append(round((share or 0) * count / 100))
     return counts[0], counts[1], counts[2]
 

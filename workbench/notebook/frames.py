@@ -1,0 +1,239 @@
+"""The analysis core's functions with a `filter=` argument, for frames a notebook already holds.
+
+A filter is a `Filter` or its text form (`'tag:PRICING score:0-6 plan=Enterprise'`). It selects
+rows exactly as `workbench export --filter` and `workbench report --filter` do: names checked
+against the frame (an unknown tag or property is named with the nearest known one), dates as
+calendar days in `time_zone`, and `excluded:include` counting excluded responses in the
+metrics. The numbers come from `workbench.analysis`; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from workbench import analysis
+from workbench.analysis import Filter
+from workbench.analysis.trend import Every
+
+FilterLike = Filter | str | None
+Metric = Literal["nps", "csat", "ces"]
+By = str | Sequence[str] | None
+
+
+def as_filter(filter: FilterLike) -> Filter | None:
+    """A Filter from a Filter or its text form (None stays None)."""
+    if filter is None or isinstance(filter, Filter):
+        return filter
+    if isinstance(filter, str):
+        return Filter.parse(filter)
+    raise TypeError(f"a filter is a Filter or its text form, not {type(filter).__name__}")
+
+
+def says_something(filter: FilterLike) -> bool:
+    """Whether a filter has any text: as in `workbench export --filter TEXT`, an empty one
+    (None, "" or `Filter()`) selects every row, excluded responses included."""
+    if isinstance(filter, Filter):
+        return bool(filter.to_text())
+    return bool(filter)
+
+
+def _selected(
+    responses: pl.DataFrame, filter: FilterLike, time_zone: str, today: date | None
+) -> tuple[pl.DataFrame, bool]:
+    """The rows a filter selects, and whether metrics count excluded responses among them.
+
+    As `workbench export`: a filter that says nothing selects every row.
+    """
+    parsed = as_filter(filter)
+    if parsed is None or not says_something(filter):
+        return responses, False
+    chosen = parsed.validate_names(responses).apply(responses, time_zone=time_zone, today=today)
+    return chosen, parsed.excluded != "exclude"
+
+
+def select(
+    responses: pl.DataFrame,
+    filter: FilterLike = None,
+    *,
+    time_zone: str = "UTC",
+    today: date | None = None,
+) -> pl.DataFrame:
+    """The responses a filter selects (all of them without one): the rows every face exports."""
+    return _selected(responses, filter, time_zone, today)[0]
+
+
+def _metric(
+    function: Any,
+    responses: pl.DataFrame,
+    by: By,
+    filter: FilterLike,
+    time_zone: str,
+    today: date | None,
+    options: dict[str, Any],
+) -> pl.DataFrame:
+    chosen, include = _selected(responses, filter, time_zone, today)
+    options.setdefault("include_excluded", include)
+    return function(chosen, by, **options)
+
+
+def nps(
+    responses: pl.DataFrame,
+    by: By = None,
+    *,
+    filter: FilterLike = None,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    **options: Any,
+) -> pl.DataFrame:
+    """`analysis.nps` of the filtered responses: n, detractors, passives, promoters, nps, se,
+    ci_low, ci_high (options: scale, method, level, include_excluded)."""
+    return _metric(analysis.nps, responses, by, filter, time_zone, today, options)
+
+
+def csat(
+    responses: pl.DataFrame,
+    by: By = None,
+    *,
+    filter: FilterLike = None,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    **options: Any,
+) -> pl.DataFrame:
+    """`analysis.csat` of the filtered responses (the share satisfied, Wilson interval)."""
+    return _metric(analysis.csat, responses, by, filter, time_zone, today, options)
+
+
+def ces(
+    responses: pl.DataFrame,
+    by: By = None,
+    *,
+    filter: FilterLike = None,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    **options: Any,
+) -> pl.DataFrame:
+    """`analysis.ces` of the filtered responses (the mean, t-interval, share agreeing)."""
+    return _metric(analysis.ces, responses, by, filter, time_zone, today, options)
+
+
+def trend(
+    responses: pl.DataFrame,
+    metric: Metric = "nps",
+    *,
+    filter: FilterLike = None,
+    every: Every | None = "week",
+    window: str | int | None = None,
+    by: By = None,
+    min_n: int = 30,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    **options: Any,
+) -> pl.DataFrame:
+    """`analysis.trend` of the filtered responses: one row per bucket (`every`) or per day of a
+    rolling `window`, points under `min_n` marked `too_small`."""
+    chosen, include = _selected(responses, filter, time_zone, today)
+    options.setdefault("include_excluded", include)
+    return analysis.trend(
+        chosen,
+        metric,
+        every=every,
+        window=window,
+        by=by,
+        min_n=min_n,
+        time_zone=time_zone,
+        **options,
+    )
+
+
+def compare(
+    a: pl.DataFrame | FilterLike,
+    b: pl.DataFrame | FilterLike,
+    metric: Metric = "nps",
+    *,
+    responses: pl.DataFrame | None = None,
+    by: By = None,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    **options: Any,
+) -> pl.DataFrame:
+    """`analysis.compare`: group a minus group b, with the difference's interval and p-value.
+
+    Each side is a frame of responses, or a filter applied to `responses`
+    (`compare("plan=Enterprise", "plan=Free", responses=frame)`).
+    """
+    include = False
+    sides: list[pl.DataFrame] = []
+    for side in (a, b):
+        if isinstance(side, pl.DataFrame):
+            sides.append(side)
+            continue
+        if responses is None:
+            raise TypeError("compare() needs `responses=` to apply a filter to")
+        chosen, counts_excluded = _selected(responses, side, time_zone, today)
+        include = include or counts_excluded
+        sides.append(chosen)
+    options.setdefault("include_excluded", include)
+    return analysis.compare(sides[0], sides[1], metric, by=by, **options)
+
+
+def tag_impact(
+    responses: pl.DataFrame,
+    metric: Metric = "nps",
+    *,
+    filter: FilterLike = None,
+    by: By = None,
+    min_n: int = 1,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    **options: Any,
+) -> pl.DataFrame:
+    """`analysis.tag_impact` of the filtered responses: per tag, the metric with and without
+    it and the impact, ranked by the size of the impact."""
+    chosen, include = _selected(responses, filter, time_zone, today)
+    options.setdefault("include_excluded", include)
+    return analysis.tag_impact(chosen, metric, by=by, min_n=min_n, **options)
+
+
+def score_distribution(
+    responses: pl.DataFrame,
+    metric: Metric = "nps",
+    *,
+    filter: FilterLike = None,
+    by: By = None,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    **options: Any,
+) -> pl.DataFrame:
+    """`analysis.score_distribution` of the filtered responses: each score's count and share."""
+    chosen, include = _selected(responses, filter, time_zone, today)
+    options.setdefault("include_excluded", include)
+    return analysis.score_distribution(chosen, metric, by=by, **options)
+
+
+def export(
+    frame: pl.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    filter: FilterLike = None,
+    columns: Sequence[str] | None = None,
+    format: Literal["csv", "parquet"] | None = None,
+    bom: bool = False,
+    time_zone: str = "UTC",
+    today: date | None = None,
+) -> Path:
+    """Write the (filtered) frame as `workbench export` does: CSV by `analysis.write_csv` (or
+    Parquet when the name ends in .parquet); returns the path. A filter applies to responses."""
+    if says_something(filter):
+        frame = select(frame, filter, time_zone=time_zone, today=today)
+    kind = format or ("parquet" if Path(path).suffix.lower() == ".parquet" else "csv")
+    if kind == "parquet":
+        return analysis.write_parquet(frame.select(list(columns)) if columns else frame, path)
+    if kind != "csv":
+        raise ValueError(f"format is csv or parquet, not {format!r}")
+    return analysis.write_csv(frame, path, columns=list(columns) if columns else None, bom=bom)

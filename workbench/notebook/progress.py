@@ -1,0 +1,176 @@
+"""A sync as a notebook sees it: a tqdm progress bar fed by the sync's events, and a result
+that shows itself as a table.
+
+The bar is `tqdm.auto`: a widget in Jupyter when ipywidgets is installed, text otherwise (and
+in a terminal). One bar counts the rows of every account and table; its label names the table
+that moved last and how many tables are done.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from workbench.data.progress import SyncEvent, SyncSummary
+
+FINISHED = ("done", "failed", "skipped")
+
+
+def _tqdm() -> Any:
+    """tqdm.auto's class, without its warning that ipywidgets is missing (text bars then)."""
+    from tqdm import TqdmWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TqdmWarning)
+        from tqdm.auto import tqdm
+
+    return tqdm
+
+
+class SyncProgress:
+    """An `on_event` callback for `data.sync.sync` that draws one tqdm bar of rows.
+
+    Events may come from another thread (a sync started inside Jupyter's event loop runs in a
+    thread of its own), so updates are serialised. `close()` ends the bar.
+    """
+
+    def __init__(self, *, enabled: bool = True, **tqdm_options: Any) -> None:
+        self.enabled = enabled
+        self.options = {"unit": " rows", "desc": "sync", "leave": True, **tqdm_options}
+        self.rows: dict[tuple[str, str], int] = {}
+        self.requests: dict[tuple[str, str], int] = {}
+        self.finished: set[tuple[str, str]] = set()
+        self.failures: list[str] = []
+        self.events = 0
+        self._bar: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    def __call__(self, event: SyncEvent) -> None:
+        with self._lock:
+            self.events += 1
+            key = (event.account, event.table)
+            if event.phase == "failed":
+                self.failures.append(f"{event.account} {event.table}: {event.message or ''}")
+            if event.table == "*":  # the whole account: nothing to count
+                return
+            before = self.rows.get(key, 0)
+            self.rows[key] = max(before, event.rows)
+            self.requests[key] = event.requests
+            if event.phase in FINISHED:
+                self.finished.add(key)
+            self._draw(event, self.rows[key] - before)
+
+    def _draw(self, event: SyncEvent, added: int) -> None:
+        if not self.enabled:
+            return
+        if self._bar is None:
+            self._bar = _tqdm()(**self.options)
+        self._bar.set_description_str(f"sync {event.account} {event.table}", refresh=False)
+        self._bar.set_postfix_str(
+            f"{len(self.finished)}/{len(self.rows)} tables, "
+            f"{sum(self.requests.values()):,} requests",
+            refresh=False,
+        )
+        self._bar.update(added)  # redraws at most every tqdm `mininterval`
+
+    def close(self) -> None:
+        with self._lock:
+            if self._bar is not None:
+                self._bar.set_description_str("sync", refresh=False)
+                self._bar.close()
+                self._bar = None
+
+
+COLUMNS = {
+    "account": pl.String,
+    "platform": pl.String,
+    "table": pl.String,
+    "rows": pl.Int64,
+    "removed": pl.Int64,
+    "rejected": pl.Int64,
+    "requests": pl.Int64,
+    "error": pl.String,
+    "notes": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync did: `summary` is the data layer's SyncSummary; `frame` has a row per
+    account and table (an account that could not start has one row with table "*")."""
+
+    summary: SyncSummary
+
+    @property
+    def ok(self) -> bool:
+        return self.summary.ok
+
+    @property
+    def rows(self) -> int:
+        return self.summary.rows
+
+    @property
+    def errors(self) -> list[str]:
+        """One line per account or table that failed."""
+        lines = []
+        for account in self.summary.accounts:
+            if account.error:
+                lines.append(f"{account.account}: {account.error}")
+                continue
+            lines.extend(
+                f"{account.account} {t.table}: {t.error}" for t in account.tables if t.error
+            )
+        return lines
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        records: list[dict[str, Any]] = []
+        for account in self.summary.accounts:
+            if account.error or not account.tables:
+                records.append(
+                    {
+                        "account": account.account,
+                        "platform": account.platform,
+                        "table": "*",
+                        "rows": 0,
+                        "removed": 0,
+                        "rejected": 0,
+                        "requests": account.requests,
+                        "error": account.error,
+                        "notes": None if account.error else "no tables to sync on this platform",
+                    }
+                )
+                continue
+            for table in account.tables:
+                records.append(
+                    {
+                        "account": account.account,
+                        "platform": account.platform,
+                        "table": table.table,
+                        "rows": table.rows,
+                        "removed": table.deleted,
+                        "rejected": len(table.rejected),
+                        "requests": table.requests,
+                        "error": table.error,
+                        "notes": "; ".join(table.notes) or None,
+                    }
+                )
+        return pl.DataFrame(records, schema=COLUMNS)
+
+    def __repr__(self) -> str:
+        state = "ok" if self.ok else f"{len(self.errors)} failed"
+        return f"SyncResult({state}, {self.rows:,} rows)\n{self.frame}"
+
+    def _repr_html_(self) -> str:
+        state = "ok" if self.ok else "with failures: " + html.escape("; ".join(self.errors))
+        heading = f"<p>Sync {state} · {self.rows:,} rows</p>"
+        return heading + self.frame._repr_html_()

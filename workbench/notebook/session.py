@@ -1,0 +1,526 @@
+"""The Workbench: a configuration and its store, opened in a notebook.
+
+It reads the canonical tables with `data.tables.load_table`, syncs with `data.sync.sync` and
+computes with `workbench.analysis` through `notebook.frames`, so a number here is the number
+`workbench report` prints and the TUI shows for the same filter, and `export` writes the file
+`workbench export` writes. Every call is synchronous and works inside Jupyter's running event
+loop (the coroutine then runs in a thread of its own); `sync_async` is there to be awaited.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import polars as pl
+
+from workbench.analysis import KnownNames, answer_distribution
+from workbench.analysis.report import report as build_report
+from workbench.analysis.trend import Every
+from workbench.data.schema import TABLES
+from workbench.data.store import Store
+from workbench.data.sync import sync as run_sync
+from workbench.data.tables import load_table
+from workbench.demo import DEMO_RESPONSES, DEMO_SEED, Demo, run_coroutine, start_demo
+from workbench.notebook import display, frames
+from workbench.notebook.frames import By, FilterLike, Metric
+from workbench.notebook.progress import SyncProgress, SyncResult
+from workbench.settings import DEFAULT_BASE_URLS, Settings, config_path, load_settings
+
+Accounts = str | Sequence[str] | None
+Since = date | datetime | str | None
+
+
+def _names(accounts: Accounts) -> list[str] | None:
+    if accounts is None:
+        return None
+    names = [accounts] if isinstance(accounts, str) else list(accounts)
+    return names or None
+
+
+def _since(since: Since) -> datetime | None:
+    """A date (or YYYY-MM-DD) is that day's start in UTC, as `workbench sync --since`."""
+    if since is None or isinstance(since, datetime):
+        return since
+    day = date.fromisoformat(since) if isinstance(since, str) else since
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+class Workbench:
+    """A configuration's accounts and their store, for a notebook.
+
+    Tables come back as polars DataFrames, metrics as the analysis core's frames, charts and
+    reports as blocks Jupyter shows in monospace. `time_zone` is the zone of filter dates and
+    trend buckets (UTC, as the CLI's default); `today` pins `last:` filters (tests).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        config_path: Path | None = None,
+        time_zone: str = "UTC",
+        today: date | None = None,
+        progress: bool = True,
+        demo: Demo | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self.store = Store(settings.store_dir)
+        self.time_zone = time_zone
+        self.today = today
+        self.progress = progress
+        self._demo = demo
+        self.closed = False
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.settings.accounts) or "no accounts"
+        where = f", sandbox={self._demo.served.base_url!r}" if self._demo else ""
+        return f"Workbench({names}; store={str(self.store.root)!r}{where})"
+
+    # --- accounts and sync -----------------------------------------------------------------
+
+    @property
+    def accounts(self) -> pl.DataFrame:
+        """The configured accounts: name, platform, base URL, kind of credentials and whether
+        anything is stored for them yet. Never a secret."""
+        stored = set(self.store.accounts())
+        rows = [
+            {
+                "name": name,
+                "platform": account.platform,
+                "base_url": account.base_url,
+                "custom_url": account.base_url != DEFAULT_BASE_URLS[account.platform],
+                "credentials": account.credential_kind,
+                "stored": name in stored,
+            }
+            for name, account in sorted(self.settings.accounts.items())
+        ]
+        schema = {
+            "name": pl.String,
+            "platform": pl.String,
+            "base_url": pl.String,
+            "custom_url": pl.Boolean,
+            "credentials": pl.String,
+            "stored": pl.Boolean,
+        }
+        return pl.DataFrame(rows, schema=schema)
+
+    def sync(
+        self,
+        accounts: Accounts = None,
+        *,
+        full: bool = False,
+        since: Since = None,
+        progress: bool | None = None,
+    ) -> SyncResult:
+        """Fetch what changed on the platforms into the store (all accounts by default), with a
+        progress bar. `full` reads everything again and removes what the platforms deleted;
+        `since` (a date) reads from that day whatever the cursors say."""
+        return run_coroutine(
+            lambda: self.sync_async(accounts, full=full, since=since, progress=progress)
+        )
+
+    async def sync_async(
+        self,
+        accounts: Accounts = None,
+        *,
+        full: bool = False,
+        since: Since = None,
+        progress: bool | None = None,
+    ) -> SyncResult:
+        """`sync`, to be awaited in a running event loop."""
+        bar = SyncProgress(enabled=self.progress if progress is None else progress)
+        try:
+            summary = await run_sync(
+                self.settings,
+                _names(accounts),
+                store=self.store,
+                full=full,
+                since=_since(since),
+                on_event=bar,
+            )
+        finally:
+            bar.close()
+        return SyncResult(summary)
+
+    # --- tables --------------------------------------------------------------------------------
+
+    def table(self, name: str, accounts: Accounts = None) -> pl.DataFrame:
+        """Any canonical table (`workbench.data.TABLES`) for the accounts (all stored ones)."""
+        if name not in TABLES:
+            raise ValueError(f"there is no table {name!r}; the tables are {', '.join(TABLES)}")
+        return load_table(self.store, name, _names(accounts))
+
+    def responses(self, filter: FilterLike = None, *, accounts: Accounts = None) -> pl.DataFrame:
+        """The responses a filter selects (a Filter or its text form; all without one)."""
+        return frames.select(
+            self.table("responses", accounts), filter, time_zone=self.time_zone, today=self.today
+        )
+
+    def end_users(self, accounts: Accounts = None) -> pl.DataFrame:
+        return self.table("end_users", accounts)
+
+    def tags(self, accounts: Accounts = None) -> pl.DataFrame:
+        return self.table("tags", accounts)
+
+    def surveys(self, accounts: Accounts = None) -> pl.DataFrame:
+        return self.table("surveys", accounts)
+
+    def survey_answers(self, accounts: Accounts = None) -> pl.DataFrame:
+        return self.table("survey_answers", accounts)
+
+    def declines(self, accounts: Accounts = None) -> pl.DataFrame:
+        return self.table("declines", accounts)
+
+    def page_views(self, accounts: Accounts = None) -> pl.DataFrame:
+        return self.table("page_views", accounts)
+
+    def projects(self, accounts: Accounts = None) -> pl.DataFrame:
+        return self.table("projects", accounts)
+
+    def segments(self, accounts: Accounts = None) -> pl.DataFrame:
+        return self.table("segments", accounts)
+
+    def nps_summaries(self, accounts: Accounts = None) -> pl.DataFrame:
+        return self.table("nps_summaries", accounts)
+
+    def platform_accounts(self, accounts: Accounts = None) -> pl.DataFrame:
+        """The `accounts` table: the accounts as the platforms describe them."""
+        return self.table("accounts", accounts)
+
+    def filter_names(self, accounts: Accounts = None) -> KnownNames:
+        """What a filter may name here: tags, columns and properties, accounts, platforms."""
+        return KnownNames.from_frame(self.table("responses", accounts), self.tags(accounts))
+
+    # --- metrics ---------------------------------------------------------------------------
+
+    def _options(self) -> dict[str, Any]:
+        return {"time_zone": self.time_zone, "today": self.today}
+
+    def nps(
+        self, filter: FilterLike = None, by: By = None, *, accounts: Accounts = None, **options: Any
+    ) -> pl.DataFrame:
+        """NPS of the filtered responses, overall or `by` a column or property, with its
+        interval (`analysis.nps`)."""
+        return frames.nps(
+            self.table("responses", accounts), by, filter=filter, **self._options(), **options
+        )
+
+    def csat(
+        self, filter: FilterLike = None, by: By = None, *, accounts: Accounts = None, **options: Any
+    ) -> pl.DataFrame:
+        """CSAT (share satisfied) of the filtered responses (`analysis.csat`)."""
+        return frames.csat(
+            self.table("responses", accounts), by, filter=filter, **self._options(), **options
+        )
+
+    def ces(
+        self, filter: FilterLike = None, by: By = None, *, accounts: Accounts = None, **options: Any
+    ) -> pl.DataFrame:
+        """CES (mean effort, share agreeing) of the filtered responses (`analysis.ces`)."""
+        return frames.ces(
+            self.table("responses", accounts), by, filter=filter, **self._options(), **options
+        )
+
+    def trend(
+        self,
+        metric: Metric = "nps",
+        *,
+        filter: FilterLike = None,
+        every: Every | None = "week",
+        window: str | int | None = None,
+        by: By = None,
+        min_n: int = 30,
+        accounts: Accounts = None,
+        **options: Any,
+    ) -> pl.DataFrame:
+        """The metric per week (or `every` day/month/quarter, or a rolling `window` such as
+        "30d") in the workbench's time zone (`analysis.trend`)."""
+        return frames.trend(
+            self.table("responses", accounts),
+            metric,
+            filter=filter,
+            every=every,
+            window=window,
+            by=by,
+            min_n=min_n,
+            **self._options(),
+            **options,
+        )
+
+    def compare(
+        self,
+        a: FilterLike,
+        b: FilterLike,
+        metric: Metric = "nps",
+        *,
+        filter: FilterLike = None,
+        by: By = None,
+        accounts: Accounts = None,
+        **options: Any,
+    ) -> pl.DataFrame:
+        """Segment a minus segment b (each a filter), within the responses `filter` selects: the
+        difference, its interval and a two-sided p-value (`analysis.compare`)."""
+        base = frames.select(self.table("responses", accounts), filter, **self._options())
+        return frames.compare(a, b, metric, responses=base, by=by, **self._options(), **options)
+
+    def tag_impact(
+        self,
+        metric: Metric = "nps",
+        *,
+        filter: FilterLike = None,
+        by: By = None,
+        min_n: int = 1,
+        accounts: Accounts = None,
+        **options: Any,
+    ) -> pl.DataFrame:
+        """Each tag's impact on the metric, largest first (`analysis.tag_impact`)."""
+        return frames.tag_impact(
+            self.table("responses", accounts),
+            metric,
+            filter=filter,
+            by=by,
+            min_n=min_n,
+            **self._options(),
+            **options,
+        )
+
+    def score_distribution(
+        self,
+        metric: Metric = "nps",
+        *,
+        filter: FilterLike = None,
+        by: By = None,
+        accounts: Accounts = None,
+        **options: Any,
+    ) -> pl.DataFrame:
+        """Each score's count and share (`analysis.score_distribution`)."""
+        return frames.score_distribution(
+            self.table("responses", accounts),
+            metric,
+            filter=filter,
+            by=by,
+            **self._options(),
+            **options,
+        )
+
+    def answer_distribution(self, by: By = None, *, accounts: Accounts = None) -> pl.DataFrame:
+        """Survey answers (Apptentive) per question and choice, with shares."""
+        return answer_distribution(self.survey_answers(accounts), by)
+
+    # --- charts and the report ---------------------------------------------------------------
+
+    def trend_chart(
+        self,
+        metric: Metric = "nps",
+        *,
+        filter: FilterLike = None,
+        every: Every | None = "week",
+        window: str | int | None = None,
+        min_n: int = 30,
+        accounts: Accounts = None,
+        width: int = 80,
+        height: int = 20,
+        title: str | None = None,
+    ) -> display.Chart:
+        """The metric over time with its interval as a band."""
+        points = self.trend(
+            metric, filter=filter, every=every, window=window, min_n=min_n, accounts=accounts
+        )
+        return display.trend_chart(points, width=width, height=height, title=title)
+
+    def segment_chart(
+        self,
+        by: str,
+        metric: Metric = "nps",
+        *,
+        filter: FilterLike = None,
+        min_n: int = 1,
+        accounts: Accounts = None,
+        width: int = 80,
+        height: int = 20,
+        title: str | None = None,
+    ) -> display.Chart:
+        """Each segment's value with its interval as an error bar."""
+        function = {"nps": self.nps, "csat": self.csat, "ces": self.ces}[metric]
+        table = function(filter, by, accounts=accounts)
+        return display.segment_chart(
+            table, by, width=width, height=height, title=title, min_n=min_n
+        )
+
+    def tag_impact_chart(
+        self,
+        metric: Metric = "nps",
+        *,
+        filter: FilterLike = None,
+        top: int = 10,
+        min_n: int = 1,
+        accounts: Accounts = None,
+        width: int = 80,
+        height: int = 20,
+    ) -> display.Chart:
+        """The `top` tags by the size of their impact, positive and negative."""
+        impact = self.tag_impact(metric, filter=filter, min_n=min_n, accounts=accounts)
+        return display.tag_impact_chart(impact, width=width, height=height, top=top)
+
+    def score_chart(
+        self,
+        metric: Metric = "nps",
+        *,
+        filter: FilterLike = None,
+        accounts: Accounts = None,
+        width: int = 80,
+        height: int = 20,
+    ) -> display.Chart:
+        """Bars for each score, coloured by category."""
+        distribution = self.score_distribution(metric, filter=filter, accounts=accounts)
+        return display.score_distribution_chart(distribution, width=width, height=height)
+
+    def answer_chart(
+        self,
+        question_id: str | None = None,
+        *,
+        accounts: Accounts = None,
+        width: int = 80,
+        height: int = 20,
+    ) -> display.Chart:
+        """One survey question's answer counts (the first question unless named)."""
+        answers = self.answer_distribution(accounts=accounts)
+        return display.answer_chart(answers, question_id=question_id, width=width, height=height)
+
+    def report(
+        self,
+        filter: FilterLike = None,
+        *,
+        metric: Metric = "nps",
+        by: str | None = None,
+        every: Every | None = "month",
+        min_n: int = 30,
+        accounts: Accounts = None,
+        width: int = 100,
+    ) -> display.Report:
+        """What `workbench report` prints for the same options (`analysis.report`)."""
+        parsed = frames.as_filter(filter)
+        rendered = build_report(
+            self.table("responses", accounts),
+            filter=parsed,
+            metric=metric,
+            by=by,
+            every=every,
+            time_zone=self.time_zone,
+            today=self.today,
+            min_n=min_n,
+            width=width,
+        )
+        return display.Report(rendered, width)
+
+    # --- export ------------------------------------------------------------------------------
+
+    def export(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        table: str = "responses",
+        filter: FilterLike = None,
+        columns: Sequence[str] | None = None,
+        accounts: Accounts = None,
+        format: Literal["csv", "parquet"] | None = None,
+        bom: bool = False,
+    ) -> Path:
+        """Write a stored table, filtered, as `workbench export TABLE -o PATH --filter ...` does:
+        the same rows, columns and bytes. Returns the path."""
+        if frames.says_something(filter) and table != "responses":
+            raise ValueError(
+                f"a filter applies to the responses table; {table} has no scores or comments"
+            )
+        return frames.export(
+            self.table(table, accounts),
+            path,
+            filter=filter,
+            columns=columns,
+            format=format,
+            bom=bom,
+            **self._options(),
+        )
+
+    def cli_environment(self) -> dict[str, str]:
+        """Environment variables for running the `workbench` command on this configuration:
+        the current ones without other WORKBENCH_* settings, and WORKBENCH_CONFIG set."""
+        if self.config_path is None:
+            raise ValueError("this Workbench was opened from settings, not from a config file")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
+        env["WORKBENCH_CONFIG"] = str(self.config_path)
+        return env
+
+    # --- closing -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the demo sandbox (and remove its directory) if this Workbench started one."""
+        if self._demo is not None:
+            self._demo.close()
+            self._demo = None
+        self.closed = True
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_workbench(
+    config: str | os.PathLike[str] | Settings | None = None,
+    *,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    progress: bool = True,
+) -> Workbench:
+    """Open a configuration: None reads the same files and WORKBENCH_* variables as the
+    `workbench` command; a path reads only that file (plus the variables); Settings are used
+    as they are."""
+    if isinstance(config, Settings):
+        return Workbench(config, time_zone=time_zone, today=today, progress=progress)
+    if config is None:
+        settings = load_settings()
+        path = config_path()
+    else:
+        path = Path(config).expanduser()
+        settings = load_settings(path)
+    return Workbench(
+        settings, config_path=path, time_zone=time_zone, today=today, progress=progress
+    )
+
+
+def demo(
+    *,
+    responses: int = DEMO_RESPONSES,
+    seed: int = DEMO_SEED,
+    directory: str | os.PathLike[str] | None = None,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    progress: bool = True,
+) -> Workbench:
+    """A Workbench on the built-in sandbox: the four platforms served on a loopback port, one
+    account each, a store in a temporary directory (or `directory`). Nothing is fetched until
+    `sync()`. `close()` stops the sandbox and removes the temporary directory."""
+    started = start_demo(
+        Path(directory) if directory is not None else None, responses=responses, seed=seed
+    )
+    return Workbench(
+        started.settings,
+        config_path=started.config_path,
+        time_zone=time_zone,
+        today=today,
+        progress=progress,
+        demo=started,
+    )

@@ -1,0 +1,89 @@
+"""The Dashboard pane: NPS, CSAT and CES cards, trend, distribution, segments and tag impact.
+
+Every figure is for the current filter and comes from the analysis core; the pane holds the
+choices (metric, bucket, segment) and asks the app to recompute when one changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Label, Select
+
+from workbench.tui.compute import CHARTS, DashboardFrames, Every, Metric
+from workbench.tui.widgets.chart import ChartView
+from workbench.tui.widgets.metric_card import MetricCard
+
+METRICS: list[tuple[str, Metric]] = [("NPS", "nps"), ("CSAT", "csat"), ("CES", "ces")]
+EVERY: list[tuple[str, Every]] = [
+    ("by week", "week"),
+    ("by month", "month"),
+    ("by quarter", "quarter"),
+    ("by day", "day"),
+]
+
+
+class DashboardPane(Vertical):
+    """Cards on top, choices below them, then four charts in a grid."""
+
+    @dataclass
+    class OptionsChanged(Message):
+        metric: Metric
+        every: Every
+        segment: str | None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="cards"):
+            for _, metric in METRICS:
+                yield MetricCard(metric, id=f"card-{metric}", classes="card")
+        with Horizontal(id="dashboard-options"):
+            yield Label("Metric")
+            yield Select(METRICS, value="nps", allow_blank=False, id="metric-select")
+            yield Label("Trend")
+            yield Select(EVERY, value="month", allow_blank=False, id="every-select")
+            yield Label("Segment")
+            yield Select([], prompt="pick a property", id="segment-select")
+        with Grid(id="charts"):
+            for name in CHARTS:
+                yield ChartView(name, id=f"chart-{name}", classes="chart")
+
+    @property
+    def metric(self) -> Metric:
+        return self.query_one("#metric-select", Select).value  # type: ignore[return-value]
+
+    @property
+    def every(self) -> Every:
+        return self.query_one("#every-select", Select).value  # type: ignore[return-value]
+
+    @property
+    def segment(self) -> str | None:
+        value = self.query_one("#segment-select", Select).value
+        return value if isinstance(value, str) else None
+
+    def set_segments(self, fields: list[str]) -> None:
+        """Offer the properties (and account, platform) to break the metric down by."""
+        select = self.query_one("#segment-select", Select)
+        current = select.value
+        select.set_options((name, name) for name in fields)
+        if isinstance(current, str) and current in fields:
+            select.value = current
+
+    def show(self, frames: DashboardFrames) -> None:
+        for metric, frame in frames.cards.items():
+            self.query_one(f"#card-{metric}", MetricCard).show_metric(frame)
+
+    def show_charts(self, charts: dict[str, str]) -> None:
+        for name, text in charts.items():
+            self.query_one(f"#chart-{name}", ChartView).show_chart(text)
+
+    def chart_sizes(self) -> dict[str, tuple[int, int]]:
+        return {chart.chart: chart.chart_size for chart in self.query(ChartView)}
+
+    @on(Select.Changed)
+    def option_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.post_message(self.OptionsChanged(self.metric, self.every, self.segment))

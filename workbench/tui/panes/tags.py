@@ -1,0 +1,78 @@
+"""The Tags pane: each tag's responses, NPS impact and sentiment; pick tags into the filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import polars as pl
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from workbench.tui.views import display_table
+from workbench.tui.widgets.grid import FrameView
+
+TagMode = Literal["any", "all", "none", "drop"]
+COLUMNS = {
+    "tag": "tag",
+    "responses": "responses",
+    "share": "% of scored",
+    "with_tag": "NPS with tag",
+    "impact": "NPS impact",
+    "positive": "positive",
+    "neutral": "neutral",
+    "negative": "negative",
+}
+
+
+class TagsPane(Vertical):
+    """Tags of the selection; `a`/`l`/`n` add the tag under the cursor to the filter as any
+    of / all of / none of, `x` takes it out again."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "pick('any')", "Tag: any of"),
+        Binding("l", "pick('all')", "Tag: all of"),
+        Binding("n", "pick('none')", "Tag: none of"),
+        Binding("x", "pick('drop')", "Tag: remove"),
+    ]
+
+    @dataclass
+    class Picked(Message):
+        """A tag to put into (or take out of) the filter."""
+
+        tag: str
+        mode: TagMode
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.tags = pl.DataFrame()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="pane-status", id="tags-count")
+        yield FrameView("No tags in the selection.", id="tags-table")
+
+    def show(self, tags: pl.DataFrame) -> None:
+        self.tags = tags
+        self.query_one("#tags-count", Static).update(
+            f"{tags.height:,} tags   [dim]a: any of · l: all of · n: none of · x: remove "
+            "· NPS impact = NPS − NPS without the tag's responses[/]"
+        )
+        self.query_one(FrameView).show(display_table(tags, COLUMNS), keep_cursor=True)
+
+    def current_tag(self) -> str | None:
+        grid = self.query_one(FrameView).grid
+        if grid is None or not grid.row_count or self.tags.is_empty():
+            return None
+        row = min(grid.cursor_row, self.tags.height - 1)
+        return str(self.tags["tag"][row])
+
+    def action_pick(self, mode: TagMode) -> None:
+        tag = self.current_tag()
+        if tag is not None:
+            self.post_message(self.Picked(tag, mode))
+
+    def focus_table(self) -> None:
+        self.query_one(FrameView).focus_grid()

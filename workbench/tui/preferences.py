@@ -1,0 +1,69 @@
+"""What the TUI remembers between runs: the theme (in the config file) and saved filters.
+
+Why the theme is written into the one config file rather than through `save_settings`: the
+loaded settings may hold secrets that came from the environment or the keyring, and saving
+them whole would copy those into the file. Editing one key keeps everything else as it was.
+Saved filters live beside the user's config, in `filters.toml`, as their text form, so they
+are readable, editable by hand and shared with the CLI's `--filter`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+from workbench.analysis import Filter
+from workbench.settings import SettingsError, write_config
+from workbench.settings.writing import read_document
+
+APP_NAME = "workbench"
+FILTERS_FILE = "filters.toml"
+
+
+def save_theme(config_file: Path, theme: str) -> None:
+    """Set `theme = ...` in the config file, keeping every other key; raises SettingsError."""
+    document = read_document(config_file)
+    document["theme"] = theme
+    write_config(config_file, document)
+
+
+def filters_file() -> Path:
+    """~/.config/workbench/filters.toml on Linux (platformdirs elsewhere)."""
+    return platformdirs.user_config_path(APP_NAME) / FILTERS_FILE
+
+
+class SavedFilters:
+    """Named filters kept as text in a TOML table `[filters]`; reading never raises."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or filters_file()
+
+    def load(self) -> dict[str, str]:
+        """Name -> filter text, skipping entries that are not strings."""
+        try:
+            document = read_document(self.path)
+        except SettingsError:
+            return {}
+        table = document.get("filters", {})
+        if not isinstance(table, dict):
+            return {}
+        return {str(k): v for k, v in sorted(table.items()) if isinstance(v, str)}
+
+    def get(self, name: str) -> Filter:
+        """The saved filter, parsed; KeyError if there is none, FilterSyntaxError if broken."""
+        return Filter.parse(self.load()[name])
+
+    def save(self, name: str, chosen: Filter) -> None:
+        """Store (or overwrite) a filter under `name`; raises SettingsError if unwritable."""
+        name = name.strip()
+        if not name:
+            raise ValueError("a saved filter needs a name")
+        filters = self.load()
+        filters[name] = chosen.to_text()
+        write_config(self.path, {"filters": filters})
+
+    def delete(self, name: str) -> None:
+        filters = self.load()
+        if filters.pop(name, None) is not None:
+            write_config(self.path, {"filters": filters})

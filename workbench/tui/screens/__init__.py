@@ -1,0 +1,1 @@
+"""Screens and dialogs: help, welcome, details, export, account form, filters, confirmation."""

@@ -1,0 +1,94 @@
+"""One end user: who they are, their properties, their responses and the surveys they declined."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import polars as pl
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from workbench.tui.screens.response_detail import field_lines, properties_text
+from workbench.tui.views import content_escape, display_table
+from workbench.tui.widgets.grid import FrameView
+
+RESPONSE_COLUMNS = {
+    "created_at": "date",
+    "metric": "metric",
+    "score": "score",
+    "text": "comment",
+    "tags": "tags",
+}
+DECLINE_COLUMNS = {"created_at": "declined", "survey_id": "survey", "origin_url": "page"}
+
+
+class EndUserScreen(ModalScreen[None]):
+    """Escape closes."""
+
+    AUTO_FOCUS = "*"  # the app autofocuses nothing; a dialog focuses its first field
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close")]
+
+    def __init__(
+        self,
+        account: str,
+        end_user_id: str,
+        user: dict[str, Any] | None,
+        responses: pl.DataFrame,
+        declines: pl.DataFrame,
+    ) -> None:
+        super().__init__(classes="dialog-screen")
+        self.account = account
+        self.end_user_id = end_user_id
+        self.user = user
+        self.responses = responses.sort("created_at", descending=True, nulls_last=True)
+        self.declines = declines.sort("created_at", descending=True, nulls_last=True)
+
+    def compose(self) -> ComposeResult:
+        title = (self.user or {}).get("email") or self.end_user_id
+        with VerticalScroll(classes="dialog wide", id="end-user-detail"):
+            yield Static(
+                f"[b]{content_escape(str(title))}[/b]  [dim]{content_escape(self.account)}[/]",
+                classes="dialog-title",
+            )
+            if self.user:
+                yield Static(
+                    field_lines(
+                        self.user,
+                        [
+                            "id",
+                            "email",
+                            "external_id",
+                            "phone_number",
+                            "created_at",
+                            "last_surveyed",
+                            "last_seen_at",
+                            "page_views_count",
+                        ],
+                    )
+                )
+                yield Static("Properties", classes="section-title")
+                yield Static(properties_text(self.user.get("properties")))
+            else:
+                yield Static("[dim]This end user is not in the stored end users.[/]")
+            yield Static(f"Responses ({self.responses.height:,})", classes="section-title")
+            yield FrameView("No responses.", id="end-user-responses", classes="short")
+            yield Static(f"Declines ({self.declines.height:,})", classes="section-title")
+            yield FrameView("No declines.", id="end-user-declines", classes="short")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#end-user-responses", FrameView).show(
+            display_table(self.responses, RESPONSE_COLUMNS)
+        )
+        self.query_one("#end-user-declines", FrameView).show(
+            display_table(self.declines, DECLINE_COLUMNS)
+        )
+
+    @on(Button.Pressed, "#close")
+    def close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,77 @@
+"""The export dialog: where to write, which columns, whether to start with a BOM.
+
+The app writes the file with `workbench.analysis.write_csv`, the function the CLI's
+`workbench export` calls, so the same filter gives the same bytes from either face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, SelectionList, Static
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    path: Path
+    columns: list[str] | None
+    """None: every column (as the CLI without --columns)."""
+    bom: bool
+
+
+class ExportScreen(ModalScreen[ExportRequest | None]):
+    """Dismisses with what to write, or None."""
+
+    AUTO_FOCUS = "*"  # the app autofocuses nothing; a dialog focuses its first field
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, what: str, rows: int, columns: list[str], path: Path, filter_text: str):
+        super().__init__(classes="dialog-screen")
+        self.what = what
+        self.rows = rows
+        self.columns = columns
+        self.path = path
+        self.filter_text = filter_text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide", id="export-dialog"):
+            yield Static(f"Export {self.rows:,} rows of {self.what} to CSV", classes="dialog-title")
+            yield Static(
+                f"filter: {self.filter_text}" if self.filter_text else "no filter: every row",
+                classes="dialog-text",
+                markup=False,
+            )
+            yield Input(str(self.path), id="export-path")
+            yield Static("Columns (space toggles; none chosen = all)", classes="section-title")
+            yield SelectionList[str](*((c, c, True) for c in self.columns), id="export-columns")
+            yield Checkbox("Start with a BOM (for Excel)", id="export-bom")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", variant="primary", id="export")
+                yield Button("Cancel", id="cancel")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#export")
+    def export(self) -> None:
+        text = self.query_one("#export-path", Input).value.strip()
+        if not text:
+            self.notify("Give a file to write", severity="warning")
+            return
+        chosen = list(self.query_one("#export-columns", SelectionList).selected)
+        columns = (
+            None
+            if not chosen or len(chosen) == len(self.columns)
+            else [c for c in self.columns if c in chosen]
+        )
+        bom = self.query_one("#export-bom", Checkbox).value
+        self.dismiss(ExportRequest(Path(text).expanduser(), columns, bom))
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,72 @@
+"""The help screen (`?`): keys, the filter language, and where things are kept."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# Feedback workbench
+
+## Keys
+
+| key | what it does |
+|---|---|
+| `1`-`6` | Accounts, End users, Responses, Tags, Surveys, Dashboard |
+| `/` | type a filter |
+| `ctrl+p` | command palette: every action by name |
+| `ctrl+e` | export the current view's rows (with the filter) to CSV |
+| `ctrl+c` | copy the selected cells as TSV (`shift`+arrows select) |
+| `enter` | open the response or end user under the cursor |
+| `ctrl+s` / `ctrl+o` | save / load a named filter |
+| `ctrl+r` | read the store again |
+| `s` / `S` | (Accounts) sync the selected account / all accounts |
+| `a` `e` `delete` | (Accounts) add, edit, remove an account |
+| `a` `l` `n` `x` | (Tags) add the tag as any of / all of / none of, or remove it |
+| `t` | change the theme |
+| `?` | this help · `q` quit |
+
+## The filter language
+
+The same words work in `workbench export --filter` and in notebooks.
+
+- `tag:A,B` any of the tags · `tags-all:A,B` all of them · `-tag:C` none of them
+- `score:0-6` or `score:promoters|passives|detractors` · `metric:csat`
+- `since:2025-01-01` `until:2025-03-31` `last:90d`
+- `account:acme` `platform:cxi` · `excluded:include|only`
+- `plan=Enterprise` `revenue>=5000` `country in (US,UK)` (properties and columns)
+- words or `"quoted phrases"` are searched in comments; `-"refund"` excludes
+
+Each part shows as a chip under the bar; press a chip to remove that part.
+Dates are calendar days in UTC, as in the CLI.
+
+## Numbers
+
+Every number comes from the analysis core: NPS with an adjusted-Wald interval, CSAT as the
+share of 4-5 with a Wilson interval, CES as the mean with a t interval. Responses flagged
+"excluded from calculations" are listed but not counted. Trend points and segments with
+fewer than 30 responses are marked too small.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Closes with escape, `?` or `q`."""
+
+    AUTO_FOCUS = "*"  # the app autofocuses nothing; a dialog focuses its first field
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(classes="dialog-screen")
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help", classes="dialog wide"):
+            yield Markdown(HELP)

@@ -1,0 +1,60 @@
+"""Which responses the current filter selects, in the two shapes the TUI needs them.
+
+Why the empty filter keeps every row: `workbench export responses` without `--filter` writes
+every stored row (excluded ones too), and an export from the TUI must equal the CLI's file for
+the same filter text. A non-empty filter is applied exactly as the CLI applies it: names
+checked against the data, dates in UTC. Metrics leave excluded responses out either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from workbench.analysis import Filter, KnownNames
+
+TIME_ZONE = "UTC"
+"""The zone the CLI's `--filter` uses for dates; the TUI uses the same so exports match."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The filtered responses as the Responses pane shows them (newest first)."""
+
+    filter: Filter
+    mask: pl.Series
+    """One boolean per stored response (load order): selected or not."""
+    rows: pl.Series
+    """For each displayed row (newest first), the index of its response in the snapshot."""
+
+    @property
+    def count(self) -> int:
+        return self.rows.len()
+
+
+def mask_for(responses: pl.DataFrame, chosen: Filter, known: KnownNames) -> pl.Series:
+    """The filter's selection as a mask; raises FilterError for names `known` lacks."""
+    if chosen.is_empty():
+        return pl.repeat(True, responses.height, dtype=pl.Boolean, eager=True).alias("mask")
+    chosen.validate_names(known)
+    return responses.select(
+        chosen.expression(responses.schema, time_zone=TIME_ZONE).alias("mask")
+    ).to_series()
+
+
+def select(
+    responses: pl.DataFrame, newest_first: pl.Series, chosen: Filter, known: KnownNames
+) -> Selection:
+    """Apply `chosen`: the mask, and the selected rows' indices newest first."""
+    mask = mask_for(responses, chosen, known)
+    if chosen.is_empty():
+        return Selection(chosen, mask, newest_first)
+    return Selection(chosen, mask, newest_first.filter(mask.gather(newest_first)))
+
+
+def selected_responses(responses: pl.DataFrame, selection: Selection) -> pl.DataFrame:
+    """The selected responses in load order: the rows an export writes and the metrics read."""
+    if selection.filter.is_empty():
+        return responses
+    return responses.filter(selection.mask)
