@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from workbench.data import normalize_apptentive as normalize
-from workbench.data.sync_tables import TableRun, TableSync
+from workbench.data.sync_tables import TableRun, TableSync, dump
 from workbench.sources.apptentive import ApptentiveClient
 
 
@@ -20,7 +20,7 @@ def _client(run: TableRun) -> ApptentiveClient:
 
 
 async def records(run: TableRun) -> None:
-    rows = [r.model_dump(mode="json") async for r in _client(run).iter_records()]
+    rows = dump([r async for r in _client(run).iter_records()])
     users = normalize.apptentive_end_users(rows, run.name)
     run.summary.rejected.extend(users.rejected)
     run.store.replace("end_users", users.frame)
@@ -32,7 +32,7 @@ async def surveys(run: TableRun) -> None:
     client = _client(run)
     listed = await client.list_surveys()
     details = await asyncio.gather(*(client.get_survey(s.id) for s in listed))
-    rows = [d.model_dump(mode="json") for d in details]
+    rows = dump(details)
     answers = normalize.apptentive_survey_answers(rows, run.name)
     run.summary.rejected.extend(answers.rejected)
     run.store.replace("survey_answers", answers.frame)

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 
 from workbench.data import normalize_crowdskout as normalize
 from workbench.data.normalize import Normalized
-from workbench.data.sync_tables import TableRun, TableSync, walk
+from workbench.data.sync_tables import TableRun, TableSync, dump, walk
 from workbench.settings import CrowdskoutAccount
 from workbench.sources.crowdskout import CrowdskoutClient
 from workbench.sources.paging import Batch, Window
@@ -63,7 +63,7 @@ async def profiles(run: TableRun) -> None:
 
 
 async def attributes(run: TableRun) -> None:
-    rows = [a.model_dump(mode="json") async for a in _client(run).iter_attributes()]
+    rows = dump([a async for a in _client(run).iter_attributes()])
     run.replace(normalize.crowdskout_segments(rows, run.name))
 
 

@@ -14,17 +14,13 @@ import polars as pl
 from workbench.data import normalize_cxi as normalize
 from workbench.data.normalize import Normalized
 from workbench.data.schema import empty
-from workbench.data.sync_tables import TableRun, TableSync
+from workbench.data.sync_tables import TableRun, TableSync, dump
 from workbench.sources.cxi import CxiClient
 
 
 def _client(run: TableRun) -> CxiClient:
     assert isinstance(run.client, CxiClient)
     return run.client
-
-
-def _dump(models: list) -> list[dict]:
-    return [m.model_dump(mode="json") for m in models]
 
 
 async def responses(run: TableRun) -> None:
@@ -42,10 +38,10 @@ async def responses(run: TableRun) -> None:
         }
     parts: list[Normalized] = []
     skipped = sum(i.response_count or 0 for i in imports if i.id in skip)
-    async for batch in client.response_batches(skip, skipped):
+    async for batch in client.response_batches(skip, skipped, listed=imports):
         parts.append(
             normalize.cxi_responses(
-                _dump(batch.responses),
+                dump(batch.responses),
                 run.name,
                 import_id=batch.import_id,
                 metric_type=metrics.get(batch.import_id) if batch.import_id else None,
@@ -66,16 +62,16 @@ async def responses(run: TableRun) -> None:
 
 async def tags(run: TableRun) -> None:
     found = [t async for t in _client(run).iter_tags(flat=False)]
-    run.replace(normalize.cxi_tags(_dump(found), run.name))
+    run.replace(normalize.cxi_tags(dump(found), run.name))
 
 
 async def imports(run: TableRun) -> None:
     found = [i async for i in _client(run).iter_imports()]
-    run.replace(normalize.cxi_imports(_dump(found), run.name))
+    run.replace(normalize.cxi_imports(dump(found), run.name))
 
 
 async def projects(run: TableRun) -> None:
-    run.replace(normalize.cxi_projects(_dump(await _client(run).list_projects()), run.name))
+    run.replace(normalize.cxi_projects(dump(await _client(run).list_projects()), run.name))
 
 
 TABLES: dict[str, TableSync] = {

@@ -221,3 +221,8 @@ TableSync = Callable[[TableRun], Awaitable[None]]
 def flatten(rows: Iterable[Any]) -> list[dict[str, Any]]:
     """Models to the JSON dicts the normalizers read."""
     return [r.model_dump(mode="json") if hasattr(r, "model_dump") else dict(r) for r in rows]
+
+
+def dump(models: Iterable[Any]) -> list[dict[str, Any]]:
+    """Client models as the JSON rows the normalizers read."""
+    return [m.model_dump(mode="json") for m in models]

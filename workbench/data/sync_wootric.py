@@ -10,7 +10,7 @@ import polars as pl
 
 from workbench.data import normalize
 from workbench.data.normalize import Normalized
-from workbench.data.sync_tables import TableRun, TableSync, walk
+from workbench.data.sync_tables import TableRun, TableSync, dump, walk
 from workbench.sources.wootric import WootricClient
 
 
@@ -62,7 +62,7 @@ SUMMARY_MONTHS = 12
 
 async def segments(run: TableRun) -> None:
     found = await _wootric(run).segments()
-    run.replace(normalize.wootric_segments([s.model_dump(mode="json") for s in found], run.name))
+    run.replace(normalize.wootric_segments(dump(found), run.name))
 
 
 async def nps_summaries(run: TableRun) -> None:

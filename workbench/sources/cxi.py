@@ -809,7 +809,11 @@ class CxiClient:
         return ResponsePage.model_validate(self._expect(body, dict, "v1/responses"))
 
     async def response_batches(
-        self, skip: Collection[str] = (), skipped: int = 0
+        self,
+        skip: Collection[str] = (),
+        skipped: int = 0,
+        *,
+        listed: Sequence[Import] | None = None,
     ) -> AsyncIterator[ResponseBatch]:
         """Every response the API lets us reach, each exactly once, in batches.
 
@@ -827,6 +831,7 @@ class CxiClient:
         unchanged, and in `skipped` how many responses they hold); the list may still reach
         some of their responses, which come as usual. When the imports account for every
         response the account has (`total_count`), the list is not read past its first page.
+        `listed` is the import list when the caller has just read it (not read again then).
         """
         seen: set[str] = set()
 
@@ -838,7 +843,9 @@ class CxiClient:
                     new.append(response)
             return new
 
-        imports = [item.id async for item in self.iter_imports() if item.id not in skip]
+        if listed is None:
+            listed = [item async for item in self.iter_imports()]
+        imports = [item.id for item in listed if item.id not in skip]
         async for detail in self._bounded(imports, self._import_or_none):
             if detail is not None:
                 yield ResponseBatch(detail.id, fresh(detail.responses))
