@@ -12,7 +12,9 @@ from typing import Literal
 
 from workbench.data.normalize import Rejected
 
-Phase = Literal["start", "progress", "done", "failed", "skipped"]
+Phase = Literal["start", "progress", "waiting", "done", "failed", "skipped"]
+"""`waiting`: the table (or, with table `*`, the account) waits for something it names in
+`message`: another sync of the account, a rate window."""
 
 
 @dataclass(frozen=True)

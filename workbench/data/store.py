@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -29,10 +30,15 @@ from typing import Any
 
 import polars as pl
 
+from workbench.data.lock import AccountLock
+from workbench.data.schema import TABLES
+
 SCHEMA_VERSION = 1
 DELETED = "_deleted"
 """Tombstone column in parts: a row with `_deleted` true removes that id from the table."""
 PART_PATTERN = re.compile(r"^part-(\d{8})\.parquet$")
+TEMP_PATTERN = re.compile(r"^\..+\.tmp$")
+"""Temporary files of `atomic_write`; one left behind was written by a process that died."""
 ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -49,8 +55,12 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through `write(temp_path)` to a temporary sibling, fsync, then rename over `path`."""
+def atomic_write(path: Path, write: Callable[[Path], None], *, exclusive: bool = False) -> None:
+    """Write through `write(temp_path)` to a temporary sibling, fsync, then rename over `path`.
+
+    With `exclusive`, the file is linked into place only if `path` does not exist yet
+    (`FileExistsError` otherwise), so that two writers can never replace each other's part.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -59,11 +69,26 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     temp = Path(name)
     try:
-        write(temp)
+        try:
+            write(temp)
+        except OSError:
+            raise
+        except Exception as exc:  # polars says "No space left on device" in a ComputeError
+            if _disk_full(exc):
+                raise OSError(28, "No space left on device") from None
+            raise
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.replace(temp, path)
+        if exclusive:
+            os.link(temp, path)
+            temp.unlink()
+        else:
+            os.replace(temp, path)
         _fsync_dir(path.parent)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
     except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -72,6 +97,10 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return "no space left on device" in str(exc).lower() or "os error 28" in str(exc).lower()
 
 
 def write_table(frame: pl.DataFrame, path: Path) -> None:
@@ -92,13 +121,43 @@ def sink_table(frame: pl.LazyFrame, path: Path) -> None:
 def _os_message(path: Path, exc: OSError) -> str:
     reason = exc.strerror or str(exc)
     if exc.errno == 28:  # ENOSPC
-        return f"cannot write {path}: the disk is full; free some space and sync again"
+        return (
+            f"cannot write {path}: the disk holding {path.parent} is full "
+            f"({_free(path.parent)} free, about {_needed(path)} needed); free some space "
+            "there, or point store_dir elsewhere, and sync again"
+        )
     if exc.errno in (13, 30):  # EACCES, EROFS
         return (
             f"cannot write {path}: {reason}; point the store elsewhere "
             "(store_dir in the config, or WORKBENCH_STORE_DIR)"
         )
     return f"cannot write {path}: {reason}"
+
+
+def _free(directory: Path) -> str:
+    try:
+        return _size(shutil.disk_usage(directory).free)
+    except OSError:
+        return "no space"
+
+
+def _needed(path: Path) -> str:
+    """What the write that failed would take: the file it replaces and its parts, at least
+    a megabyte (a first write has nothing to measure)."""
+    total = 0
+    for candidate in [path, *path.with_suffix(".parts").glob("*.parquet")]:
+        with contextlib.suppress(OSError):
+            total += candidate.stat().st_size
+    return _size(max(total, 1 << 20))
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "KB", "MB"):
+        if value < 1024:
+            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} GB"
 
 
 class AccountStore:
@@ -115,6 +174,10 @@ class AccountStore:
 
     def __repr__(self) -> str:
         return f"AccountStore({str(self.path)!r})"
+
+    def lock(self) -> AccountLock:
+        """The lock every writer of this account takes first (see `workbench.data.lock`)."""
+        return AccountLock(self.path)
 
     # --- metadata and cursors -----------------------------------------------------------------
 
@@ -159,7 +222,17 @@ class AccountStore:
             self._write_json("meta.json", {"schema_version": SCHEMA_VERSION, "platform": platform})
 
     def cursors(self) -> dict[str, Any]:
-        return self._read_json("cursors.json")
+        """Where each table's next sync starts; a StoreError when the file is not what a sync
+        wrote (so that a damaged cursor never moves a sync to the wrong place)."""
+        cursors = self._read_json("cursors.json")
+        for table, value in cursors.items():
+            problem = _cursor_problem(value)
+            if problem:
+                raise StoreError(
+                    f"{self.path / 'cursors.json'}: the cursor of {table} {problem}; run "
+                    "`workbench store repair` to reset it (the next sync reads that table again)"
+                )
+        return cursors
 
     def set_cursor(self, table: str, value: Any) -> None:
         cursors = self.cursors()
@@ -203,10 +276,15 @@ class AccountStore:
                 pl.lit(now).cast(frame.schema["updated_at"]).alias("updated_at")
             )
         existing = self.parts(table)
-        number = int(PART_PATTERN.match(existing[-1].name).group(1)) + 1 if existing else 1  # type: ignore[union-attr]
-        path = self._parts_dir(table) / f"part-{number:08d}.parquet"
-        atomic_write(path, lambda temp: write_table(frame, temp))
-        return path
+        number = _part_number(existing[-1]) + 1 if existing else 1
+        while True:
+            path = self._parts_dir(table) / f"part-{number:08d}.parquet"
+            try:
+                atomic_write(path, lambda temp: write_table(frame, temp), exclusive=True)
+            except FileExistsError:
+                number += 1  # another writer took this number: parts never replace each other
+                continue
+            return path
 
     def _scan(self, path: Path) -> pl.LazyFrame:
         try:
@@ -221,19 +299,37 @@ class AccountStore:
             "set them aside and sync them again"
         )
 
-    def scan(self, table: str, *, keep_deleted: bool = False) -> pl.LazyFrame | None:
+    def sources(self, table: str) -> list[Path]:
+        """The files the table is made of now: the table file, then its parts in order."""
+        return [p for p in [self.table_path(table)] if p.exists()] + self.parts(table)
+
+    def scan(
+        self, table: str, *, keep_deleted: bool = False, sources: list[Path] | None = None
+    ) -> pl.LazyFrame | None:
         """The table as it stands, lazily: the file merged with its parts, newest row per id
         (None when nothing is stored). Lazy, so that compaction streams it to disk instead of
-        holding several copies of a large table in memory."""
-        sources = [p for p in [self.table_path(table)] if p.exists()] + self.parts(table)
+        holding several copies of a large table in memory. `sources` fixes the files read
+        (compaction deletes exactly the parts it folded in)."""
+        sources = self.sources(table) if sources is None else sources
         if not sources:
             return None
         frames = []
         for order, path in enumerate(sources):
             try:
                 schema = pl.read_parquet_schema(path)
+            except FileNotFoundError:
+                raise StoreError(
+                    f"{path} vanished while it was read: another process changed the store; "
+                    "run this again"
+                ) from None
             except Exception as exc:
                 raise self._corrupt(path, exc) from None
+            problem = schema_problem(table, schema)
+            if problem:
+                raise StoreError(
+                    f"{path} does not fit the {table} table ({problem}); run "
+                    "`workbench store repair` to set it aside and sync it again"
+                )
             frame = pl.scan_parquet(path)
             if DELETED not in schema:
                 frame = frame.with_columns(pl.lit(False).alias(DELETED))
@@ -286,7 +382,8 @@ class AccountStore:
         parts = self.parts(table)
         if not parts:
             return
-        merged = self.scan(table)
+        whole = [p for p in [self.table_path(table)] if p.exists()]
+        merged = self.scan(table, sources=[*whole, *parts])
         assert merged is not None
         atomic_write(self.table_path(table), lambda temp: sink_table(merged, temp))
         self._drop_parts(table, parts)
@@ -304,7 +401,7 @@ class AccountStore:
         """Each damaged file with what is wrong with it."""
         for name in ("meta.json", "cursors.json"):
             try:
-                self._read_json(name)
+                self.cursors() if name == "cursors.json" else self._read_json(name)
             except StoreError as exc:
                 yield self.path / name, str(exc)
         for table in self.tables():
@@ -312,23 +409,110 @@ class AccountStore:
                 if not path.exists():
                     continue
                 try:
-                    pl.read_parquet_schema(path)
+                    schema = pl.read_parquet_schema(path)
                 except Exception as exc:
                     yield path, f"not a readable Parquet file ({type(exc).__name__})"
+                    continue
+                problem = schema_problem(table, schema)
+                if problem:
+                    yield path, f"does not fit the {table} table ({problem})"
+        for path in self.leftovers():
+            yield path, "a temporary file left by an interrupted write"
+
+    def leftovers(self) -> list[Path]:
+        """Temporary files of writes that never finished (their process died)."""
+        if not self.path.is_dir():
+            return []
+        places = [self.path, *(p for p in self.path.glob("*.parts") if p.is_dir())]
+        return sorted(p for d in places for p in d.iterdir() if TEMP_PATTERN.match(p.name))
+
+    def clean_leftovers(self) -> int:
+        """Delete the temporary files of dead writers; only safe while holding the lock."""
+        removed = 0
+        for path in self.leftovers():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+        return removed
 
     def repair(self) -> list[Path]:
         """Move damaged files into `quarantine/` and forget the cursors, so the next sync
-        fetches what they held; returns the files moved."""
+        fetches what they held; returns the files moved. Temporary leftovers are deleted."""
         damaged = [path for path, _ in self.check()]
         if not damaged:
             return []
+        leftovers = set(self.leftovers())
         quarantine = self.path / "quarantine"
         quarantine.mkdir(parents=True, exist_ok=True)
         for path in damaged:
-            os.replace(path, quarantine / path.name)
+            if path in leftovers:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                continue
+            target = quarantine / path.name
+            if path.parent.name.endswith(".parts"):
+                target = quarantine / f"{path.parent.name[: -len('.parts')]}.{path.name}"
+            os.replace(path, target)
         _fsync_dir(self.path)
         self._write_json("cursors.json", {})
         return damaged
+
+
+def _part_number(path: Path) -> int:
+    match = PART_PATTERN.match(path.name)
+    return int(match.group(1)) if match else 0
+
+
+def _cursor_problem(value: Any) -> str | None:
+    """What is wrong with one table's cursor entry, or None when a sync could have written it."""
+    if not isinstance(value, dict):
+        return f"is {type(value).__name__}, not an object"
+    for key in ("through", "full_from_part"):
+        item = value.get(key)
+        if item is not None and (isinstance(item, bool) or not isinstance(item, int)):
+            return f"has {key} {item!r}, not a whole number"
+    return None
+
+
+def _family(dtype: pl.DataType) -> str:
+    if dtype.is_numeric():
+        return "number"
+    if isinstance(dtype, pl.Datetime | pl.Date):
+        return "time"
+    if isinstance(dtype, pl.String | pl.Categorical | pl.Enum):
+        return "text"
+    return type(dtype).__name__
+
+
+def _compatible(found: pl.DataType, expected: pl.DataType) -> bool:
+    """Close enough that the store's merge casts without loss of meaning: numbers of any width
+    for a number, any struct of properties, lists of compatible items."""
+    if isinstance(found, pl.Null) or found == expected:
+        return True
+    if isinstance(expected, pl.List) and isinstance(found, pl.List):
+        return _compatible(found.inner, expected.inner)
+    return _family(found) == _family(expected)
+
+
+def schema_problem(table: str, schema: pl.Schema | dict[str, pl.DataType]) -> str | None:
+    """Why a file's columns cannot belong to `table` (None when they can, or when the table is
+    not one of the canonical ones): a foreign file would otherwise be folded in as strings."""
+    spec = TABLES.get(table)
+    if spec is None:
+        return None
+    if "id" in spec.schema and "id" not in schema:
+        return "it has no id column"
+    for column, dtype in schema.items():
+        if column == DELETED:
+            if not isinstance(dtype, pl.Boolean):
+                return f"column {DELETED} is {dtype}, not Boolean"
+            continue
+        expected = spec.schema.get(column)
+        if expected is None:
+            return f"column {column!r} is not one of its columns"
+        if not _compatible(dtype, expected):
+            return f"column {column!r} is {dtype}, not {expected}"
+    return None
 
 
 class Store:

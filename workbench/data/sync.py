@@ -23,11 +23,13 @@ What the APIs do not let a sync see is said in the docs of each table's function
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from workbench.data import sync_apptentive, sync_crowdskout, sync_cxi, sync_wootric
+from workbench.data.lock import LockBusy
 from workbench.data.progress import AccountSummary, OnEvent, SyncEvent, SyncSummary, TableSummary
 from workbench.data.store import Store, StoreError
 from workbench.data.sync_tables import TableRun, TableSync
@@ -100,29 +102,31 @@ async def _sync_account(
         return summary
     try:
         account_store = store.account(name)
-        account_store.ensure_meta(platform)
-        runs = [
-            TableRun(
-                name,
-                platform,
-                table,
-                client,
-                account_store,
-                TableSummary(table),
-                full,
-                since,
-                emit,
-                account,
-            )
-            for table in plan
-        ]
-        summary.tables = [run.summary for run in runs]
-        kinds = await asyncio.gather(*(_run_table(run, plan[run.table]) for run in runs))
-        if kinds and None not in kinds and len(set(kinds)) == 1 and kinds[0] is not ServerError:
-            # Every table stopped alike (credentials, onboarding, the disk): the account's
-            # trouble, said once.
-            summary.error = summary.tables[0].error
-    except StoreError as exc:
+        lock = account_store.lock()
+
+        def waiting(holder: str) -> None:
+            emit(SyncEvent(name, platform, "*", "waiting", message=f"waiting for {holder}"))
+
+        async with lock.hold(wait=settings.sync.lock_wait, on_wait=waiting):
+            account_store.ensure_meta(platform)
+            account_store.clean_leftovers()  # we hold the lock: their writers are gone
+            runs = [
+                TableRun(
+                    name,
+                    platform,
+                    table,
+                    client,
+                    account_store,
+                    TableSummary(table),
+                    full,
+                    since,
+                    emit,
+                    account,
+                )
+                for table in plan
+            ]
+            await _sync_tables(runs, plan, settings.sync.watchdog, summary)
+    except (StoreError, LockBusy) as exc:
         summary.error = str(exc)
         emit(SyncEvent(name, platform, "*", "failed", message=summary.error))
     finally:
@@ -133,13 +137,31 @@ async def _sync_account(
     return summary
 
 
-async def _run_table(run: TableRun, fill: TableSync) -> type[Exception] | None:
-    """Fill one table; the kind of error that stopped it, if one did."""
+async def _sync_tables(
+    runs: list[TableRun], plan: dict[str, TableSync], watchdog: float, summary: AccountSummary
+) -> None:
+    """Every table of one account at once, each under the watchdog."""
+    summary.tables = [run.summary for run in runs]
+    kinds = await asyncio.gather(*(_run_table(run, plan[run.table], watchdog) for run in runs))
+    if kinds and None not in kinds and len(set(kinds)) == 1 and kinds[0] is not ServerError:
+        # Every table stopped alike (credentials, onboarding, the disk): the account's
+        # trouble, said once.
+        summary.error = summary.tables[0].error
+
+
+async def _run_table(run: TableRun, fill: TableSync, watchdog: float) -> type[Exception] | None:
+    """Fill one table; the kind of error that stopped it, if one did.
+
+    The watchdog stops a table that makes no progress (no request started or answered, no row
+    written) for `watchdog` seconds, saying what it was waiting for; the account's other tables
+    go on. A wait for a rate window the server announced is progress of its own kind and is
+    bounded by the client, so it does not count as a stall.
+    """
     purpose.set(run.table)  # this task's requests count for its table
     run.event("start")
     try:
-        await fill(run)
-    except (SourceError, StoreError) as exc:
+        await _watched(run, fill, watchdog)
+    except (SourceError, StoreError, Stalled) as exc:
         run.summary.error = _message(exc)
         run.event("failed", run.summary.error)
         return type(exc)
@@ -147,6 +169,40 @@ async def _run_table(run: TableRun, fill: TableSync) -> type[Exception] | None:
     run.summary.notes.extend(str(s) for s in shortfalls if _concerns(s, run.table))
     run.event("done")
     return None
+
+
+class Stalled(Exception):
+    """A table that made no progress for the watchdog's time; the message says on what."""
+
+
+async def _watched(run: TableRun, fill: TableSync, watchdog: float) -> None:
+    task = asyncio.ensure_future(fill(run))
+    seen = run.activity()
+    quiet_since = time.monotonic()
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=min(1.0, watchdog / 4))
+            if done:
+                task.result()
+                return
+            now = time.monotonic()
+            current = run.activity()
+            if current != seen or run.rate_waiting():
+                seen, quiet_since = current, now
+            elif now - quiet_since >= watchdog:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+                raise Stalled(
+                    f"{run.name} {run.table}: no progress for {watchdog:.0f} s "
+                    f"({run.waiting_on()}); stopped. Check that {run.client.http.base_url} "
+                    "answers, or raise sync.watchdog in the settings"
+                )
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 def _concerns(shortfall: object, table: str) -> bool:

@@ -9,6 +9,8 @@ as a full read, and at its end the stored rows it did not see again can be remov
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +69,23 @@ class TableRun:
             )
         )
 
+    def activity(self) -> tuple[int, ...]:
+        """Changes whenever the table makes progress (the watchdog compares two readings)."""
+        stats = self.client.http.stats
+        return (stats.by_purpose.get(self.table, 0), self.summary.rows, stats.retries)
+
+    def rate_waiting(self) -> bool:
+        """Whether the account's requests sit out a rate window the server announced."""
+        until = getattr(self.client.http.stats, "waiting_until", 0.0) or 0.0
+        return bool(until > time.time())
+
+    def waiting_on(self) -> str:
+        """What a stalled table was waiting for, in words."""
+        made = self.client.http.stats.by_purpose.get(self.table, 0)
+        if not made:
+            return "no request could start"
+        return f"{made:,} requests made, the last one unanswered"
+
     def write(self, normalized: Normalized) -> None:
         """Append normalized rows as one store part and count them."""
         self.summary.rejected.extend(normalized.rejected)
@@ -75,8 +94,20 @@ class TableRun:
         self.event("progress")
 
     def replace(self, normalized: Normalized) -> None:
-        """A snapshot table: the whole table at once."""
+        """A snapshot table: the whole table at once. An empty answer where the store holds
+        rows replaces nothing (a platform that answers nothing readable has not deleted
+        everything); the note says so."""
         self.summary.rejected.extend(normalized.rejected)
+        if normalized.frame.is_empty() and normalized.rejected:
+            held = self.store.scan(self.table)
+            count = 0 if held is None else held.select(pl.len()).collect().item()
+            if count:
+                self.summary.notes.append(
+                    f"every {self.table} row the platform sent was rejected; the "
+                    f"{count:,} stored rows are kept"
+                )
+                self.event("progress")
+                return
         self.store.replace(self.table, normalized.frame)
         self.summary.rows = normalized.frame.height
         self.event("progress")
@@ -171,16 +202,23 @@ async def walk(
             run.store.set_cursor(run.table, {**state, "through": through})
 
     held = 0
-    async for batch in batches(start):
-        if batch.rows:
-            normalized = normalize(batch.rows)
-            buffered.append(normalized)
-            held += normalized.frame.height
-        if batch.done:
-            finished.append((batch.window.first, batch.window.last))
-        if held >= CHECKPOINT_ROWS:
+    try:
+        async for batch in batches(start):
+            if batch.rows:
+                normalized = normalize(batch.rows)
+                buffered.append(normalized)
+                held += normalized.frame.height
+            if batch.done:
+                finished.append((batch.window.first, batch.window.last))
+            if held >= CHECKPOINT_ROWS:
+                flush()
+                held = 0
+    except BaseException:
+        # Keep what was read: the rows go to disk and the cursor moves over the windows that
+        # were complete, so the next run starts after them (and a full read goes on as one).
+        with contextlib.suppress(Exception):
             flush()
-            held = 0
+        raise
     flush()
     if full:
         run.summary.deleted = _remove_unseen(run, int(state["full_from_part"]))
@@ -206,6 +244,14 @@ def _remove_unseen(run: TableRun, first_part: int) -> int:
     stored = run.store.ids(run.table)
     gone = stored.filter(~stored.is_in(seen.implode()))
     if gone.is_empty():
+        return 0
+    if seen.is_empty():
+        # Nothing readable is not the same as everything deleted (a wrong base URL, a changed
+        # API): keep the table and say so.
+        run.summary.notes.append(
+            f"the full read brought back no {run.table} while the store holds {stored.len():,}; "
+            "nothing was removed (check the account's base URL and credentials)"
+        )
         return 0
     now = datetime.now(UTC)
     tombstones = pl.DataFrame({"id": gone}).with_columns(

@@ -28,6 +28,10 @@ A config file looks like this:
     concurrency = 8       # requests in flight per account
     max_retries = 5
 
+    [sync]
+    watchdog = 120.0      # seconds a table may make no progress before it stops
+    lock_wait = 600.0     # seconds to wait for another sync of the same account
+
     [accounts.acme]                       # names: lowercase letters/digits joined by - or _
     platform = "wootric"                  # wootric | cxi | apptentive | crowdskout
     base_url = "http://127.0.0.1:8765/wootric"   # default: the real API
@@ -77,7 +81,7 @@ from workbench.settings.errors import (
     UnknownAccountError,
 )
 from workbench.settings.loading import load_settings, settings_from, validate_account
-from workbench.settings.model import HttpOptions, Settings
+from workbench.settings.model import HttpOptions, Settings, SyncOptions
 from workbench.settings.paths import config_path, default_store_dir, user_config_file
 from workbench.settings.secret_store import SERVICE as KEYRING_SERVICE
 from workbench.settings.writing import add_account, remove_account, save_settings, write_config
@@ -93,6 +97,7 @@ __all__ = [
     "CrowdskoutAccount",
     "CxiAccount",
     "HttpOptions",
+    "SyncOptions",
     "InsecureConfigWarning",
     "KeyringUnavailableError",
     "Platform",

@@ -30,6 +30,25 @@ class HttpOptions(BaseModel):
     )
 
 
+class SyncOptions(BaseModel):
+    """How a sync behaves when something else is slow: a stalled table, another sync."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    watchdog: float = Field(
+        120.0,
+        gt=0,
+        le=86_400,
+        description="Seconds a table may go without any progress before it stops.",
+    )
+    lock_wait: float = Field(
+        600.0,
+        ge=0,
+        le=86_400,
+        description="Seconds to wait for another sync of the same account to finish.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything the workbench is configured with; see the package docstring for the sources."""
 
@@ -45,6 +64,7 @@ class Settings(BaseSettings):
     store_dir: Path = Field(default_factory=default_store_dir)
     theme: str = Field("textual-dark", min_length=1, description="The TUI's colour theme.")
     http: HttpOptions = Field(default_factory=HttpOptions)
+    sync: SyncOptions = Field(default_factory=SyncOptions)
     accounts: dict[AccountName, Account] = Field(default_factory=dict)
 
     @field_validator("store_dir")
