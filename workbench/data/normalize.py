@@ -41,6 +41,9 @@ class Rejected:
 class Normalized:
     frame: pl.DataFrame
     rejected: list[Rejected] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What was kept in another form than it came (integers past 64 bits stored as text, ...),
+    for the sync summary's notes."""
 
 
 class _Bad(Exception):
@@ -111,23 +114,17 @@ def _collect(
 ) -> Normalized:
     records: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
-    for row in rows:
+    for item in rows:
+        row = _record(item)
         try:
+            if row is None:
+                raise _Bad("row", f"not an object: {_shown(item)}")
             records.append(_fit(table, read(row)))
         except _Bad as bad:
-            rejected.append(Rejected(table, str(row.get("id", "?")), bad.field, bad.reason))
-    if not records:
-        return Normalized(empty(table), rejected)
-    properties = (
-        [r.pop("properties", None) for r in records] if "properties" in records[0] else None
-    )
-    frame = pl.DataFrame(records, infer_schema_length=None, strict=False)
-    if properties is not None:
-        if any(properties):
-            frame = frame.with_columns(pl.Series("properties", properties, strict=False))
-        else:
-            frame = frame.with_columns(pl.lit(None, pl.Struct([])).alias("properties"))
-    return Normalized(conform(frame, table), rejected)
+            shown = "?" if row is None else str(row.get("id", "?"))
+            rejected.append(Rejected(table, shown, bad.field, bad.reason))
+    frame, notes = _frame_and_notes(table, records)
+    return Normalized(frame, rejected, notes)
 
 
 # --- Wootric NPS ------------------------------------------------------------------------------
@@ -329,23 +326,63 @@ def _gather(
                 records.append(_fit(table, record))
         except _Bad as bad:
             rejected.append(Rejected(table, shown_id, bad.field, bad.reason))
-    return Normalized(_frame(table, records), rejected)
+    frame, notes = _frame_and_notes(table, records)
+    return Normalized(frame, rejected, notes)
 
 
 def _frame(table: str, records: list[dict[str, Any]]) -> pl.DataFrame:
     """Checked records as a conformed frame; properties become a struct of their own."""
+    return _frame_and_notes(table, records)[0]
+
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _wide_integers(properties: list[Any]) -> tuple[list[Any], list[str]]:
+    """Property integers past Int64 turned to text, with a note naming each property.
+
+    Why: polars would store them as Int128 (or, past 128 bits, as floats that lose digits), and
+    pyarrow, pandas and most Parquet readers cannot read an Int128 column. Text keeps every
+    digit; the property's other values become text too (a column has one type)."""
+    wide: dict[str, int] = {}
+    for props in properties:
+        if not isinstance(props, dict):
+            continue
+        for key, value in props.items():
+            wide_int = isinstance(value, int) and not isinstance(value, bool)
+            if wide_int and not INT64[0] <= value <= INT64[1]:
+                wide.setdefault(key, value)
+    if not wide:
+        return properties, []
+    changed = [
+        {k: (str(v) if k in wide and v is not None else v) for k, v in props.items()}
+        if isinstance(props, dict)
+        else props
+        for props in properties
+    ]
+    notes = [
+        f"property {key!r} holds integers outside the 64-bit range (such as {value}); it "
+        "is stored as text, every digit kept, so that every Parquet reader can read it"
+        for key, value in wide.items()
+    ]
+    return changed, notes
+
+
+def _frame_and_notes(table: str, records: list[dict[str, Any]]) -> tuple[pl.DataFrame, list[str]]:
     if not records:
-        return empty(table)
+        return empty(table), []
+    notes: list[str] = []
     properties = (
         [r.pop("properties", None) for r in records] if "properties" in records[0] else None
     )
     frame = pl.DataFrame(records, infer_schema_length=None, strict=False)
     if properties is not None:
         if any(properties):
+            properties, notes = _wide_integers(properties)
             frame = frame.with_columns(pl.Series("properties", properties, strict=False))
         else:
             frame = frame.with_columns(pl.lit(None, pl.Struct([])).alias("properties"))
-    return conform(frame, table)
+    return conform(frame, table), notes
 
 
 def _text(row: Row, name: str, *, required: bool = False) -> str | None:

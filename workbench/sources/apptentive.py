@@ -199,7 +199,7 @@ class ApptentiveClient:
         visited: set[str] = set()
         while True:
             response, rows = await self._conditional(path, params)
-            for row in _rows(rows, "records"):
+            for row in _rows(rows, "records", self.http.account):
                 record = Record.model_validate(row)
                 if record.id not in seen:
                     seen.add(record.id)
@@ -290,7 +290,7 @@ class ApptentiveClient:
                 raise ValueError(f"limit must be at least 1, not {limit}")
             params["limit"] = str(limit)
         body = await self._get("surveys", params or None)
-        return [Survey.model_validate(row) for row in _rows(body, "surveys")]
+        return [Survey.model_validate(row) for row in _rows(body, "surveys", self.http.account)]
 
     async def get_survey(self, survey_id: str) -> Survey:
         """One survey with its questions and the answer counts per question and choice."""
@@ -305,15 +305,24 @@ class ApptentiveClient:
         await self.http.request("PUT", f"surveys/{survey_id}/deactivate")
 
 
-def _rows(body: Any, key: str) -> list[dict[str, Any]]:
-    """A list answer: a bare array (records) or an object holding it under `key` (surveys)."""
-    if isinstance(body, dict):
-        body = body.get(key)
-    if body is None:
-        return []
-    if not isinstance(body, list):
-        raise ServerError(f"the {key} list came in an unexpected shape ({type(body).__name__})")
-    return [row for row in body if isinstance(row, dict)]
+def _rows(body: Any, key: str, account: str | None = None) -> list[dict[str, Any]]:
+    """A list answer: a bare array (records) or an object holding it under `key` (surveys).
+
+    Anything else (an object without `key`, `{"error": ...}`, an empty body) is the server's
+    failure, never an empty list: an empty list would make a full sync remove every row."""
+    rows = body.get(key) if isinstance(body, dict) else body
+    if not isinstance(rows, list):
+        if isinstance(body, dict):
+            keys = ", ".join(sorted(str(k) for k in body)[:5]) or "no keys"
+            found = f"an object ({keys})"
+        else:
+            found = "an empty body" if body is None else f"a {type(body).__name__}"
+        raise ServerError(
+            f"GET /{key} answered in an unexpected shape: {found} where the docs promise a "
+            f"list of {key}; the platform may be failing; try again later",
+            account=account,
+        )
+    return [row for row in rows if isinstance(row, dict)]
 
 
 def _next_link(response: httpx.Response, base_url: str) -> str | None:

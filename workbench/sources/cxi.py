@@ -441,12 +441,37 @@ class CxiClient:
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         return (await self.http.request(method, path, **kwargs))[1]
 
-    def _expect(self, body: Any, kind: type, path: str) -> Any:
-        """A body of the wrong shape is the server's fault, said as such (not a KeyError)."""
-        if not isinstance(body, kind):
+    def _expect(
+        self,
+        body: Any,
+        kind: type,
+        path: str,
+        *,
+        keys: Mapping[str, type | tuple[type, ...]] | None = None,
+    ) -> Any:
+        """A body of the wrong shape is the server's fault, said as such (not a KeyError, and
+        never an empty page): `kind` is list or dict, `keys` what a dict must hold, and as what
+        (`{"items": list}` for a page of responses)."""
+        missing = [
+            name
+            for name, wanted in (keys or {}).items()
+            if isinstance(body, dict) and not isinstance(body.get(name), wanted)
+        ]
+        if not isinstance(body, kind) or missing:
+            if isinstance(body, dict):
+                names = ", ".join(sorted(str(k) for k in body)[:5]) or "no keys"
+                found = f"an object ({names})"
+                said = body.get("error") or body.get("message")
+                if isinstance(said, str) and said.strip():
+                    found += f" saying {said.strip()[:120]!r}"
+            else:
+                found = "an empty body" if body is None else f"a {type(body).__name__}"
+            promised = "a list" if kind is list else "a JSON object"
+            if missing:
+                promised += " with " + ", ".join(missing)
             raise ServerError(
-                f"{path} answered {type(body).__name__} where the docs promise a "
-                f"{'list' if kind is list else 'JSON object'}",
+                f"{path} answered in an unexpected shape: {found} where the docs promise "
+                f"{promised}; the platform may be failing; try again later",
                 account=self.http.account,
             )
         return body
@@ -734,7 +759,8 @@ class CxiClient:
     async def get_import(self, import_id: str | int) -> ImportDetail:
         """One import with all its responses."""
         path = f"v1/imports/{_segment(import_id)}"
-        return ImportDetail.model_validate(self._expect(await self.http.get(path), dict, path))
+        body = await self.http.get(path)
+        return ImportDetail.model_validate(self._expect(body, dict, path, keys={"id": (str, int)}))
 
     async def create_import(
         self, csv_file: CsvSource, *, filename: str | None = None
@@ -806,7 +832,8 @@ class CxiClient:
         """One page of `/v1/responses` (by feedback_date) with the account's `total_count`."""
         params = rails_form({"page": page, "per_page": per_page, "sort_order": sort_order})
         body = await self.http.get("v1/responses", params=params)
-        return ResponsePage.model_validate(self._expect(body, dict, "v1/responses"))
+        page = self._expect(body, dict, "v1/responses", keys={"items": list, "total_count": int})
+        return ResponsePage.model_validate(page)
 
     async def response_batches(
         self,

@@ -15,15 +15,26 @@ documented way past the cap is to filter by `created` (Unix seconds). So:
 
 Walking by `created[gt]` = last row's second, as the public Singer tap does, loses the rows that
 share that second: this walker never does.
+
+The walker reads only what it needs from a row (its second and its id) and never judges a row:
+a row whose second cannot be read (a `created_at` of `"yesterday"`, in milliseconds, missing),
+or lies outside the query's range, or has no usable id, is handed on like any other, once, for
+the normalizer to reject with a reason. The window arithmetic uses the page's other rows; a full
+page with no readable second at all is split in halves, since the server's own filter still
+knows where its rows lie.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
+
+from workbench.sources.errors import ServerError
 
 MAX_PAGE = 30
 PER_PAGE = 50
@@ -32,6 +43,22 @@ CAP = MAX_PAGE * PER_PAGE
 Row = dict[str, Any]
 FetchPage = Callable[[dict[str, str]], Awaitable[list[Row]]]
 """Reads one page: gets the query parameters, returns the rows as the API sent them."""
+
+UNREADABLE = (KeyError, TypeError, ValueError, OverflowError, OSError, AttributeError)
+"""What reading a row's second may raise for a row of the wrong shape (no field, not an object,
+a value no timestamp format reads or one past year 9999)."""
+
+
+def row_key(row: object) -> Hashable:
+    """What tells two rows apart: the id, or for a row without a usable id the row itself (so that
+    the same bad row read twice is still handed on once)."""
+    ident = row.get("id") if isinstance(row, Mapping) else None
+    if isinstance(ident, str | int) and not isinstance(ident, bool) and ident != "":
+        return ("id", str(ident))
+    try:
+        return ("row", orjson.dumps(row, option=orjson.OPT_SORT_KEYS, default=repr))
+    except TypeError:
+        return ("row", repr(row))
 
 
 @dataclass(frozen=True)
@@ -68,8 +95,10 @@ class Shortfall:
 class CreatedWalker:
     """Walks one Wootric list endpoint by `created` (or, for end users, `updated`) windows.
 
-    `created_of` reads the walked field of a row as Unix seconds; `base_params` go with every
-    query (end users need `sort_key` to match the walked field, since they sort by email).
+    `created_of` reads the walked field of a row as Unix seconds (it may raise for a row it
+    cannot read: such a row is handed on, not judged, see the module docstring); `base_params`
+    go with every query (end users need `sort_key` to match the walked field, since they sort by
+    email).
     """
 
     def __init__(
@@ -89,17 +118,62 @@ class CreatedWalker:
         self._concurrency = max(1, concurrency)
         self._on_shortfall = on_shortfall
         self.shortfalls: list[Shortfall] = []
+        self._handed: set[Hashable] = set()
+        """Rows handed on without a readable second, so that a later query does not hand them
+        on again (rows with one are placed by their second instead)."""
+
+    def second_of(self, row: Row, low: int | None = None, high: int | None = None) -> int | None:
+        """The row's second, or None when it cannot be read or lies outside [low, high] (the
+        range the query asked for: a second outside it says nothing about where the row is)."""
+        try:
+            second = self._created_of(row)
+        except UNREADABLE:
+            return None
+        if not isinstance(second, int) or isinstance(second, bool):
+            return None
+        if (low is not None and second < low) or (high is not None and second > high):
+            return None
+        return second
+
+    def _last(self, rows: list[Row], low: int | None, high: int | None) -> int | None:
+        """The latest readable second among `rows` (the last row's, unless it is unreadable)."""
+        seconds = [s for r in rows if (s := self.second_of(r, low, high)) is not None]
+        return max(seconds) if seconds else None
+
+    def _first(self, rows: list[Row], low: int | None, high: int | None) -> int | None:
+        seconds = [s for r in rows if (s := self.second_of(r, low, high)) is not None]
+        return min(seconds) if seconds else None
+
+    def _before(self, rows: list[Row], last: int, low: int | None, high: int | None) -> list[Row]:
+        """Rows of seconds before `last` (complete), and unreadable rows not handed on yet."""
+        kept: list[Row] = []
+        for row in rows:
+            second = self.second_of(row, low, high)
+            if second is None:
+                key = row_key(row)
+                if key in self._handed:
+                    continue
+                self._handed.add(key)
+                kept.append(row)
+            elif second < last:
+                kept.append(row)
+        return kept
+
+    def _once(self, rows: list[Row], low: int | None, high: int | None) -> list[Row]:
+        """Every row of a complete read, save unreadable ones already handed on."""
+        return self._before(rows, 2**62, low, high)
 
     async def bounds(self) -> Window | None:
-        """The oldest and newest second holding a row, or None for an empty list."""
-        probe = {**self._base, "per_page": "1", "page": "1"}
+        """The oldest and newest readable second holding a row, or None for an empty list."""
+        probe = {**self._base, "per_page": str(PER_PAGE), "page": "1"}
         oldest, newest = await asyncio.gather(
             self._fetch({**probe, "sort_order": "asc"}),
             self._fetch({**probe, "sort_order": "desc"}),
         )
-        if not oldest or not newest:
+        first, last = self._first(oldest, None, None), self._last(newest, None, None)
+        if first is None or last is None:
             return None
-        return Window(self._created_of(oldest[0]), self._created_of(newest[0]))
+        return Window(first, last)
 
     def windows(self, span: Window, count: int | None = None) -> list[Window]:
         """`span` cut into about `count` equal windows (at least one second each)."""
@@ -130,21 +204,43 @@ class CreatedWalker:
         first = await self._query(bounds, "asc")
         if not first:
             return
-        start = self._created_of(first[0]) if since is None else since
+        oldest = self._first(first, since, until)
         if len(first) < CAP:
-            end = self._created_of(first[-1]) if until is None else until
-            yield Batch(Window(start, end), first, done=True)
+            start = since if since is not None else oldest
+            end = until if until is not None else self._last(first, since, until)
+            if start is None or end is None:  # no row's second is readable: nothing to mark
+                start = end = since if since is not None else (until or 0)
+            yield Batch(Window(start, max(start, end)), self._once(first, since, until), True)
             return
-        last = self._created_of(first[-1])
+        last = self._last(first, since, until)
+        if last is None:
+            if since is None or until is None:
+                raise ServerError(
+                    f"no row of the first {CAP:,} the list answered has a readable "
+                    f"{field} time, so the list cannot be walked; check the platform's data"
+                )
+            last = since  # walk the whole range; the windows split it until seconds read
+        start = since if since is not None else (oldest if oldest is not None else last)
         if until is None:
-            probe = {**self._base, **bounds, "per_page": "1", "page": "1", "sort_order": "desc"}
-            newest = await self._fetch(probe)
-            until = self._created_of(newest[0]) if newest else last
-        head = [row for row in first if self._created_of(row) < last]
+            until = await self._newest(bounds, last)
+        head = self._before(first, last, since, until)
         if head:
-            yield Batch(Window(start, last - 1), head, done=True)
+            yield Batch(Window(start, max(start, last - 1)), head, done=start < last)
         async for batch in self._concurrently(self.windows(Window(last, until), windows)):
             yield batch
+
+    async def _newest(self, bounds: dict[str, str], last: int) -> int:
+        """The newest readable second at or after `last` (a page of the newest rows)."""
+        probe = {
+            **self._base,
+            **bounds,
+            "per_page": str(PER_PAGE),
+            "page": "1",
+            "sort_order": "desc",
+        }
+        newest = await self._fetch(probe)
+        found = self._last(newest, last, None)
+        return found if found is not None else last
 
     async def _concurrently(self, plan: list[Window]) -> AsyncIterator[Batch]:
         queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=64)
@@ -186,22 +282,32 @@ class CreatedWalker:
                 "asc",
             )
             if len(rows) < CAP:
-                yield Batch(window, rows, done=True)
+                yield Batch(window, self._once(rows, cursor, window.last), done=True)
                 return
-            last = self._created_of(rows[-1])
-            if last == cursor:
-                yield Batch(window, await self._second(cursor, rows), done=cursor == window.last)
+            last = self._last(rows, cursor, window.last)
+            if last is None and cursor < window.last:
+                # A full page and not one readable second: halve the range, the server's own
+                # filter places the rows.
+                middle = (cursor + window.last) // 2
+                yield Batch(window, self._once(rows, cursor, window.last), done=False)
+                for half in (Window(cursor, middle), Window(middle + 1, window.last)):
+                    async for batch in self._walk(half):
+                        yield batch
+                return
+            if last is None or last == cursor:
+                crowded = await self._second(cursor, rows)
+                yield Batch(window, self._once(crowded, cursor, window.last), cursor == window.last)
                 cursor += 1
             else:
                 # Seconds before `last` are complete; `last` itself may not be.
-                yield Batch(window, [r for r in rows if self._created_of(r) < last], done=False)
+                yield Batch(window, self._before(rows, last, cursor, window.last), done=False)
                 cursor = last
 
     async def _second(self, second: int, ascending: list[Row]) -> list[Row]:
         """All rows of one crowded second: ascending already read, add descending."""
         descending = await self._query({f"{self._field}[eq]": str(second)}, "desc")
-        seen = {row["id"] for row in ascending}
-        extra = [row for row in descending if row["id"] not in seen]
+        seen = {row_key(row) for row in ascending}
+        extra = [row for row in descending if row_key(row) not in seen]
         if len(descending) >= CAP and len(extra) == len(descending):
             shortfall = Shortfall(second, len(ascending) + len(extra))
             self.shortfalls.append(shortfall)
@@ -212,13 +318,14 @@ class CreatedWalker:
     async def _query(self, created: dict[str, str], order: str) -> list[Row]:
         """Pages 1..30 of one query, in order, stopping at the first short page."""
         rows: list[Row] = []
-        seen: set[Any] = set()
+        seen: set[Hashable] = set()
         for page in range(1, MAX_PAGE + 1):
             query = {**self._base, **created, "page": str(page), "per_page": str(PER_PAGE)}
             batch = await self._fetch({**query, "sort_order": order})
             for row in batch:
-                if row["id"] not in seen:
-                    seen.add(row["id"])
+                key = row_key(row)
+                if key not in seen:
+                    seen.add(key)
                     rows.append(row)
             if len(batch) < PER_PAGE:
                 break

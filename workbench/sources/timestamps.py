@@ -8,6 +8,7 @@ of them, so that a format met in one API is understood in all four.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -16,6 +17,8 @@ _SPACE_OFFSET = re.compile(
     r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) ?([+-]\d{2}):?(\d{2})$"
 )
 _DIGITS = re.compile(r"^-?\d+(\.\d+)?$")
+_FIRST = datetime(1, 1, 1, tzinfo=UTC).timestamp()
+_LAST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
 
 class TimestampError(ValueError):
@@ -31,12 +34,12 @@ def parse_timestamp(value: object) -> datetime | None:
     if isinstance(value, bool):
         raise TimestampError(f"not a timestamp: {value!r}")
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
+        return _from_unix(value, value)
     if not isinstance(value, str):
-        raise TimestampError(f"not a timestamp: {value!r}")
+        raise TimestampError(f"not a timestamp: {_shown(value)}")
     text = value.strip().strip("'\"")
     if _DIGITS.match(text):
-        return datetime.fromtimestamp(float(text), UTC)
+        return _from_unix(float(text) if "." in text else int(text), value)
     match = _SPACE_OFFSET.match(text)
     if match:
         text = f"{match.group(1)}{match.group(2)}:{match.group(3)}"
@@ -46,10 +49,31 @@ def parse_timestamp(value: object) -> datetime | None:
         try:
             parsed = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
-            raise TimestampError(f"unreadable timestamp: {value!r}") from None
+            raise TimestampError(f"unreadable timestamp: {_shown(value)}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _from_unix(seconds: float, value: object) -> datetime:
+    """Unix seconds as a datetime; past year 9999 (or NaN) a TimestampError, not the
+    OverflowError/ValueError/OSError `datetime` itself raises, which vary by platform."""
+    try:
+        if not math.isfinite(seconds) or not _FIRST <= seconds <= _LAST:
+            raise OverflowError
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, ValueError, OSError):
+        hint = (
+            "; it looks like milliseconds (divide by 1000)" if 1e11 <= abs(seconds) < 1e14 else ""
+        )
+        raise TimestampError(
+            f"Unix seconds {_shown(value)} are outside years 1-9999{hint}"
+        ) from None
 
 
 def unix_seconds(value: object) -> int:

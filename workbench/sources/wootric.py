@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from workbench.sources.errors import ServerError
 from workbench.sources.http import ApiClient
 from workbench.sources.models.wootric import (
     Decline,
@@ -46,6 +47,33 @@ def form(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             flat[name] = str(value)
     return flat
+
+
+def unexpected_shape(body: Any, wanted: str, *, account: str | None, what: str) -> ServerError:
+    """A 2xx answer whose body is not what the docs promise: the server's failure, never an
+    empty page (an empty page would make a full sync believe every row was deleted)."""
+    if isinstance(body, Mapping):
+        keys = ", ".join(sorted(str(k) for k in body)[:5]) or "no keys"
+        found = f"an object ({keys})"
+        said = body.get("error") or body.get("message") or body.get("errors")
+        if isinstance(said, str) and said.strip():
+            found += f" saying {said.strip()[:120]!r}"
+    elif body is None:
+        found = "an empty body"
+    else:
+        found = f"a {type(body).__name__}"
+    return ServerError(
+        f"{what} answered in an unexpected shape: {found} where the docs promise {wanted}; "
+        "the platform may be failing or the base URL may not be its API; try again later",
+        account=account,
+    )
+
+
+def rows_of(body: Any, *, account: str | None, what: str) -> list[Any]:
+    """A Wootric list answer: a JSON array, or ServerError."""
+    if not isinstance(body, list):
+        raise unexpected_shape(body, "a list", account=account, what=what)
+    return body
 
 
 def created_second(row: Mapping[str, Any]) -> int:
@@ -87,8 +115,8 @@ class WootricClient:
         base_params: dict[str, str] | None = None,
     ) -> CreatedWalker:
         async def fetch(params: dict[str, str]) -> list[dict[str, Any]]:
-            rows = await self.http.get(path, params=params)
-            return rows if isinstance(rows, list) else []
+            body = await self.http.get(path, params=params)
+            return rows_of(body, account=self.http.account, what=f"GET {path}")
 
         def shortfall(found: Shortfall) -> None:
             self.shortfalls.append(found)
@@ -177,16 +205,28 @@ class WootricClient:
     # --- one page, as asked -----------------------------------------------------------------
 
     async def list_responses(self, **params: Any) -> list[Response]:
-        rows = await self.http.get("v1/responses", params=form(params))
+        rows = await self._list("v1/responses", form(params))
         return [Response.model_validate(r) for r in rows]
 
     async def list_declines(self, **params: Any) -> list[Decline]:
-        rows = await self.http.get("v1/declines", params=form(params))
+        rows = await self._list("v1/declines", form(params))
         return [Decline.model_validate(r) for r in rows]
 
     async def list_end_users(self, **params: Any) -> list[EndUser]:
-        rows = await self.http.get("v1/end_users", params=form(params))
+        rows = await self._list("v1/end_users", form(params))
         return [EndUser.model_validate(r) for r in rows]
+
+    async def _list(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
+        body = await self.http.get(path, params=params)
+        return rows_of(body, account=self.http.account, what=f"GET {path}")
+
+    def _object(self, body: Any, path: str, *, fields: tuple[str, ...] = ()) -> Any:
+        """A JSON object holding at least one of `fields` (when named), or ServerError."""
+        if not isinstance(body, Mapping) or (fields and not any(f in body for f in fields)):
+            raise unexpected_shape(
+                body, "a JSON object", account=self.http.account, what=f"GET {path}"
+            )
+        return body
 
     # --- end users ----------------------------------------------------------------------------
 
@@ -353,9 +393,12 @@ class WootricClient:
     # --- account-wide -------------------------------------------------------------------------
 
     async def segments(self) -> list[Segment]:
-        return [Segment.model_validate(s) for s in await self.http.get("v1/segments")]
+        return [Segment.model_validate(s) for s in await self._list("v1/segments")]
 
     async def nps_summary(self, start: date | None = None, end: date | None = None) -> NpsSummary:
         """NPS for a date range in the account's time zone (Wootric's default: the last month)."""
         params = form({"date": {"start": start, "end": end}})
-        return NpsSummary.model_validate(await self.http.get("v1/nps_summary", params=params))
+        body = await self.http.get("v1/nps_summary", params=params)
+        return NpsSummary.model_validate(
+            self._object(body, "v1/nps_summary", fields=("nps", "responses"))
+        )
