@@ -8,12 +8,12 @@ The `StandIn` here is also the stand-in Wootric of `tests/data/test_robust_wootr
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import orjson
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -34,7 +34,8 @@ ERROR = {"error": "maintenance window"}
 
 
 def json_answer(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+    """JSON as the stdlib writes it: integers of any size (orjson stops at 64 bits)."""
+    return Response(json.dumps(body), status_code=status, media_type="application/json")
 
 
 class StandIn:

@@ -29,9 +29,20 @@ def today_in(time_zone: str, now: datetime | None = None) -> date:
     return moment.astimezone(zone(time_zone)).date()
 
 
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def local_midnight(day: date, time_zone: str) -> datetime:
-    """The UTC instant at which `day` begins in `time_zone`."""
-    return datetime.combine(day, time(0), tzinfo=zone(time_zone)).astimezone(UTC)
+    """The UTC instant at which `day` begins in `time_zone`.
+
+    At the ends of the calendar (1 January of year 1 east of UTC, 31 December 9999 west of it)
+    that instant is outside what `datetime` holds: it is clamped to the first or last instant,
+    which selects the same rows, rather than an OverflowError."""
+    try:
+        return datetime.combine(day, time(0), tzinfo=zone(time_zone)).astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if day.year == 1 else LATEST
 
 
 def day_range(
@@ -42,7 +53,7 @@ def day_range(
     condition = pl.lit(True)
     if start is not None:
         condition = condition & (pl.col(column) >= local_midnight(start, time_zone))
-    if end is not None:
+    if end is not None and end < date.max:  # through the calendar's last day: no upper bound
         condition = condition & (
             pl.col(column) < local_midnight(end + timedelta(days=1), time_zone)
         )

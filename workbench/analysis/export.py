@@ -146,13 +146,27 @@ def write_csv(
     return atomic_write(path, write)
 
 
-def write_parquet(frame: pl.DataFrame | pl.LazyFrame, path: str | os.PathLike[str]) -> Path:
+def write_parquet(
+    frame: pl.DataFrame | pl.LazyFrame,
+    path: str | os.PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+) -> Path:
     """Write the frame as Parquet, nested types kept (tags a list, properties a struct).
 
-    A struct with no fields (responses without any property) cannot be stored in Parquet, so
-    such a column is left out; `data.schema.conform` puts it back on reading.
+    `columns` keeps those, in that order (an unknown name is an UnknownNameError naming the
+    nearest column, before anything is written). A struct with no fields (responses without any
+    property) cannot be stored in Parquet, so such a column is left out; `data.schema.conform`
+    puts it back on reading.
     """
-    data = frame.lazy().collect()
+    lazy = frame.lazy()
+    if columns:
+        available = lazy.collect_schema().names()
+        for name in columns:
+            if name not in available:
+                raise UnknownNameError("column", name, available)
+        lazy = lazy.select(list(columns))
+    data = lazy.collect()
     empty_structs = [c for c, t in data.schema.items() if isinstance(t, pl.Struct) and not t.fields]
     data = data.drop(empty_structs)
     return atomic_write(path, lambda temp: data.write_parquet(temp))

@@ -63,6 +63,23 @@ SCORE = re.compile(r"^(\d+)(?:-(\d+))?$")
 LAST = re.compile(r"^(\d+)([dw])$")
 
 
+def longest_last_days(today: date | None = None) -> int:
+    """The longest `last:` period whose first day is still a date (year 1 or later) in every
+    time zone: today's distance from 1 January of year 1, less two days of margin."""
+    return (today or date.today()).toordinal() - 2
+
+
+class PeriodTooLong(FilterSyntaxError):
+    """`last:800000d`: a period reaching before year 1, which no calendar holds."""
+
+    def __init__(self, text: str, position: int, value: str, longest: int) -> None:
+        super().__init__(text, position, f"a period of at most {longest}d", repr(value))
+        self.args = (
+            f"last: {value} reaches before year 1; use a period of at most {longest:,}d "
+            "(or since:YYYY-MM-DD)",
+        )
+
+
 @dataclass(frozen=True)
 class Token:
     kind: str  # word | quoted | op | punct | neg
@@ -317,9 +334,13 @@ class _Parser:
             self.set_once(key, day, key_token)
         elif key == "last":
             match = LAST.match(value)
-            if not match or int(match.group(1)) < 1:
+            if not match or int(match.group(1)[:12]) < 1:
                 raise self.fail("a period such as 90d or 12w", token)
-            days = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
+            longest = longest_last_days()
+            digits = match.group(1).lstrip("0")
+            days = int(digits[:12]) * (7 if match.group(2) == "w" else 1)
+            if len(digits) > 12 or days > longest:
+                raise PeriodTooLong(self.text, token.start, value, longest)
             self.set_once("last_days", days, key_token)
         elif key == "score":
             self.set_once("score", _score(value, self, token), key_token)

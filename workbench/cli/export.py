@@ -10,7 +10,14 @@ import polars as pl
 import typer
 from rich.markup import escape
 
-from workbench.analysis import ExportError, Filter, FilterError, FilterSyntaxError, write_csv
+from workbench.analysis import (
+    ExportError,
+    Filter,
+    FilterError,
+    FilterSyntaxError,
+    UnknownNameError,
+    write_csv,
+)
 from workbench.analysis import write_parquet as write_parquet_file
 from workbench.analysis.report import report as build_report
 from workbench.cli.context import load, store
@@ -76,13 +83,13 @@ def export(
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     try:
         if kind == "parquet":
-            if chosen:
-                frame = frame.select(chosen)
-            written = write_parquet_file(frame, output)
+            written = write_parquet_file(frame, output, columns=chosen)
         else:
             written = write_csv(frame, output, columns=chosen, bom=bom)
     except ExportError as exc:
         fail(escape(str(exc)))
+    except UnknownNameError as exc:
+        fail(escape(f"--columns: {exc}"), code=2)
     except pl.exceptions.ColumnNotFoundError as exc:
         fail(escape(f"--columns: {str(exc).splitlines()[0]}"), code=2)
     console.print(f"Wrote {frame.height:,} rows of {table} to {escape(str(written))}")

@@ -7,10 +7,14 @@ Lists come two ways: `list_*` reads one page exactly as asked (30 pages of 50 at
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import date
 from typing import Any, Literal, TypeVar
 
+import httpx
+import orjson
 from pydantic import BaseModel
 
 from workbench.sources.errors import ServerError
@@ -47,6 +51,23 @@ def form(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             flat[name] = str(value)
     return flat
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{20,}")
+
+
+def exact_json(response: httpx.Response) -> Any:
+    """The JSON body, integers of any size kept exact.
+
+    orjson reads an integer past 64 bits as a float, losing digits (a property of
+    18446744073709551617 would come back as 1.8446744073709552e19); a body holding such a long
+    run of digits is read again with the standard library, which keeps every digit. A truncated
+    or garbled body raises ValueError, which the HTTP layer retries."""
+    if response.status_code in (204, 304) or not response.content:
+        return None
+    if _LONG_DIGITS.search(response.content):
+        return json.loads(response.content)
+    return orjson.loads(response.content)
 
 
 def unexpected_shape(body: Any, wanted: str, *, account: str | None, what: str) -> ServerError:
@@ -115,7 +136,7 @@ class WootricClient:
         base_params: dict[str, str] | None = None,
     ) -> CreatedWalker:
         async def fetch(params: dict[str, str]) -> list[dict[str, Any]]:
-            body = await self.http.get(path, params=params)
+            body = await self._get(path, params=params)
             return rows_of(body, account=self.http.account, what=f"GET {path}")
 
         def shortfall(found: Shortfall) -> None:
@@ -216,8 +237,11 @@ class WootricClient:
         rows = await self._list("v1/end_users", form(params))
         return [EndUser.model_validate(r) for r in rows]
 
+    async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        return await self.http.get(path, params=params, parse=exact_json)
+
     async def _list(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
-        body = await self.http.get(path, params=params)
+        body = await self._get(path, params=params)
         return rows_of(body, account=self.http.account, what=f"GET {path}")
 
     def _object(self, body: Any, path: str, *, fields: tuple[str, ...] = ()) -> Any:
@@ -231,14 +255,14 @@ class WootricClient:
     # --- end users ----------------------------------------------------------------------------
 
     async def get_end_user(self, end_user_id: str | int) -> EndUser:
-        return EndUser.model_validate(await self.http.get(f"v1/end_users/{end_user_id}"))
+        return EndUser.model_validate(await self._get(f"v1/end_users/{end_user_id}"))
 
     async def end_user_by_email(self, email: str) -> EndUser:
-        body = await self.http.get(f"v1/end_users/{email}", params={"lookup_by_email": "true"})
+        body = await self._get(f"v1/end_users/{email}", params={"lookup_by_email": "true"})
         return EndUser.model_validate(body)
 
     async def end_user_by_external_id(self, external_id: str) -> EndUser:
-        body = await self.http.get(
+        body = await self._get(
             f"v1/end_users/{external_id}", params={"lookup_by_external_id": "true"}
         )
         return EndUser.model_validate(body)
@@ -246,9 +270,7 @@ class WootricClient:
     async def end_user_by_phone(self, phone_number: str) -> EndUser:
         if not phone_number.startswith("+"):
             raise ValueError("a phone number must start with '+' (digits alone look up an id)")
-        return EndUser.model_validate(
-            await self.http.get(f"v1/end_users/phone_number/{phone_number}")
-        )
+        return EndUser.model_validate(await self._get(f"v1/end_users/phone_number/{phone_number}"))
 
     async def create_end_user(
         self,
@@ -285,7 +307,7 @@ class WootricClient:
         await self.http.request("GET", f"v1/end_users/{end_user_id}/export")
 
     async def get_settings(self, end_user_id: str | int) -> EndUserSettings:
-        body = await self.http.get(f"v1/end_users/{end_user_id}/settings")
+        body = await self._get(f"v1/end_users/{end_user_id}/settings")
         return EndUserSettings.model_validate(body)
 
     async def update_settings(self, end_user_id: str | int, **settings: bool) -> EndUserSettings:
@@ -297,7 +319,7 @@ class WootricClient:
     # --- responses, declines, page views -----------------------------------------------------
 
     async def get_response(self, end_user_id: str | int, response_id: str | int) -> Response:
-        body = await self.http.get(f"v1/end_users/{end_user_id}/responses/{response_id}")
+        body = await self._get(f"v1/end_users/{end_user_id}/responses/{response_id}")
         return Response.model_validate(body)
 
     async def create_response(
@@ -349,7 +371,7 @@ class WootricClient:
         await self.http.request("DELETE", f"v1/end_users/{end_user_id}/responses/{response_id}")
 
     async def get_decline(self, end_user_id: str | int, decline_id: str | int) -> Decline:
-        body = await self.http.get(f"v1/end_users/{end_user_id}/declines/{decline_id}")
+        body = await self._get(f"v1/end_users/{end_user_id}/declines/{decline_id}")
         return Decline.model_validate(body)
 
     async def create_decline(
@@ -376,7 +398,7 @@ class WootricClient:
         await self.http.request("DELETE", f"v1/end_users/{end_user_id}/declines/{decline_id}")
 
     async def get_page_view(self, end_user_id: str | int, page_view_id: str | int) -> PageView:
-        body = await self.http.get(f"v1/end_users/{end_user_id}/page_views/{page_view_id}")
+        body = await self._get(f"v1/end_users/{end_user_id}/page_views/{page_view_id}")
         return PageView.model_validate(body)
 
     async def create_page_view(
@@ -398,7 +420,7 @@ class WootricClient:
     async def nps_summary(self, start: date | None = None, end: date | None = None) -> NpsSummary:
         """NPS for a date range in the account's time zone (Wootric's default: the last month)."""
         params = form({"date": {"start": start, "end": end}})
-        body = await self.http.get("v1/nps_summary", params=params)
+        body = await self._get("v1/nps_summary", params=params)
         return NpsSummary.model_validate(
             self._object(body, "v1/nps_summary", fields=("nps", "responses"))
         )
