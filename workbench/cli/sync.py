@@ -37,6 +37,9 @@ class SyncBars:
         self.tasks: dict[tuple[str, str], TaskID] = {}
 
     def __call__(self, event: SyncEvent) -> None:
+        if event.phase == "waiting":
+            errors.print(f"{escape(event.account)}: {escape(event.message or 'waiting')}")
+            return
         key = (event.account, event.table)
         if key not in self.tasks:
             label = f"{event.account} {event.table}" if event.table != "*" else event.account

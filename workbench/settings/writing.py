@@ -88,6 +88,7 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         "store_dir": str(settings.store_dir),
         "theme": settings.theme,
         "http": settings.http.model_dump(),
+        "sync": settings.sync.model_dump(),
         "accounts": {name: account_table(a) for name, a in sorted(settings.accounts.items())},
     }
 
