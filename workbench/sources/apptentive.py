@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -27,6 +29,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+import orjson
 
 from workbench.sources.errors import ServerError
 from workbench.sources.http import ApiClient
@@ -53,22 +56,46 @@ class CachedAnswer:
     body: Any
 
 
-class ConditionalCache:
-    """ETags and bodies of GET answers, by account, path and parameters.
+@dataclass
+class _Entry:
+    etag: str
+    size: int
+    """Bytes of the body as JSON (what the bounds count)."""
+    body: Any = None
+    """In memory only; on disk the body lives in its own file."""
+    file: str | None = None
 
-    In memory by default. With `path`, the entries are also kept in a JSON file (mode 0600, replaced
-    atomically), so that a new session revalidates instead of downloading again; the file holds
-    feedback and personal data of the app's users, never a token. A file that cannot be read is
-    ignored, because a cache is an optimisation and must not stop a sync. At most `max_entries`
-    answers are kept, the least recently used leaving first.
+
+class ConditionalCache:
+    """ETags and bodies of GET answers, by account, path and parameters; bounded.
+
+    In memory by default. With `path`, the entries are kept on disk, so that a new session
+    revalidates instead of downloading again: `path` is a small index (key, ETag, size and file
+    name per entry) and each body has a file of its own in the directory `<path>.d`, so an update
+    rewrites that entry and the index, never the other bodies; a body on disk is not held in
+    memory, it is read back when a 304 needs it. The files hold feedback and personal data of
+    the app's users, never a token; they are mode 0600 and replaced atomically. A file that
+    cannot be read is ignored (that answer is downloaded again), because a cache is an
+    optimisation and must not stop a sync.
+
+    At most `max_entries` answers and `max_bytes` of bodies (as JSON) are kept, the least
+    recently used leaving first; a body larger than `max_bytes` alone is not kept at all.
     """
 
-    def __init__(self, path: Path | None = None, *, max_entries: int = 512) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        max_entries: int = 512,
+        max_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         self.path = path
         self.max_entries = max_entries
-        self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         if path is not None:
             self._entries.update(self._read(path))
+            self._sweep()
 
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "memory"
@@ -76,6 +103,16 @@ class ConditionalCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the bodies kept (as JSON)."""
+        return sum(entry.size for entry in self._entries.values())
+
+    @property
+    def bodies(self) -> Path | None:
+        """The directory holding one file per body (with `path`)."""
+        return self.path.with_name(self.path.name + ".d") if self.path is not None else None
 
     @staticmethod
     def key(account: str, path: str, params: Mapping[str, Any] | None) -> str:
@@ -85,50 +122,143 @@ class ConditionalCache:
 
     def get(self, key: str) -> CachedAnswer | None:
         found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
+        if found is None:
+            return None
+        self._entries.move_to_end(key)
+        if found.file is None:
+            return CachedAnswer(found.etag, found.body)
+        body = self._load(found.file)
+        if body is _MISSING:  # removed or damaged: download again
+            self.forget(key)
+            return None
+        return CachedAnswer(found.etag, body)
 
     def put(self, key: str, etag: str, body: Any) -> None:
-        self._entries[key] = CachedAnswer(etag, body)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-        if self.path is not None:
-            self._write(self.path)
+        try:
+            encoded = orjson.dumps(body)
+        except TypeError:  # not JSON (cannot come from an answer); nothing to keep
+            self.forget(key)
+            return
+        if len(encoded) > self.max_bytes:
+            self.forget(key)
+            return
+        previous = self._entries.pop(key, None)
+        entry = _Entry(etag, len(encoded))
+        if self.bodies is None:
+            entry.body = body
+        else:
+            entry.file = hashlib.sha256(key.encode()).hexdigest()[:32] + ".json"
+            if not self._store(entry.file, encoded):
+                self._discard(previous)
+                self._write_index()
+                return
+        self._entries[key] = entry
+        evicted = self._evict()
+        if previous is not None and previous.file != entry.file:
+            self._discard(previous)
+        for old in evicted:
+            self._discard(old)
+        self._write_index()
 
     def forget(self, key: str) -> None:
-        if self._entries.pop(key, None) is not None and self.path is not None:
-            self._write(self.path)
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._discard(entry)
+            self._write_index()
 
-    @staticmethod
-    def _read(path: Path) -> dict[str, CachedAnswer]:
+    def _evict(self) -> list[_Entry]:
+        evicted: list[_Entry] = []
+        total = self.size
+        while self._entries and (len(self._entries) > self.max_entries or total > self.max_bytes):
+            _, old = self._entries.popitem(last=False)
+            total -= old.size
+            evicted.append(old)
+        return evicted
+
+    # --- on disk ---------------------------------------------------------------------------
+
+    def _read(self, path: Path) -> dict[str, _Entry]:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
         if not isinstance(raw, dict):
             return {}
-        found: dict[str, CachedAnswer] = {}
-        for key, entry in raw.items():
-            if isinstance(entry, dict) and isinstance(entry.get("etag"), str) and "body" in entry:
-                found[str(key)] = CachedAnswer(entry["etag"], entry["body"])
-        return found
+        found: dict[str, _Entry] = {}
+        for key, item in raw.items():
+            if (
+                isinstance(item, dict)
+                and isinstance(item.get("etag"), str)
+                and isinstance(item.get("file"), str)
+                and _BODY_FILE.fullmatch(item["file"])
+                and isinstance(item.get("size"), int)
+            ):
+                found[str(key)] = _Entry(item["etag"], item["size"], file=item["file"])
+        return found  # entries of the older one-file format (bodies inline) are dropped
 
-    def _write(self, path: Path) -> None:
-        data = {k: {"etag": v.etag, "body": v.body} for k, v in self._entries.items()}
-        with contextlib.suppress(OSError):  # a cache we cannot write only costs a download
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".etags-", dir=path.parent)
-            try:
-                os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, separators=(",", ":"))
-                os.replace(tmp, path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+    def _sweep(self) -> None:
+        """Remove body files no entry names (left by an older index or a killed write)."""
+        if self.bodies is None or not self.bodies.is_dir():
+            return
+        named = {entry.file for entry in self._entries.values()}
+        with contextlib.suppress(OSError):
+            for item in self.bodies.iterdir():
+                if item.name not in named and (
+                    _BODY_FILE.fullmatch(item.name) or item.name.startswith(".etags-")
+                ):
+                    with contextlib.suppress(OSError):
+                        item.unlink()
+
+    def _load(self, name: str) -> Any:
+        assert self.bodies is not None
+        try:
+            return orjson.loads((self.bodies / name).read_bytes())
+        except (OSError, ValueError):
+            return _MISSING
+
+    def _store(self, name: str, encoded: bytes) -> bool:
+        assert self.bodies is not None
+        try:
+            self.bodies.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _atomic_write(self.bodies / name, encoded)
+        except OSError:  # a cache we cannot write only costs a download
+            return False
+        return True
+
+    def _discard(self, entry: _Entry | None) -> None:
+        if entry is not None and entry.file is not None and self.bodies is not None:
+            if any(other.file == entry.file for other in self._entries.values()):
+                return
+            with contextlib.suppress(OSError):
+                (self.bodies / entry.file).unlink()
+
+    def _write_index(self) -> None:
+        if self.path is None:
+            return
+        index = {
+            k: {"etag": v.etag, "size": v.size, "file": v.file} for k, v in self._entries.items()
+        }
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(self.path, json.dumps(index, separators=(",", ":")).encode())
+
+
+_MISSING = object()
+_BODY_FILE = re.compile(r"[0-9a-f]{32}\.json")
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    """`data` in `target`, mode 0600, replaced atomically (a reader sees old or new, whole)."""
+    fd, tmp = tempfile.mkstemp(prefix=".etags-", dir=target.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 class ApptentiveClient:
