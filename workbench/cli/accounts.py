@@ -171,7 +171,22 @@ def add(
         str | None, typer.Option(help="CXI only: where tokens come from (default Wootric's).")
     ] = None,
     email: Annotated[str | None, typer.Option(help="Wootric/CXI password grant.")] = None,
-    password: Annotated[str | None, typer.Option(help="Wootric/CXI password grant.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Wootric/CXI password grant. On the command line it is visible to other users "
+            "of this machine (ps, /proc) and kept in shell history: leave it out to be asked "
+            "with hidden input at a terminal, or use --password-stdin in scripts."
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the Wootric/CXI password from standard input (its first line), e.g. "
+            "`pass show wootric | workbench accounts add ... --password-stdin`.",
+        ),
+    ] = False,
     account_token: Annotated[
         str | None, typer.Option(help="Wootric/CXI: which account a multi-account login uses.")
     ] = None,
@@ -197,7 +212,11 @@ def add(
     ] = False,
     replace: Annotated[bool, typer.Option(help="Overwrite an account of the same name.")] = False,
 ) -> None:
-    """Add an account. Prompts for missing credentials at a terminal (secrets hidden)."""
+    """Add an account. Prompts for missing credentials at a terminal (secrets hidden).
+
+    Prefer the prompt, or --password-stdin in scripts, to --password: a secret on the command
+    line is visible to other users of the machine and stays in the shell's history.
+    """
     interactive = _interactive()
     target = config_path()
     try:
@@ -212,6 +231,10 @@ def add(
             fail("--platform is required (wootric, cxi, apptentive or crowdskout)", code=2)
         platform = typer.prompt("Platform", type=PlatformName)
     platform_name = PlatformName(platform).value
+    if password_stdin:
+        if password is not None:
+            fail("give the password with --password or --password-stdin, not both", code=2)
+        password = _password_from_stdin()
     fields = _given_fields(
         base_url=base_url,
         auth_base_url=auth_base_url,
@@ -247,6 +270,20 @@ def add(
     )
 
 
+def _password_from_stdin() -> str:
+    """The first line of standard input (hidden prompt when it is a terminal)."""
+    if _interactive():
+        return str(typer.prompt(LABELS["password"], hide_input=True))
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        fail(
+            "--password-stdin: standard input held no password; pipe it in, e.g. "
+            "`pass show wootric | workbench accounts add NAME ... --password-stdin`",
+            code=2,
+        )
+    return line
+
+
 def _validated(name: str, fields: dict[str, Any]) -> Account:
     """The account, or one usage-error line in terms of the command's options."""
     try:
@@ -254,7 +291,12 @@ def _validated(name: str, fields: dict[str, Any]) -> Account:
     except SettingsError as exc:
         field = (exc.key or "").rsplit(".", 1)[-1]
         if exc.key and exc.key.count(".") == 2:
-            fail(escape(f"{_flag(field)}: {exc.problem}"), code=2)
+            hint = ""
+            if field == "password" and not fields.get("password"):
+                hint = (
+                    "; give it with --password-stdin (or at a terminal, leave it out to be asked)"
+                )
+            fail(escape(f"{_flag(field)}: {exc.problem}{hint}"), code=2)
         fail(escape(f"{name}: {exc.problem}"), code=2)
 
 
