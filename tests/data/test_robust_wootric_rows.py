@@ -230,3 +230,30 @@ def test_the_normalizer_notes_which_properties_it_stored_as_text() -> None:
     )
     assert users.frame["properties"].to_list() == [{"n": str(-(2**63) - 1)}]
     assert users.notes
+
+
+async def test_a_full_page_without_one_readable_second_is_split_not_lost() -> None:
+    """1,600 rows whose created_at no format reads, between two good rows: the walker halves
+    windows (the server's filter still places the rows) and hands each row on exactly once."""
+    from tests.sources.test_robust_shapes import http_for
+    from workbench.sources.wootric import WootricClient
+
+    wootric = Wootric()
+    unreadable = [
+        (BASE + 1 + i // 2, {"id": 50_000 + i, "created_at": "yesterday"}) for i in range(1_600)
+    ]
+    first = (BASE, {"id": 1, "created_at": stamp(BASE)})
+    last = (BASE + 900, {"id": 2, "created_at": stamp(BASE + 900)})
+    wootric.rows = sorted([first, *unreadable, last], key=_first)
+    with StandIn(routes(wootric)) as server:
+        client = WootricClient(http_for(server), concurrency=4)
+        try:
+            async with asyncio.timeout(120):
+                ids = [
+                    row["id"]
+                    async for batch in client.response_batches(since=BASE, until=BASE + 900)
+                    for row in batch.rows
+                ]
+        finally:
+            await client.aclose()
+    assert sorted(ids) == sorted(row["id"] for _, row in wootric.rows)
