@@ -44,12 +44,14 @@ NPS_SHARE_OF_FIRST_ACCOUNT = 0.65
 
 
 @contextlib.contextmanager
-def sandbox_process(responses: int, latency_ms: int, limit: int, window: float) -> Iterator[str]:
+def sandbox_process(
+    responses: int, latency_ms: int, limit: int, window: float, faults: str | None = None
+) -> Iterator[str]:
     port = free_port()
     command = [
         sys.executable, "-m", "workbench", "sandbox", "serve", "--port", str(port),
         "--responses", str(responses), "--rate-limit", str(limit),
-        "--rate-window", str(window), "--faults", f"latency={latency_ms}ms",
+        "--rate-window", str(window), "--faults", faults or f"latency={latency_ms}ms",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"

@@ -48,6 +48,10 @@ PLANS: dict[str, dict[str, TableSync]] = {
 """Per platform, the tables a sync fills and the function that fills each."""
 
 
+STOP_GRACE = 10.0
+"""Seconds a stopped table's task gets to release its requests and slots."""
+
+
 class SyncError(Exception):
     """A sync that cannot start (unknown account); the message says what to do."""
 
@@ -190,9 +194,7 @@ async def _watched(run: TableRun, fill: TableSync, watchdog: float) -> None:
             if current != seen or run.rate_waiting():
                 seen, quiet_since = current, now
             elif now - quiet_since >= watchdog:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                await _stop(task)
                 raise Stalled(
                     f"{run.name} {run.table}: no progress for {watchdog:.0f} s "
                     f"({run.waiting_on()}); stopped. Check that {run.client.http.base_url} "
@@ -200,9 +202,17 @@ async def _watched(run: TableRun, fill: TableSync, watchdog: float) -> None:
                 )
     finally:
         if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await _stop(task)
+
+
+async def _stop(task: asyncio.Future[None]) -> None:
+    """Cancel a table's task and give it a moment to let go of what it holds; a task that
+    will not end is left behind rather than holding up the account's other tables."""
+    task.cancel()
+    await asyncio.wait({task}, timeout=STOP_GRACE)
+    if task.done() and not task.cancelled():
+        with contextlib.suppress(BaseException):
+            task.result()  # retrieved, so asyncio does not log it as never retrieved
 
 
 def _concerns(shortfall: object, table: str) -> bool:

@@ -6,6 +6,7 @@ truncate=0.01,seed=3`:
 - `latency`: added before every answer (`20ms`, `0.5s`, or plain seconds);
 - `500`: share of requests answered 500;
 - `429`: share of requests that start a 429 storm (every request answers 429 for a second);
+- `429bare`: the same storms answered without `X-Rate-Limit-*` headers (a proxy's 429);
 - `drop`: share of requests whose connection is cut mid-answer;
 - `expire`: share of requests whose bearer token expires just before it is checked;
 - `truncate`: share of 200 answers whose JSON body is cut short;
@@ -37,7 +38,13 @@ if TYPE_CHECKING:
 STORM_SECONDS = 1.0
 """How long a 429 storm lasts: every request until then answers 429, with Reset at its end."""
 
-_KEYS = {"latency": "latency", "500": "error", "429": "storm", "drop": "drop"}
+_KEYS = {
+    "latency": "latency",
+    "500": "error",
+    "429": "storm",
+    "429bare": "bare_storm",
+    "drop": "drop",
+}
 
 
 class FaultSpecError(ValueError):
@@ -49,6 +56,7 @@ class FaultSpec:
     latency: float = 0.0
     error: float = 0.0
     storm: float = 0.0
+    bare_storm: float = 0.0
     drop: float = 0.0
     expire: float = 0.0
     truncate: float = 0.0
@@ -73,7 +81,7 @@ class FaultSpec:
                 raise FaultSpecError(f"fault {part!r} has no value; write it as {part}=VALUE")
             name = _KEYS.get(key, key)
             if name not in {f.name for f in fields(cls)}:
-                known = "latency, 500, 429, drop, expire, truncate, seed"
+                known = "latency, 500, 429, 429bare, drop, expire, truncate, seed"
                 raise FaultSpecError(f"unknown fault {key!r}; known faults: {known}")
             value = value.strip().lower()
             try:
@@ -103,7 +111,12 @@ class FaultSpec:
         parts = []
         if self.latency:
             parts.append(f"latency={self.latency * 1000:g}ms")
-        for name, key in (("error", "500"), ("storm", "429"), ("drop", "drop")):
+        for name, key in (
+            ("error", "500"),
+            ("storm", "429"),
+            ("bare_storm", "429bare"),
+            ("drop", "drop"),
+        ):
             if getattr(self, name):
                 parts.append(f"{key}={getattr(self, name):g}")
         for name in ("expire", "truncate"):
@@ -128,6 +141,7 @@ class FaultInjector:
         self.world = world
         self._lock = threading.Lock()
         self._storm_until = 0.0
+        self._storm_bare = False
         self._rng = random.Random(world.config.faults.seed)
         self._rng_seed = world.config.faults.seed
 
@@ -150,12 +164,19 @@ class FaultInjector:
         now = self.world.clock.now()
         with self._lock:
             in_storm = now < self._storm_until
-        if in_storm or self._roll(spec.storm):
-            if not in_storm:
+        if not in_storm:
+            kind = "headers" if self._roll(spec.storm) else None
+            if kind is None and self._roll(spec.bare_storm):
+                kind = "bare"
+            if kind is not None:
                 with self._lock:
                     self._storm_until = now + STORM_SECONDS
+                    self._storm_bare = kind == "bare"
+                in_storm = True
+        if in_storm:
             self.world.count("fault_429")
-            await _answer_429(self.world, send, self._storm_until)
+            until = None if self._storm_bare else self._storm_until
+            await _answer_429(self.world, send, until)
             return
         if self._roll(spec.error):
             self.world.count("fault_500")
@@ -195,7 +216,11 @@ async def _answer(
     await send({"type": "http.response.body", "body": raw})
 
 
-async def _answer_429(world: World, send: Send, until: float) -> None:
+async def _answer_429(world: World, send: Send, until: float | None) -> None:
+    """A 429 with the rate headers, or (`until` None) a bare one, as a proxy in front sends."""
+    if until is None:
+        await _answer(send, 429, {"error": "Too Many Requests"})
+        return
     reset = int(-(-until // 1))  # whole seconds, rounded up: never invite an early return
     limit = world.config.rate_limit or 100
     headers = {

@@ -245,6 +245,7 @@ class CreatedWalker:
     async def _concurrently(self, plan: list[Window]) -> AsyncIterator[Batch]:
         queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=64)
         slots = asyncio.Semaphore(self._concurrency)
+        closing = False
 
         async def run(window: Window) -> None:
             async with slots:
@@ -254,7 +255,8 @@ class CreatedWalker:
                 except Exception as exc:
                     await queue.put(exc)
                 finally:
-                    await queue.put(None)  # this window is over, however it ended
+                    if not closing:  # once the reader has gone, nobody empties the queue
+                        await queue.put(None)  # this window is over, however it ended
 
         tasks = [asyncio.create_task(run(w)) for w in plan]
         finished = asyncio.gather(*tasks, return_exceptions=True)
@@ -269,6 +271,7 @@ class CreatedWalker:
                     raise item
                 yield item
         finally:
+            closing = True
             for task in tasks:
                 task.cancel()
             with contextlib.suppress(BaseException):
