@@ -52,6 +52,8 @@ class SyncRow(Horizontal):
             text = f"{event.rows:,} rows · {event.requests:,} requests"
             status.update(text if event.phase == "done" else f"skipped: {event.message or ''}")
             self.set_class(True, "-done")
+        elif event.phase == "waiting":
+            status.update(escape(event.message or "waiting"))
         elif event.phase == "failed":
             bar.update(total=1, progress=0)
             status.update(escape(f"failed: {event.message or ''}"))
