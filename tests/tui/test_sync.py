@@ -93,3 +93,48 @@ async def test_bad_credentials_and_onboarding_fail_alone(demo: Demo, tmp_path: P
         assert "onboarding" in messages.lower()
         assert "credentials" in messages.lower()
         assert app.snapshot.responses.height > 0  # the good account's data is there
+
+
+async def test_a_tui_sync_waits_for_a_cli_sync_of_the_same_account(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """The TUI's sync and the CLI's share the account lock: the TUI says whom it waits for,
+    then syncs, and the store is exact."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.data.test_sync_concurrency import wait_until_held
+    from workbench.data.store import Store
+    from workbench.sandbox.faults import FaultSpec
+
+    settings = load_settings(demo.config_path, environ={})
+    demo.served.sandbox.world.config.faults = FaultSpec.parse("latency=30ms,seed=2")
+    env = {**os.environ, "WORKBENCH_CONFIG": str(demo.config_path), "NO_COLOR": "1"}
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "sync", "acme-nps", "--no-progress"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_held(Path(settings.store_dir) / "acme-nps", cli)
+        app = app_for(demo, tmp_path, sync_on_start=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            while app.sync_state.running:
+                await settle(pilot)
+            rows = {r.label: r for r in app.query(SyncRow)}
+            assert f"waiting for process {cli.pid}" in str(rows["acme-nps"].latest.message)
+            assert rows["acme-nps · responses"].has_class("-done")
+    finally:
+        _, err = cli.communicate(timeout=300)
+        demo.served.sandbox.world.config.faults = FaultSpec()
+    assert cli.returncode == 0, err
+    world = demo.served.sandbox
+    stored = Store(settings.store_dir).account("acme-nps").read("responses")
+    token = settings.account("acme-nps").account_token  # type: ignore[union-attr]
+    assert sorted(stored["id"].to_list()) == sorted(
+        str(i) for i in world.wootric.ids(token, "responses")
+    )
