@@ -122,7 +122,10 @@ def test_a_full_disk_says_where_and_how_much_and_keeps_the_store_whole(served, t
     if probe.returncode != 0:
         pytest.skip("this machine does not allow a private mount namespace")
     result = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script], env=env, capture_output=True, text=True,
+        ["unshare", "-m", "sh", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=BOUND,
     )
     said = " ".join((result.stdout + result.stderr).split())

@@ -165,9 +165,7 @@ async def test_a_full_sync_that_reads_nothing_removes_nothing(served, tmp_path) 
     with serve(empty_wootric()) as liar:
         account = {**settings.accounts["acme-nps"].model_dump(), "base_url": liar}
         account["password"] = "x"
-        pointed = settings_from(
-            {"store_dir": str(tmp_path), "accounts": {"acme-nps": account}}
-        )
+        pointed = settings_from({"store_dir": str(tmp_path), "accounts": {"acme-nps": account}})
         summary = await asyncio.wait_for(sync(pointed, full=True), BOUND)
     tables = {t.table: t for t in summary.accounts[0].tables}
     for table in WALKED:
