@@ -27,6 +27,7 @@ A config file looks like this:
     timeout = 30.0        # seconds per request
     concurrency = 8       # requests in flight per account
     max_retries = 5
+    max_rate_wait = 300.0 # longest wait for a rate-limit window before giving up
 
     [sync]
     watchdog = 120.0      # seconds a table may make no progress before it stops
@@ -97,12 +98,12 @@ __all__ = [
     "CrowdskoutAccount",
     "CxiAccount",
     "HttpOptions",
-    "SyncOptions",
     "InsecureConfigWarning",
     "KeyringUnavailableError",
     "Platform",
     "Settings",
     "SettingsError",
+    "SyncOptions",
     "UnknownAccountError",
     "WootricAccount",
     "add_account",

@@ -28,6 +28,12 @@ class HttpOptions(BaseModel):
     max_retries: int = Field(
         5, ge=0, le=20, description="Retries of one request on 5xx, timeouts and dropped links."
     )
+    max_rate_wait: float = Field(
+        300.0,
+        ge=0,
+        le=86_400,
+        description="Longest wait (seconds) for a rate-limit window; a later reset fails the sync.",
+    )
 
 
 class SyncOptions(BaseModel):

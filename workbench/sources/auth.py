@@ -16,23 +16,28 @@ import asyncio
 import contextlib
 import json
 import os
-import random
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 from pydantic import SecretStr
 
-from workbench.sources.errors import AuthenticationFailed, ServerError
+from workbench.sources.errors import AuthenticationFailed, RateLimited, ServerError, SourceError
+from workbench.sources.http import NOT_SENT, RetryPolicy, clock_time
+from workbench.sources.ratelimit import RateHeaders, retry_after
 
-TOKEN_ATTEMPTS = 6
-"""Tries of one token request before giving up (the token endpoint can fail like any other)."""
 REFRESH_MARGIN = 120.0
 """Renew a token this many seconds before it expires (or at 90% of a shorter lifetime)."""
+
+
+Renewal = Literal["renewed", "superseded", "refused"]
+"""What `Authenticator.renew` did after a 401: obtained a new token ("renewed"), found that
+another request had already replaced the refused one ("superseded": just try the new one), or
+cannot renew this kind of token ("refused")."""
 
 
 class Authenticator(Protocol):
@@ -40,8 +45,13 @@ class Authenticator(Protocol):
 
     async def headers(self, http: httpx.AsyncClient) -> dict[str, str]: ...
 
-    async def renew(self, http: httpx.AsyncClient, rejected: dict[str, str]) -> bool:
-        """Called after a 401 with the headers that were refused; True if a retry may help."""
+    async def renew(self, http: httpx.AsyncClient, rejected: dict[str, str]) -> Renewal:
+        """Called after a 401 with the headers that were refused. Single-flight: one renewal per
+        refused token, however many requests were refused with it."""
+        ...
+
+    def refused_hint(self, *, renewed: bool) -> str:
+        """What the person should do when the server keeps refusing the token (one sentence)."""
         ...
 
 
@@ -133,8 +143,13 @@ class StaticToken:
     async def headers(self, http: httpx.AsyncClient) -> dict[str, str]:
         return {"Authorization": f"{self._scheme} {self._token.get_secret_value()}"}
 
-    async def renew(self, http: httpx.AsyncClient, rejected: dict[str, str]) -> bool:
-        return False
+    async def renew(self, http: httpx.AsyncClient, rejected: dict[str, str]) -> Renewal:
+        return "refused"
+
+    def refused_hint(self, *, renewed: bool) -> str:
+        hint = self._hint.strip()
+        hint = hint[:1].upper() + hint[1:]
+        return hint if hint.endswith((".", "!", "?")) else hint + "."
 
 
 @dataclass(frozen=True)
@@ -162,8 +177,28 @@ class WootricGrant:
         return "none"
 
 
+class _MaybeSpent(Exception):
+    """A refresh grant was sent and no usable answer came back: the single-use refresh token
+    may have been spent, so the grant must not be sent again."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
 class WootricOAuth:
-    """Access tokens from Wootric's `/oauth/token`, for the Wootric NPS and the CXI API."""
+    """Access tokens from Wootric's `/oauth/token`, for the Wootric NPS and the CXI API.
+
+    Single-flight: one lock covers obtaining a token, so concurrent requests that find the token
+    missing, expiring or refused wait for one request to the token endpoint. A failure of the
+    endpoint is remembered for the authenticator's lifetime: every later caller gets the same
+    error at once instead of trying again (one account's tables fail together, not one by one).
+
+    The refresh grant is never sent twice with the same refresh token once it may have reached
+    the server: a refresh token works once, and a second try would burn it. After such a failure
+    the token cache is read again (another process may have renewed), then a password or client
+    credentials login is tried if the account has one (those may be sent again).
+    """
 
     def __init__(
         self,
@@ -173,78 +208,149 @@ class WootricOAuth:
         account: str,
         cache: TokenCache | None = None,
         clock: Callable[[], float] = time.time,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
     ) -> None:
         self._url = auth_base_url.rstrip("/") + "/oauth/token"
         self._grant = grant
         self._account = account
         self._cache = cache
         self._clock = clock
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
         self._lock = asyncio.Lock()
         self._token: CachedToken | None = cache.load(account) if cache else None
+        self._failure: SourceError | None = None
         self.logins = 0
         """How many times a token was obtained from the server (tests count them)."""
+        self.posts = 0
+        """How many requests went to the token endpoint (tests count them)."""
 
     def __repr__(self) -> str:
         return f"WootricOAuth(account={self._account!r}, grant={self._grant.kind!r})"
 
+    @property
+    def failure(self) -> SourceError | None:
+        """The token endpoint's failure, once it failed: every later call raises it."""
+        return self._failure
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure.with_traceback(None)
+
     async def headers(self, http: httpx.AsyncClient) -> dict[str, str]:
         token = self._token
         if token is None or self._needs_renewal(token):
+            self._raise_failure()
             async with self._lock:
+                self._raise_failure()
                 token = self._token
                 if token is None or self._needs_renewal(token):
-                    token = await self._obtain(http, token)
+                    token = await self._remembering(self._obtain(http, token))
         return {"Authorization": f"Bearer {token.access_token.get_secret_value()}"}
 
-    async def renew(self, http: httpx.AsyncClient, rejected: dict[str, str]) -> bool:
+    async def renew(self, http: httpx.AsyncClient, rejected: dict[str, str]) -> Renewal:
         async with self._lock:
             current = self._token
-            if current is not None and rejected.get("Authorization") != (
-                f"Bearer {current.access_token.get_secret_value()}"
-            ):
-                return True  # another request already renewed it
-            await self._obtain(http, current, after_401=True)
-            return True
+            if current is not None and rejected.get("Authorization") != _bearer(current):
+                return "superseded"  # another request already renewed it
+            self._raise_failure()
+            await self._remembering(self._obtain(http, current))
+            return "renewed"
+
+    def refused_hint(self, *, renewed: bool) -> str:
+        command = f"`workbench accounts add {self._account} --replace`"
+        if renewed:
+            return (
+                "The API refused freshly issued tokens too; check that the account's "
+                f"credentials may use this API, and if they changed, run {command}."
+            )
+        return f"Check the account's credentials; if they changed, run {command}."
+
+    async def _remembering(self, obtaining: Any) -> CachedToken:
+        try:
+            return await obtaining
+        except SourceError as exc:
+            self._failure = exc
+            raise
 
     def _needs_renewal(self, token: CachedToken) -> bool:
         return self._clock() >= token.expires_at
 
-    async def _obtain(
-        self, http: httpx.AsyncClient, previous: CachedToken | None, *, after_401: bool = False
-    ) -> CachedToken:
+    def _from_cache(self, previous: CachedToken | None) -> CachedToken | None:
+        """A token another request or process stored meanwhile, if it is good and not the one
+        we are replacing."""
+        if self._cache is None:
+            return None
+        cached = self._cache.load(self._account)
+        if cached is None or self._needs_renewal(cached):
+            return None
+        if previous is not None and _bearer(cached) == _bearer(previous):
+            return None
+        return cached
+
+    def _keep(self, token: CachedToken) -> CachedToken:
+        self._token = token
+        if self._cache:
+            self._cache.store(self._account, token)
+        return token
+
+    async def _obtain(self, http: httpx.AsyncClient, previous: CachedToken | None) -> CachedToken:
         """Refresh if we hold a refresh token, otherwise (or if that fails) log in again."""
-        attempts: list[dict[str, str]] = []
+        fresh = self._from_cache(previous)
+        if fresh is not None:
+            self._token = fresh
+            return fresh
         refresh = previous.refresh_token if previous else None
+        if self._cache is not None:
+            cached = self._cache.load(self._account)
+            # Another process may have renewed and stored a newer refresh token (the one we
+            # hold would then be spent).
+            if cached is not None and cached.refresh_token is not None:
+                refresh = cached.refresh_token
         refresh = refresh or self._grant.refresh_token
-        if refresh is not None:
-            attempts.append(
-                {"grant_type": "refresh_token", "refresh_token": refresh.get_secret_value()}
-            )
         login = self._login_form()
-        if login:
-            attempts.append(login)
-        if not attempts:
+        if refresh is None and login is None:
             raise AuthenticationFailed(
                 "no credentials to obtain a token with; add an email and password or a client id "
-                "and secret with `workbench accounts add NAME --replace`",
+                f"and secret with `workbench accounts add {self._account} --replace`",
                 account=self._account,
             )
         failure: AuthenticationFailed | None = None
-        for form in attempts:
+        if refresh is not None:
+            form = {"grant_type": "refresh_token", "refresh_token": refresh.get_secret_value()}
             try:
-                token = await self._post(http, form)
+                return self._keep(await self._post(http, form, replayable=False))
             except AuthenticationFailed as exc:
-                failure = exc
-                continue
-            self._token = token
-            if self._cache:
-                self._cache.store(self._account, token)
-            return token
+                failure = exc  # the refresh token is refused: it is of no more use
+                self._forget()
+            except _MaybeSpent as spent:
+                fresh = self._from_cache(previous)
+                if fresh is not None:
+                    self._token = fresh
+                    return fresh
+                if login is None:
+                    raise AuthenticationFailed(
+                        f"{spent.problem} after the refresh token was sent, and a refresh token "
+                        "works only once, so it may be used up; add the account again with a "
+                        f"new refresh token or a login: `workbench accounts add {self._account} "
+                        "--replace`",
+                        account=self._account,
+                    ) from None
+        if login is not None:
+            try:
+                return self._keep(await self._post(http, login, replayable=True))
+            except AuthenticationFailed:
+                self._forget()
+                raise
+        self._forget()
+        assert failure is not None
+        raise failure
+
+    def _forget(self) -> None:
         self._token = None
         if self._cache:
             self._cache.store(self._account, None)
-        assert failure is not None
-        raise failure
 
     def _login_form(self) -> dict[str, str] | None:
         grant = self._grant
@@ -266,40 +372,65 @@ class WootricOAuth:
             }
         return None
 
-    async def _post(self, http: httpx.AsyncClient, form: dict[str, str]) -> CachedToken:
-        """POST the grant; 5xx, 429, dropped connections and garbled bodies are retried."""
+    async def _post(
+        self, http: httpx.AsyncClient, form: dict[str, str], *, replayable: bool
+    ) -> CachedToken:
+        """POST the grant, `RetryPolicy.attempts` tries at most.
+
+        Sent again after a connection that could not be made, a 429 (after its reset) or a 503
+        with Retry-After; after anything else only if `replayable` (a login may be repeated; a
+        refresh grant raises `_MaybeSpent` instead).
+        """
         # account_token is an account's public identifier, and the docs pass it in the query.
         params = {"account_token": self._grant.account_token} if self._grant.account_token else None
         kind = form["grant_type"]
+        policy = self._retry
         problem = ""
-        for attempt in range(TOKEN_ATTEMPTS):
-            if attempt:
-                await asyncio.sleep(random.uniform(0, min(4.0, 0.2 * 2**attempt)))
+        pause: float | None = None
+        tries = 0
+        while tries < policy.attempts:
+            if tries:
+                await self._sleep(policy.backoff(tries) if pause is None else pause)
+            tries += 1
+            pause = None
             try:
+                self.posts += 1
                 response = await http.post(self._url, data=form, params=params)
             except httpx.HTTPError as exc:
                 problem = f"could not reach the token endpoint ({type(exc).__name__})"
-                continue
-            self.logins += 1
+                if isinstance(exc, NOT_SENT) or replayable:
+                    continue
+                raise _MaybeSpent(
+                    f"the token endpoint did not answer ({type(exc).__name__})"
+                ) from None
             status = response.status_code
             if status in (400, 401):
                 raise AuthenticationFailed(
                     f"the token endpoint refused the {kind} grant ({_oauth_error(response)}). "
                     "Check the account's credentials; if they changed, run "
-                    "`workbench accounts add NAME --replace`",
+                    f"`workbench accounts add {self._account} --replace`",
                     account=self._account,
                     status=status,
                 )
-            if status >= 500 or status == 429:
+            if status == 429 or (status == 503 and "retry-after" in response.headers):
+                pause = self._rate_pause(response, tries)
                 problem = f"the token endpoint answered {status}"
                 continue
+            if status >= 500:
+                problem = f"the token endpoint answered {status}"
+                if replayable:
+                    continue
+                raise _MaybeSpent(problem)
             try:
                 body = response.json()
                 access = str(body["access_token"])
                 lifetime = float(body.get("expires_in") or 7200)
             except (ValueError, KeyError, TypeError):
                 problem = f"the token endpoint answered {status} without a readable token"
-                continue
+                if replayable:
+                    continue
+                raise _MaybeSpent(problem) from None
+            self.logins += 1
             margin = min(REFRESH_MARGIN, lifetime * 0.1)
             refresh = body.get("refresh_token")
             return CachedToken(
@@ -308,10 +439,33 @@ class WootricOAuth:
                 refresh_token=SecretStr(str(refresh)) if refresh else None,
             )
         raise ServerError(
-            f"{problem} {TOKEN_ATTEMPTS} times; check the network and the account's base URL, "
+            f"{problem} {tries} times; check the network and the account's base URL, "
             "then try again later",
             account=self._account,
         )
+
+    def _rate_pause(self, response: httpx.Response, tries: int) -> float:
+        """Seconds to wait before the next token request after a refusal; raises RateLimited
+        past `RetryPolicy.max_rate_wait`."""
+        now = time.time()
+        rate = RateHeaders.parse(response.headers)
+        pause = retry_after(response.headers, now)
+        if pause is None and rate is not None:
+            pause = max(rate.reset - now, 0.0) + 0.05
+        if pause is None:
+            pause = self._retry.bare_429_pause(tries)
+        if pause > self._retry.max_rate_wait:
+            raise RateLimited(
+                "the token endpoint's rate limit allows requests again at "
+                f"{clock_time(now + pause)}, longer than the wait we allow; sync again then",
+                account=self._account,
+                status=response.status_code,
+            )
+        return pause
+
+
+def _bearer(token: CachedToken) -> str:
+    return f"Bearer {token.access_token.get_secret_value()}"
 
 
 def _oauth_error(response: httpx.Response) -> str:

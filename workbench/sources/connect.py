@@ -32,6 +32,14 @@ TOKEN_FILE = "tokens.json"
 """In the store directory, mode 0600: tokens survive a session so that one login lasts."""
 
 
+def crowdskout_refused(name: str) -> str:
+    """What to do when Crowdskout refuses a token: they cannot be renewed, only signed in again."""
+    return (
+        f"the Crowdskout token for {name} was refused and Crowdskout tokens cannot be renewed; "
+        f"sign in again with `workbench auth {name}`"
+    )
+
+
 def token_cache(store_dir: Path) -> TokenCache:
     return TokenCache(Path(store_dir) / TOKEN_FILE)
 
@@ -46,6 +54,7 @@ def open_client(
     """The client for one account; `account` must have its keyring references resolved
     (`Settings.account(name)` does that)."""
     options = options or HttpOptions()
+    retry = RetryPolicy(attempts=options.max_retries + 1, max_rate_wait=options.max_rate_wait)
     auth: Authenticator
     if isinstance(account, WootricAccount | CxiAccount):
         grant = WootricGrant(
@@ -57,9 +66,15 @@ def open_client(
             account_token=account.account_token,
         )
         auth_base = account.auth_base_url if isinstance(account, CxiAccount) else account.base_url
-        auth = WootricOAuth(auth_base, grant, account=name, cache=tokens)
+        auth = WootricOAuth(auth_base, grant, account=name, cache=tokens, retry=retry)
     elif isinstance(account, ApptentiveAccount):
-        auth = StaticToken(account.token, "OAuth", account=name, hint="check the API token")
+        auth = StaticToken(
+            account.token,
+            "OAuth",
+            account=name,
+            hint=f"the Apptentive API token for {name} was refused; put a valid one in with "
+            f"`workbench accounts add {name} --replace`",
+        )
     elif isinstance(account, CrowdskoutAccount):
         token = account.token
         if token is None and tokens is not None:
@@ -70,7 +85,7 @@ def open_client(
                 f"not authorized yet; run `workbench auth {name}` to log in through the browser",
                 account=name,
             )
-        auth = StaticToken(token, "Bearer", account=name, hint=f"run `workbench auth {name}`")
+        auth = StaticToken(token, "Bearer", account=name, hint=crowdskout_refused(name))
     else:  # pragma: no cover - the settings model admits only the four platforms
         raise TypeError(f"unknown platform for account {name!r}")
     http = ApiClient(
@@ -79,7 +94,7 @@ def open_client(
         auth=auth,
         timeout=options.timeout,
         concurrency=options.concurrency,
-        retry=RetryPolicy(attempts=options.max_retries + 1),
+        retry=retry,
     )
     if isinstance(account, WootricAccount):
         return WootricClient(http, concurrency=options.concurrency)

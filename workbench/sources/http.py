@@ -3,43 +3,65 @@
 One `ApiClient` per account. A request waits for the account's rate budget, sends the token in
 the Authorization header, and is retried with exponential backoff and full jitter on 5xx,
 timeouts, dropped connections and unreadable bodies (a bounded number of tries); on a 429 it
-waits until the announced reset; on a 401 the authenticator renews the token once. Other 4xx
-become the exceptions in `errors.py`, carrying the server's message.
+waits until the announced reset (at most `RetryPolicy.max_rate_wait` seconds); on a 401 the
+authenticator renews the token. Other 4xx become the exceptions in `errors.py`, carrying the
+server's message.
 
-The retry loop is written out rather than delegated to a retry library because 429 (wait for the
-reset, not a backoff) and 401 (renew, then retry once) need their own paths inside it.
+A request that is not idempotent (a POST) is sent again only when it surely never reached the
+server (the connection could not be made) or the server said it refused it (429, or 503 with
+Retry-After). After a time-out, a cut answer, 500, 502 or 504 it may have been applied, so it
+fails with a `ServerError` saying so instead of creating the row twice.
+
+The retry loop is written out rather than delegated to a retry library (`stamina`) because 429
+(wait for the reset, shared by every request of the account), 401 (renew once per expired token,
+single-flight) and the POST rule need their own paths inside it; a library would only wrap the
+backoff sleep, which is one line here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
 
-from workbench.sources.auth import Authenticator
-from workbench.sources.errors import ServerError, SourceError, error_for_status
-from workbench.sources.ratelimit import RateBudget, RateHeaders
+from workbench.sources.errors import (
+    AuthenticationFailed,
+    RateLimited,
+    ServerError,
+    SourceError,
+    error_for_status,
+)
+from workbench.sources.ratelimit import RateBudget, RateHeaders, RateWindowTooFar, retry_after
+
+if TYPE_CHECKING:
+    from workbench.sources.auth import Authenticator
 
 log = logging.getLogger("workbench.sources")
 
 MAX_RENEWALS = 3
-"""Token renewals one request may trigger: a token can expire again mid-run, but a token that
-is refused right after every renewal means the credentials no longer work."""
-MAX_STALE_RETRIES = 10
-"""Retries with a token another request renewed while this one was in flight."""
+"""Token renewals one request may itself trigger: a token can expire again mid-run, but a token
+that is refused right after every renewal means the credentials no longer work. A 401 for a token
+another request has already renewed costs nothing: the request just tries the new one."""
+MAX_STALE_RETRIES = 50
+"""Retries with a token another request renewed while this one was in flight (a guard against a
+loop; each one means a renewal really happened, and those are bounded per request)."""
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 TRANSIENT = (httpx.TransportError, ValueError)  # ValueError: a truncated or garbled JSON body
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-"""Methods safe to send again; a POST is retried only when it surely never reached the server
-(or the server said it did nothing: 502/503/504), so a create never happens twice."""
+"""Methods safe to send again; any other is sent again only when it surely never reached the
+server (`NOT_SENT`) or the server refused it (429, 503 with Retry-After)."""
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""The only failures that prove a request was not sent."""
 
 
 purpose: ContextVar[str | None] = ContextVar("purpose", default=None)
@@ -55,7 +77,10 @@ class RequestStats:
     retries: int = 0
     rate_limited: int = 0
     waited: float = 0.0
-    """Seconds requests sat out 429s waiting for the rate window to reset."""
+    """Seconds requests sat waiting for the rate window to reset."""
+    waiting_until: float | None = None
+    """While requests wait for the rate window: when it opens (Unix seconds), else None;
+    progress shows it as "waiting for the rate window until HH:MM:SS" (`waiting_message`)."""
     renewed_tokens: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
     by_purpose: dict[str, int] = field(default_factory=dict)
@@ -66,6 +91,12 @@ class RequestStats:
         if tag is not None:
             self.by_purpose[tag] = self.by_purpose.get(tag, 0) + 1
 
+    def waiting_message(self) -> str | None:
+        """ "waiting for the rate window until HH:MM:SS" (local time) while that is so."""
+        if self.waiting_until is None:
+            return None
+        return f"waiting for the rate window until {clock_time(self.waiting_until)}"
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -75,10 +106,36 @@ class RetryPolicy:
     maximum: float = 8.0
     max_rate_waits: int = 30
     """How many 429s in a row one request sits out before giving up with RateLimited."""
+    max_rate_wait: float = 300.0
+    """The longest wait for a rate window (seconds); a reset further ahead fails with
+    RateLimited saying when the platform allows requests again."""
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: a uniform wait up to the exponential bound (AWS architecture blog)."""
         return random.uniform(0, min(self.maximum, self.initial * 2**attempt))
+
+    def bare_429_pause(self, waits: int) -> float:
+        """Seconds to pause after a 429 that names no reset: doubling from one second up to
+        the documented one-minute window."""
+        return min(60.0, 2.0 ** max(waits - 1, 0))
+
+
+def clock_time(when: float) -> str:
+    """A Unix time as the person's local HH:MM:SS (with the date if it is not today)."""
+    moment = datetime.fromtimestamp(when).astimezone()
+    if moment.date() != datetime.now().astimezone().date():
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.strftime("%H:%M:%S")
+
+
+def rate_limited(account: str, method: str, path: str, until: float) -> RateLimited:
+    minutes = max((until - time.time()) / 60, 0)
+    return RateLimited(
+        f"{method} {path}: the rate limit allows requests again at {clock_time(until)} "
+        f"(in {minutes:.0f} min), longer than the wait we allow; sync again after that",
+        account=account,
+        status=429,
+    )
 
 
 class ApiClient:
@@ -104,6 +161,8 @@ class ApiClient:
         self.budget = budget or RateBudget()
         self._slots = asyncio.Semaphore(concurrency)
         self._sleep = sleep
+        self._window_waiters: dict[int, float] = {}
+        self._waiter_ids = itertools.count()
         self.stats = RequestStats()
         self._http = httpx.AsyncClient(
             timeout=timeout,
@@ -116,6 +175,10 @@ class ApiClient:
     def __repr__(self) -> str:
         return f"ApiClient(account={self.account!r}, base_url={self.base_url!r})"
 
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._retry
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -124,6 +187,21 @@ class ApiClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    def _waiting(self) -> Callable[[float | None], None]:
+        """An `on_wait` for one request: keeps `stats.waiting_until` at the latest window end
+        any request of this client is waiting for, and None when none waits."""
+        key = next(self._waiter_ids)
+
+        def on_wait(until: float | None) -> None:
+            if until is None:
+                self._window_waiters.pop(key, None)
+            else:
+                self._window_waiters[key] = until
+            waiters = self._window_waiters.values()
+            self.stats.waiting_until = max(waiters) if waiters else None
+
+        return on_wait
 
     async def request(
         self,
@@ -137,86 +215,149 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         parse: Callable[[httpx.Response], Any] | None = None,
         ok: Callable[[int], bool] = lambda status: status < 300 or status == 304,
+        idempotent: bool | None = None,
     ) -> tuple[httpx.Response, Any]:
         """Send one request until it succeeds or fails for good; returns (response, parsed).
 
         `parse` reads the body (JSON by default); a body that cannot be parsed counts as a
         transient failure, because a truncated answer is retried like a dropped connection.
+        `idempotent` overrides the method's rule, e.g. for a POST that only reads (a lookup).
         """
         url = f"{self.base_url}/{path.lstrip('/')}"
         read = parse or _json_or_none
+        replayable = method in IDEMPOTENT if idempotent is None else idempotent
+        policy = self._retry
         attempt = 0
         rate_waits = 0
+        bare_waits = 0
         renewals = 0
         stale = 0
+        on_wait = self._waiting()
         async with self._slots:
             while True:
                 auth_headers = await self._auth.headers(self._http) if self._auth else {}
-                await self.budget.acquire()
-                self.stats.count()
+                failure: Exception | None = None
+                response: httpx.Response | None = None
+                parsed: Any = None
+                reopen = 0.0
                 try:
-                    response = await self._http.request(
-                        method,
-                        url,
-                        params=params,
-                        data=data,
-                        json=json,
-                        files=files,
-                        headers={**auth_headers, **(headers or {})},
-                    )
-                    rate = RateHeaders.parse(response.headers)
-                    parsed = read(response) if ok(response.status_code) else None
-                except TRANSIENT as exc:
-                    await self.budget.abandon()
-                    if method not in IDEMPOTENT and not isinstance(exc, NOT_SENT):
+                    async with self.budget.slot(
+                        max_wait=policy.max_rate_wait, on_wait=on_wait
+                    ) as ticket:
+                        self.stats.waited += ticket.waited
+                        self.stats.count()
+                        try:
+                            response = await self._http.request(
+                                method,
+                                url,
+                                params=params,
+                                data=data,
+                                json=json,
+                                files=files,
+                                headers={**auth_headers, **(headers or {})},
+                            )
+                        except httpx.TransportError as exc:
+                            failure = exc  # no answer: the slot's exit abandons the ticket
+                        else:
+                            rate = RateHeaders.parse(response.headers)
+                            if response.status_code == 429:
+                                pause = retry_after(response.headers, time.time())
+                                if pause is None and rate is None:
+                                    bare_waits += 1
+                                    pause = policy.bare_429_pause(bare_waits)
+                                reopen = ticket.refused(
+                                    rate, fallback=60.0 if pause is None else pause
+                                )
+                            else:
+                                ticket.answered(rate)
+                except RateWindowTooFar as far:
+                    raise rate_limited(self.account, method, path, far.until) from None
+                if response is not None and failure is None and ok(response.status_code):
+                    try:
+                        parsed = read(response)
+                    except ValueError as exc:
+                        failure = exc
+                if failure is not None:
+                    if not replayable and not isinstance(failure, NOT_SENT):
                         raise ServerError(
-                            f"{method} {path} was cut off ({_describe(exc)}) after it reached the "
-                            "server, so it may or may not have been applied; check on the "
+                            f"{method} {path} was cut off ({_describe(failure)}) after it reached "
+                            "the server, so it may or may not have been applied; check on the "
                             "platform before you repeat it",
                             account=self.account,
                         ) from None
                     attempt += 1
-                    if attempt >= self._retry.attempts:
+                    if attempt >= policy.attempts:
                         raise ServerError(
-                            f"{method} {path} failed {attempt} times ({_describe(exc)}); check "
-                            "the network and try again later",
+                            f"{method} {path} failed {attempt} times ({_describe(failure)}); "
+                            "check the network and try again later",
                             account=self.account,
                         ) from None
                     self.stats.retries += 1
-                    log.info("%s %s: %s, retrying", method, path, _describe(exc))
-                    await self._sleep(self._retry.backoff(attempt))
+                    log.info("%s %s: %s, retrying", method, path, _describe(failure))
+                    await self._sleep(policy.backoff(attempt))
                     continue
+                assert response is not None
                 status = response.status_code
                 self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
                 if status == 429:
                     self.stats.rate_limited += 1
                     rate_waits += 1
-                    delay = await self.budget.blocked_until(rate, fallback=60.0)
-                    if rate_waits > self._retry.max_rate_waits:
+                    if rate_waits > policy.max_rate_waits:
                         raise error_for_status(
                             429, "", account=self.account, method=method, path=path
                         )
-                    log.info("%s %s: 429, waiting %.1fs for the rate window", method, path, delay)
-                    self.stats.waited += delay
-                    await self._sleep(delay)
-                    continue
-                await self.budget.release(rate)
+                    log.info(
+                        "%s %s: 429, waiting %.1fs for the rate window",
+                        method,
+                        path,
+                        max(reopen - self.budget.now(), 0.0),
+                    )
+                    continue  # the budget holds every request of the account until `reopen`
                 if status == 401 and self._auth:
-                    if await self._auth.headers(self._http) != auth_headers:
-                        # Another request renewed the token meanwhile: try the new one.
+                    outcome = await self._auth.renew(self._http, auth_headers)
+                    if outcome == "superseded":
+                        # Another request renewed the token meanwhile: try the new one; this
+                        # costs this request none of its renewals.
                         stale += 1
                         if stale <= MAX_STALE_RETRIES:
                             continue
-                    elif renewals < MAX_RENEWALS:
+                    elif outcome == "renewed":
+                        self.stats.renewed_tokens += 1
                         renewals += 1
-                        if await self._auth.renew(self._http, auth_headers):
-                            self.stats.renewed_tokens += 1
+                        if renewals <= MAX_RENEWALS:
                             continue
-                if status in RETRY_STATUSES and (method in IDEMPOTENT or status != 500):
+                    raise AuthenticationFailed(
+                        f"{method} {path} answered 401"
+                        + _with(server_message(response))
+                        + f". {self._auth.refused_hint(renewed=renewals > 0)}",
+                        account=self.account,
+                        status=401,
+                    )
+                if status in RETRY_STATUSES:
+                    pause = retry_after(response.headers, time.time())
+                    refused = status == 503 and pause is not None
+                    if not replayable and not refused:
+                        raise ServerError(
+                            f"{method} {path} answered {status}"
+                            + _with(server_message(response))
+                            + " after it reached the server, so it may or may not have been "
+                            "applied; check on the platform before you repeat it",
+                            account=self.account,
+                            status=status,
+                        )
                     attempt += 1
-                    if attempt < self._retry.attempts:
+                    if attempt < policy.attempts:
                         self.stats.retries += 1
-                        await self._sleep(self._retry.backoff(attempt))
+                        if pause is not None and pause <= policy.max_rate_wait:
+                            log.info("%s %s: %s, retrying after %.1fs", method, path, status, pause)
+                            on_wait(time.time() + pause)
+                            try:
+                                await self._sleep(pause)
+                            finally:
+                                on_wait(None)
+                            self.stats.waited += pause
+                        else:
+                            await self._sleep(policy.backoff(attempt))
                         continue
                 if not ok(status):
                     raise error_for_status(
@@ -261,6 +402,11 @@ def server_message(response: httpx.Response) -> str:
                     return "; ".join(f"{k} {v}" for k, v in value.items())
                 return str(value)
     return response.reason_phrase or ""
+
+
+def _with(message: str) -> str:
+    message = message.strip().rstrip(".")
+    return f": {message}" if message else ""
 
 
 __all__ = ["ApiClient", "RequestStats", "RetryPolicy", "SourceError", "server_message"]

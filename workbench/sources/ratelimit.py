@@ -4,18 +4,32 @@ Wootric allows `X-Rate-Limit-Limit` requests per window and says when the window
 the window's budget as fast as the concurrency allows, then wait for the reset: that keeps a long
 read at the allowed rate without a single 429. One budget is shared by all concurrent requests of
 an account, because the server counts them together.
+
+A request holds a `Ticket` from `RateBudget.slot()`, an async context manager: whatever way the
+block is left (an answer, an exception, a cancellation) the ticket is settled, so the in-flight
+count and the probe are always given back. Every state change is synchronous (no lock to await),
+so nothing can be cancelled half-way through releasing.
+
+No wait is on nothing: when a window ends and no new one is announced, the budget starts a
+window of its own (the documented minute), and an answer without headers in such a window sends
+it back to probing, so answers without headers after a 429 that had them can never leave it
+spent with no reset to wait for.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 RESET_MARGIN = 0.05
 """Seconds added after the announced reset, so that we never arrive a hair too early."""
+WINDOW = 60.0
+"""Wootric's documented window (a limit per minute): used when the server names no reset."""
+UNLIMITED = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -37,24 +51,109 @@ class RateHeaders:
             return None
 
 
+def retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds a `Retry-After` header asks for (delta seconds or an HTTP date), or None."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when.timestamp() - now, 0.0)
+
+
+class RateWindowTooFar(Exception):
+    """The budget would have to wait past the caller's cap; `until` is when it opens (Unix s)."""
+
+    def __init__(self, until: float) -> None:
+        super().__init__(until)
+        self.until = until
+
+
+async def _wait_for_change(changed: asyncio.Event, seconds: float) -> None:
+    """Until the budget changes or `seconds` pass, whichever comes first."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(changed.wait(), timeout=seconds)
+
+
+class Ticket:
+    """One request's claim on the budget; settle it with `answered` or `refused`, or let the
+    `slot` block end without either (the request got no answer: it tells us nothing)."""
+
+    def __init__(self, budget: RateBudget, *, probe: bool, waited: float) -> None:
+        self._budget = budget
+        self.probe = probe
+        """This request is finding out whether the endpoint is limited; others wait for it."""
+        self.waited = waited
+        """Seconds this request waited for a rate window before it could start."""
+        self.settled = False
+
+    def answered(self, headers: RateHeaders | None) -> None:
+        """The server answered (anything but 429); `headers` are its rate headers, if any."""
+        if not self.settled:
+            self.settled = True
+            self._budget._answered(self, headers)
+
+    def refused(self, headers: RateHeaders | None, *, fallback: float) -> float:
+        """The server answered 429: nothing starts before the reset (its headers', or `fallback`
+        seconds from now without them); returns the Unix time the window opens again."""
+        if not self.settled:
+            self.settled = True
+            return self._budget._refused(self, headers, fallback)
+        return self._budget.blocked_until
+
+    def abandon(self) -> None:
+        if not self.settled:
+            self.settled = True
+            self._budget._abandoned(self)
+
+
 class RateBudget:
     """How many requests an account may still start before the window resets.
 
-    Until the first answer with headers arrives the limit is unknown, so only one request is let
-    through; after that the budget is what the server said, minus what we started since.
+    Until the first answer arrives the limit is unknown, so only one request (the probe) is let
+    through; after that the budget is what the server said, minus what we started since. An
+    answer without headers while the limit is unknown means the endpoint is not limited.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        *,
+        window: float = WINDOW,
+        wait: Callable[[asyncio.Event, float], Awaitable[None]] = _wait_for_change,
+    ) -> None:
         self._clock = clock
+        self._window = window
+        self._wait = wait
         self._limit: int | None = None
         self._tokens = 1
         self._reset_at = 0.0
+        self._guessed = False
+        """The current window is one we started ourselves (no reset announced for it)."""
         self._in_flight = 0
         self._probing = False
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()
+        self._waiting = 0
         self.waits = 0
         """How many times a request waited for a window to reset (shown in sync progress)."""
         self.waited_seconds = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"RateBudget(limit={self._limit}, remaining={self.remaining}, "
+            f"in_flight={self._in_flight}, probing={self._probing})"
+        )
+
+    def now(self) -> float:
+        """The budget's clock (Unix seconds)."""
+        return self._clock()
 
     @property
     def remaining(self) -> int | None:
@@ -64,87 +163,172 @@ class RateBudget:
     def limit(self) -> int | None:
         return self._limit
 
-    async def acquire(self) -> None:
-        """Wait until a request may start, and count it."""
-        waited = False
-        async with self._changed:
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    @property
+    def probing(self) -> bool:
+        return self._probing
+
+    @property
+    def blocked_until(self) -> float:
+        """When the current window ends (Unix seconds), 0.0 if no end is known."""
+        return self._reset_at
+
+    @property
+    def waiting_until(self) -> float | None:
+        """While requests wait for a window to open: when it opens (Unix seconds)."""
+        return self._reset_at if self._waiting and self._reset_at else None
+
+    @contextlib.asynccontextmanager
+    async def slot(
+        self,
+        *,
+        max_wait: float | None = None,
+        on_wait: Callable[[float | None], None] | None = None,
+    ) -> AsyncIterator[Ticket]:
+        """Wait until a request may start and hold its place while it runs.
+
+        Raises `RateWindowTooFar` instead of waiting longer than `max_wait` seconds for a window.
+        `on_wait(until)` is called when this request starts waiting for a window and
+        `on_wait(None)` when it stops.
+        """
+        ticket = await self._acquire(max_wait, on_wait)
+        try:
+            yield ticket
+        finally:
+            ticket.abandon()
+
+    async def _acquire(
+        self, max_wait: float | None, on_wait: Callable[[float | None], None] | None
+    ) -> Ticket:
+        waited = 0.0
+        counted = False
+        told: float | None = None
+        try:
             while True:
                 now = self._clock()
+                if self._reset_at and now >= self._reset_at:
+                    self._open_window(now)
+                if self._reset_at and self._tokens <= 0:
+                    delay = self._reset_at - now
+                    if max_wait is not None and delay > max_wait:
+                        raise RateWindowTooFar(self._reset_at)
+                    if not counted:
+                        counted = True
+                        self.waits += 1
+                        self._waiting += 1
+                    if on_wait is not None and told != self._reset_at:
+                        told = self._reset_at
+                        on_wait(told)
+                    start = self._clock()
+                    await self._wait(self._changed, delay)
+                    spent = max(self._clock() - start, 0.0)
+                    waited += spent
+                    self.waited_seconds += spent
+                    continue
                 if self._limit is None:
                     if not self._probing:
                         self._probing = True
+                        probe = True
                         break
-                    await self._changed.wait()
+                    # The probe always settles (slot's finally); the timeout only guards.
+                    await self._wait(self._changed, self._window)
                     continue
-                if self._reset_at and now >= self._reset_at:
-                    self._tokens = self._limit
-                    self._reset_at = 0.0
-                if self._tokens > 0:
-                    self._tokens -= 1
-                    break
-                delay = max(self._reset_at - now, 0.0) + RESET_MARGIN
-                if not waited:
-                    waited = True
-                    self.waits += 1
-                self.waited_seconds += delay
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout=delay)
-            self._in_flight += 1
+                if self._tokens <= 0:  # spent, and no reset known: start a window of our own
+                    self._reset_at = now + self._window
+                    self._guessed = True
+                    continue
+                self._tokens -= 1
+                probe = False
+                break
+        finally:
+            if counted:
+                self._waiting -= 1
+            if told is not None and on_wait is not None:
+                on_wait(None)
+        self._in_flight += 1
+        return Ticket(self, probe=probe, waited=waited)
 
-    async def release(self, headers: RateHeaders | None) -> None:
-        """Record what the server said about the budget after a request finished."""
-        async with self._changed:
-            self._in_flight -= 1
-            if headers is None:
-                if self._limit is None:
-                    # An endpoint without headers is not limited: stop probing one at a time.
-                    self._limit, self._tokens, self._reset_at = 1 << 30, 1 << 30, 0.0
-                    self._probing = False
-            else:
-                self._observe(headers)
-            self._changed.notify_all()
+    def _open_window(self, now: float) -> None:
+        """The window we waited for is over: a fresh budget, ending a minute from now unless
+        the server tells us better."""
+        if self._limit is None:
+            self._reset_at = 0.0
+            self._tokens = 1
+        else:
+            self._tokens = self._limit
+            self._reset_at = now + self._window
+            self._guessed = True
 
-    async def abandon(self) -> None:
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _finish(self, ticket: Ticket) -> None:
+        self._in_flight -= 1
+        if ticket.probe:
+            self._probing = False
+
+    def _answered(self, ticket: Ticket, headers: RateHeaders | None) -> None:
+        self._finish(ticket)
+        if headers is None:
+            if self._limit is None:
+                # An endpoint without headers is not limited: stop probing one at a time.
+                self._limit, self._tokens, self._reset_at = UNLIMITED, UNLIMITED, 0.0
+                self._guessed = False
+            elif self._guessed:
+                # A limit we know only from an earlier 429, in a window the server never
+                # announced, and an answer without headers: probe again rather than pace
+                # ourselves to a limit nobody is counting.
+                self._limit, self._tokens, self._reset_at = None, 1, 0.0
+                self._guessed = False
+        else:
+            self._observe(headers)
+        self._notify()
+
+    def _abandoned(self, ticket: Ticket) -> None:
         """A request failed without an answer: it tells us nothing about the budget."""
-        async with self._changed:
-            self._in_flight -= 1
-            self._probing = False
-            self._changed.notify_all()
+        self._finish(ticket)
+        self._notify()
 
-    async def blocked_until(self, headers: RateHeaders | None, fallback: float) -> float:
-        """After a 429: nothing starts before the reset; returns the seconds to wait."""
-        async with self._changed:
-            self._in_flight -= 1
-            now = self._clock()
-            reset = headers.reset if headers else now + fallback
-            if reset <= now:
-                reset = now + 1.0  # the server's clock may be ahead of ours
-            if headers is not None:
-                self._limit = headers.limit
-            elif self._limit is None:
-                self._limit = 1
-            self._probing = False
-            self._tokens = 0
-            self._reset_at = max(self._reset_at, reset + RESET_MARGIN)
-            self._changed.notify_all()
-            return self._reset_at - now
+    def _refused(self, ticket: Ticket, headers: RateHeaders | None, fallback: float) -> float:
+        self._finish(ticket)
+        now = self._clock()
+        reset = headers.reset if headers else now + fallback
+        if reset <= now:
+            reset = now + 1.0  # the server's clock may be ahead of ours
+        if headers is not None:
+            self._limit = headers.limit
+        # A 429 without headers (a proxy's, say) names no limit: if none is known yet, the
+        # request after the pause probes again rather than inventing one.
+        self._tokens = 0
+        reset += RESET_MARGIN
+        self._reset_at = reset if self._guessed else max(self._reset_at, reset)
+        self._guessed = headers is None
+        self._notify()
+        return self._reset_at
 
     def _observe(self, headers: RateHeaders) -> None:
-        first = self._limit is None or self._limit == 1 << 30
+        first = self._limit is None or self._limit == UNLIMITED
         self._limit = headers.limit
-        self._probing = False
         announced = headers.reset + RESET_MARGIN
         if first:
             self._tokens = headers.remaining - self._in_flight
             self._reset_at = announced
+        elif self._guessed:
+            # A window we started ourselves: we counted every request since it began, and the
+            # server now says when it really ends.
+            self._tokens = min(self._tokens, headers.remaining)
+            self._reset_at = announced
         elif announced > self._reset_at + 0.5:
-            if self._reset_at == 0.0:
-                # We started this window ourselves and counted every request since.
-                self._tokens = min(self._tokens, headers.remaining)
-            else:
-                # The server began a window we did not expect: its count is the truth, less what
-                # is still in flight and may not have been counted yet.
-                self._tokens = headers.remaining - self._in_flight
+            # The server began a window we did not expect: its count is the truth, less what
+            # is still in flight and may not have been counted yet.
+            self._tokens = headers.remaining - self._in_flight
             self._reset_at = announced
         elif announced >= self._reset_at - 0.5:
             self._tokens = min(self._tokens, headers.remaining)
+        else:
+            return  # an answer from a window that is already over
+        self._guessed = False
