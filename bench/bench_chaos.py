@@ -129,15 +129,19 @@ def main() -> None:
     args = parser.parse_args()
     results = [run(args.rows, CLEAN), run(args.rows, README_MIX)]
     for result in results:
-        print(f"faults {result['faults']}: exit {result['exit']}, {result['seconds']:.1f} s, "
-              f"{result['requests']:,} requests, peak RSS {result['peak_rss_mb']:.0f} MB")
+        print(
+            f"faults {result['faults']}: exit {result['exit']}, {result['seconds']:.1f} s, "
+            f"{result['requests']:,} requests, peak RSS {result['peak_rss_mb']:.0f} MB"
+        )
         print(f"  injected: {result['faults_injected']}")
         print(f"  exact: {all(result['exact'].values())} {result['exact']}")
         if result["tail"]:
             print(result["tail"])
     clean, faulty = results
-    print(f"ratio (README mix / faultless): time {faulty['seconds'] / clean['seconds']:.2f}x, "
-          f"requests {faulty['requests'] / max(clean['requests'], 1):.2f}x")
+    print(
+        f"ratio (README mix / faultless): time {faulty['seconds'] / clean['seconds']:.2f}x, "
+        f"requests {faulty['requests'] / max(clean['requests'], 1):.2f}x"
+    )
 
 
 if __name__ == "__main__":

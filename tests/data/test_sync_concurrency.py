@@ -103,7 +103,7 @@ def test_an_in_process_sync_and_a_cli_sync_share_the_lock(served, tmp_path) -> N
     wait_until_held(store_dir / "acme-nps", cli)
     events = []
     summary = asyncio.run(asyncio.wait_for(sync(settings, on_event=events.append), BOUND))
-    out, err = cli.communicate(timeout=BOUND)
+    _, err = cli.communicate(timeout=BOUND)
     served.sandbox.world.config.faults = FaultSpec()
     assert summary.ok, summary
     assert cli.returncode == 0, err

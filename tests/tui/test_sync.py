@@ -111,7 +111,7 @@ async def test_a_tui_sync_waits_for_a_cli_sync_of_the_same_account(
     settings = load_settings(demo.config_path, environ={})
     demo.served.sandbox.world.config.faults = FaultSpec.parse("latency=30ms,seed=2")
     env = {**os.environ, "WORKBENCH_CONFIG": str(demo.config_path), "NO_COLOR": "1"}
-    cli = subprocess.Popen(
+    cli = subprocess.Popen(  # noqa: ASYNC220 - started before the app, waited for after it
         [sys.executable, "-m", "workbench", "sync", "acme-nps", "--no-progress"],
         env=env,
         stdout=subprocess.DEVNULL,
