@@ -184,7 +184,11 @@ def compile_filter(
     if f.last_days:
         need("created_at", "last:")
         end = today if today is not None else today_in(time_zone)
-        parts.append(day_range(end - timedelta(days=f.last_days - 1), end, time_zone))
+        try:
+            start = end - timedelta(days=f.last_days - 1)
+        except OverflowError:  # a period longer than the calendar: everything up to today
+            start = date.min
+        parts.append(day_range(start, end, time_zone))
     if f.score is not None:
         need("score", "score:")
         band = f.score if isinstance(f.score, ScoreRange) else scale.band(f.score)

@@ -86,9 +86,16 @@ class TableRun:
             return "no request could start"
         return f"{made:,} requests made, the last one unanswered"
 
+    def _note(self, normalized: Normalized) -> None:
+        """Count the rejected rows and keep each note once."""
+        self.summary.rejected.extend(normalized.rejected)
+        for note in normalized.notes:
+            if note not in self.summary.notes:
+                self.summary.notes.append(note)
+
     def write(self, normalized: Normalized) -> None:
         """Append normalized rows as one store part and count them."""
-        self.summary.rejected.extend(normalized.rejected)
+        self._note(normalized)
         self.store.append(self.table, normalized.frame)
         self.summary.rows += normalized.frame.height
         self.event("progress")
@@ -97,7 +104,7 @@ class TableRun:
         """A snapshot table: the whole table at once. An empty answer where the store holds
         rows replaces nothing (a platform that answers nothing readable has not deleted
         everything); the note says so."""
-        self.summary.rejected.extend(normalized.rejected)
+        self._note(normalized)
         if normalized.frame.is_empty() and normalized.rejected:
             held = self.store.scan(self.table)
             count = 0 if held is None else held.select(pl.len()).collect().item()
@@ -230,7 +237,8 @@ def _join(parts: list[Normalized]) -> Normalized:
     if len(parts) == 1:
         return parts[0]
     frame = pl.concat([p.frame for p in parts], how="diagonal_relaxed")
-    return Normalized(frame, [r for p in parts for r in p.rejected])
+    notes = list(dict.fromkeys(n for p in parts for n in p.notes))
+    return Normalized(frame, [r for p in parts for r in p.rejected], notes)
 
 
 def _remove_unseen(run: TableRun, first_part: int) -> int:
