@@ -57,6 +57,8 @@ class Where:
 
 def ids(base: str, path: str) -> set[str]:
     answer = httpx.get(f"{base}/_sandbox/{path}/ids", timeout=120).json()
+    if isinstance(answer, dict):  # CXI and Crowdskout wrap the list
+        answer = answer.get("ids", [])
     return {str(i) for i in answer}
 
 
@@ -119,8 +121,14 @@ def run(rows: int, faults: str) -> dict[str, Any]:
             "faults_injected": {k: v for k, v in delta.items() if k.startswith("fault_") and v},
             "peak_rss_mb": peak,
             "exact": exact(base, store_dir),
-            "tail": done.stdout[-1500:] if done.returncode else "",
+            "tail": _problems(done.stdout + done.stderr) if done.returncode else "",
         }
+
+
+def _problems(output: str) -> str:
+    """The summary's rows that carry an error (the table is too wide to print whole)."""
+    cells = [" ".join(line.replace("│", " ").split()) for line in output.splitlines()]
+    return "\n".join(c for c in cells if any(w in c for w in ("failed", "answered", "error")))
 
 
 def main() -> None:
