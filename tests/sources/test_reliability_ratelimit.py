@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import threading
 import time
 from collections.abc import Callable
 
@@ -99,13 +100,18 @@ async def until(condition: Callable[[], bool]) -> None:
 
 
 def hanging_first_app(state: dict) -> Starlette:
-    """The first request hangs (until the test ends); later ones answer without headers."""
+    """The first request hangs (until the test sets `release`); later ones answer without
+    headers."""
+    state["release"] = threading.Event()
 
     async def read(_request: Request) -> Response:
-        state["n"] = state.get("n", 0) + 1
-        if state["n"] == 1:
-            await asyncio.sleep(60)
-        return JSONResponse({"n": state["n"]})
+        state["n"] = n = state.get("n", 0) + 1
+        if n == 1:
+            for _ in range(600):  # until the test is over (at most a minute)
+                if state["release"].is_set():
+                    break
+                await asyncio.sleep(0.1)
+        return JSONResponse({"n": n})
 
     return Starlette(routes=[Route("/v1/things", read)])
 
@@ -121,7 +127,10 @@ async def test_a_cancelled_probe_lets_the_other_requests_through() -> None:
             probe.cancel()  # a sibling failed, say
             with pytest.raises(asyncio.CancelledError):
                 await probe
-            assert await asyncio.wait_for(waiting, BOUND) == {"n": 2}
+            try:
+                assert await asyncio.wait_for(waiting, BOUND) == {"n": 2}
+            finally:
+                state["release"].set()
             assert api.budget.in_flight == 0
             assert not api.budget.probing
 
