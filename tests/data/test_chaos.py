@@ -14,13 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.data.test_sync import sandbox_settings, stored_ids
+from tests.data.test_sync import assert_platforms_exact, sandbox_settings, stored_ids, truth
 from workbench.data.progress import SyncSummary
-from workbench.data.store import Store
 from workbench.data.sync import sync
-from workbench.demo import browser_login, demo_accounts
+from workbench.demo import browser_login
 from workbench.sandbox import ServedSandbox
-from workbench.sandbox.accounts import APPTENTIVE_APPS, CROWDSKOUT_ORGANIZATIONS
 from workbench.sandbox.faults import FaultSpec
 from workbench.sources.connect import token_cache
 
@@ -55,27 +53,9 @@ async def bounded(summary: asyncio.Future[SyncSummary], bound: float) -> SyncSum
 
 
 def assert_ground_truth(served: ServedSandbox, store_dir: Path) -> None:
-    from tests.data.test_sync import truth
-
     for table in ("responses", "declines", "end_users"):
         assert stored_ids(store_dir, "acme-nps", table) == truth(served, table), table
-    cxi = served.sandbox.cxi.ground_truth()[demo_accounts(served)["acme-cxi"]["account_token"]]
-    assert stored_ids(store_dir, "acme-cxi", "responses") == sorted(
-        str(r["id"]) for r in cxi["responses"]
-    )
-    assert stored_ids(store_dir, "acme-cxi", "surveys") == sorted(
-        str(i["id"]) for i in cxi["imports"]
-    )
-    tags = Store(store_dir).account("acme-cxi").read("tags")
-    assert sorted(tags["name"].to_list()) == sorted(t["name"] for t in cxi["tags"])
-    app = APPTENTIVE_APPS[0].app_id
-    assert stored_ids(store_dir, "acme-ios", "responses") == sorted(
-        served.sandbox.apptentive.ids(app, "records")
-    )
-    organization = CROWDSKOUT_ORGANIZATIONS[0].organization_id
-    assert stored_ids(store_dir, "acme-crm", "end_users") == sorted(
-        str(i) for i in served.sandbox.crowdskout.ids(organization, "profiles")
-    )
+    assert_platforms_exact(served, store_dir)
 
 
 @pytest.mark.parametrize("faults", list(CASES.values()), ids=list(CASES))

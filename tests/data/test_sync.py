@@ -168,10 +168,35 @@ def test_killed_syncs_resume_to_the_exact_result(served, tmp_path) -> None:
         assert stored_ids(store_dir, "acme-nps", table) == truth(served, table)
 
 
+def assert_platforms_exact(served: ServedSandbox, store_dir: Path) -> None:
+    """The demo's CXI, Apptentive and Crowdskout accounts hold exactly what the sandbox holds."""
+    from workbench.sandbox.accounts import APPTENTIVE_APPS, CROWDSKOUT_ORGANIZATIONS
+
+    truth_cxi = served.sandbox.cxi.ground_truth()[
+        demo_accounts(served)["acme-cxi"]["account_token"]
+    ]
+    assert stored_ids(store_dir, "acme-cxi", "responses") == sorted(
+        str(r["id"]) for r in truth_cxi["responses"]
+    )
+    assert stored_ids(store_dir, "acme-cxi", "surveys") == sorted(
+        str(i["id"]) for i in truth_cxi["imports"]
+    )
+    stored_tags = Store(store_dir).account("acme-cxi").read("tags")
+    assert sorted(stored_tags["name"].to_list()) == sorted(t["name"] for t in truth_cxi["tags"])
+    app = APPTENTIVE_APPS[0].app_id
+    assert stored_ids(store_dir, "acme-ios", "responses") == sorted(
+        served.sandbox.apptentive.ids(app, "records")
+    )
+    organization = CROWDSKOUT_ORGANIZATIONS[0].organization_id
+    assert stored_ids(store_dir, "acme-crm", "end_users") == sorted(
+        str(i) for i in served.sandbox.crowdskout.ids(organization, "profiles")
+    )
+
+
 async def test_every_platform_syncs_to_the_sandbox_ground_truth(served, tmp_path) -> None:
     """The demo's four accounts: every stored table equals what the sandbox holds."""
     from workbench.demo import browser_login
-    from workbench.sandbox.accounts import APPTENTIVE_APPS, CROWDSKOUT_ORGANIZATIONS
+    from workbench.sandbox.accounts import APPTENTIVE_APPS
     from workbench.sources.connect import token_cache
 
     names = ("acme-nps", "acme-cxi", "acme-ios", "acme-crm")
@@ -182,31 +207,12 @@ async def test_every_platform_syncs_to_the_sandbox_ground_truth(served, tmp_path
     assert summary.ok, summary
     assert all(not a.rejected for a in summary.accounts)
 
-    truth_cxi = served.sandbox.cxi.ground_truth()[
-        demo_accounts(served)["acme-cxi"]["account_token"]
-    ]
-    assert stored_ids(tmp_path, "acme-cxi", "responses") == sorted(
-        str(r["id"]) for r in truth_cxi["responses"]
-    )
-    assert stored_ids(tmp_path, "acme-cxi", "surveys") == sorted(
-        str(i["id"]) for i in truth_cxi["imports"]
-    )
-    stored_tags = Store(tmp_path).account("acme-cxi").read("tags")
-    assert sorted(stored_tags["name"].to_list()) == sorted(t["name"] for t in truth_cxi["tags"])
-
+    assert_platforms_exact(served, tmp_path)
     app = APPTENTIVE_APPS[0].app_id
-    assert stored_ids(tmp_path, "acme-ios", "responses") == sorted(
-        served.sandbox.apptentive.ids(app, "records")
-    )
     assert stored_ids(tmp_path, "acme-ios", "surveys") == sorted(
         served.sandbox.apptentive.ids(app, "surveys")
     )
     assert not Store(tmp_path).account("acme-ios").read("survey_answers").is_empty()
-
-    organization = CROWDSKOUT_ORGANIZATIONS[0].organization_id
-    assert stored_ids(tmp_path, "acme-crm", "end_users") == sorted(
-        str(i) for i in served.sandbox.crowdskout.ids(organization, "profiles")
-    )
 
     # Nothing new: each platform asks only what it must.
     again = {a.account: a for a in (await sync(settings)).accounts}

@@ -53,6 +53,17 @@ def start_sync(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     )
 
 
+def run_sync(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`workbench sync` to its end, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", "sync", "--no-progress", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+    )
+
+
 def wait_until_held(directory: Path, process: subprocess.Popen[str]) -> None:
     """Until `process` holds the account's lock (a probe that finds it free lets go at once)."""
     probe = AccountLock(directory)
@@ -117,13 +128,7 @@ def test_a_second_run_says_who_holds_the_lock(served, tmp_path) -> None:
     lock = AccountLock(store_dir / "acme-nps")
     assert lock.try_acquire()
     try:
-        blocked = subprocess.run(
-            [sys.executable, "-m", "workbench", "sync", "--no-progress"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=BOUND,
-        )
+        blocked = run_sync(env)
     finally:
         lock.release()
     assert blocked.returncode == 1
@@ -147,13 +152,7 @@ def test_a_killed_holder_leaves_no_stale_lock(served, tmp_path) -> None:
     served.sandbox.world.config.faults = FaultSpec()
     assert lock.try_acquire()  # the kernel let go of it with the process
     lock.release()
-    again = subprocess.run(
-        [sys.executable, "-m", "workbench", "sync", "--no-progress"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BOUND,
-    )
+    again = run_sync(env)
     assert again.returncode == 0, again.stderr
     assert_exact(served, store_dir)
 
