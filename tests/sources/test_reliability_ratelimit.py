@@ -23,7 +23,7 @@ from workbench.sandbox import ServedSandbox
 from workbench.sandbox.faults import FaultSpec
 from workbench.sources.errors import RateLimited
 from workbench.sources.http import ApiClient, RetryPolicy
-from workbench.sources.ratelimit import RateBudget
+from workbench.sources.ratelimit import RESET_MARGIN, RateBudget, RateHeaders
 
 BOUND = 30.0
 FAST = RetryPolicy(attempts=4, initial=0.01, maximum=0.02)
@@ -213,3 +213,36 @@ def test_budget_repr_shows_no_secret_and_a_fresh_budget_probes() -> None:
     budget = RateBudget()
     assert "probing=False" in repr(budget)
     assert budget.remaining is None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_short_429_storm_inside_a_long_window_costs_the_storm_not_the_window() -> None:
+    """The sandbox's 429 storms (and a real server's) say Reset = the storm's end, one second
+    away, while the window the last answers announced ends a minute later: the client waits
+    for the 429's reset, not the window's (this cost the README fault mix 37x its time)."""
+    clock = Clock()
+    budget = RateBudget(clock)
+    window_end = clock.now + 60
+    async with budget.slot() as probe:
+        probe.answered(RateHeaders(limit=1_000_000, remaining=999_999, reset=window_end))
+    async with budget.slot() as first, budget.slot() as second:
+        assert first.refused(
+            RateHeaders(limit=1_000_000, remaining=0, reset=clock.now + 1), fallback=60
+        ) == pytest.approx(clock.now + 1 + RESET_MARGIN)
+        # Concurrent 429s of one refusal: the latest reset among them wins.
+        assert second.refused(
+            RateHeaders(limit=1_000_000, remaining=0, reset=clock.now + 2), fallback=60
+        ) == pytest.approx(clock.now + 2 + RESET_MARGIN)
+    clock.now += 2 + RESET_MARGIN
+    async with budget.slot() as after:
+        assert after.waited == 0
+        after.answered(RateHeaders(limit=1_000_000, remaining=999_990, reset=window_end))
+    assert budget.blocked_until == pytest.approx(window_end + RESET_MARGIN)
+    assert (budget.remaining or 0) > 999_000

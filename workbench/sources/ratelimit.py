@@ -137,6 +137,8 @@ class RateBudget:
         self._reset_at = 0.0
         self._guessed = False
         """The current window is one we started ourselves (no reset announced for it)."""
+        self._refusing = False
+        """The server has answered 429 since the last answer: `_reset_at` is the refusal's end."""
         self._in_flight = 0
         self._probing = False
         self._changed = asyncio.Event()
@@ -254,6 +256,7 @@ class RateBudget:
     def _open_window(self, now: float) -> None:
         """The window we waited for is over: a fresh budget, ending a minute from now unless
         the server tells us better."""
+        self._refusing = False
         if self._limit is None:
             self._reset_at = 0.0
             self._tokens = 1
@@ -273,6 +276,7 @@ class RateBudget:
 
     def _answered(self, ticket: Ticket, headers: RateHeaders | None) -> None:
         self._finish(ticket)
+        self._refusing = False
         if headers is None:
             if self._limit is None:
                 # An endpoint without headers is not limited: stop probing one at a time.
@@ -305,7 +309,12 @@ class RateBudget:
         # request after the pause probes again rather than inventing one.
         self._tokens = 0
         reset += RESET_MARGIN
-        self._reset_at = reset if self._guessed else max(self._reset_at, reset)
+        # A 429 names when the server takes requests again, and that is the only end that
+        # counts: the window an earlier answer announced may end much later (a short storm of
+        # 429s inside a long window must cost its second, not the window's minute). Among the
+        # 429s of one refusal (concurrent requests), the latest reset wins.
+        self._reset_at = max(self._reset_at, reset) if self._refusing else reset
+        self._refusing = True
         self._guessed = headers is None
         self._notify()
         return self._reset_at
