@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
@@ -224,7 +226,7 @@ class ApiClient:
         `idempotent` overrides the method's rule, e.g. for a POST that only reads (a lookup).
         """
         url = f"{self.base_url}/{path.lstrip('/')}"
-        read = parse or _json_or_none
+        read = parse or exact_json
         replayable = method in IDEMPOTENT if idempotent is None else idempotent
         policy = self._retry
         attempt = 0
@@ -374,10 +376,21 @@ class ApiClient:
         return (await self.request("GET", path, **kwargs))[1]
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+_LONG_DIGITS = re.compile(rb"[0-9]{20,}")
+
+
+def exact_json(response: httpx.Response) -> Any:
+    """The JSON body (None for 204, 304 or no body), integers of any size kept exact.
+
+    orjson (3-4x faster than json on 50-row pages) cannot keep an integer past 64 bits (a
+    property of 18446744073709551617 would lose digits); a body holding such a long run of
+    digits is read again with the standard library, which keeps every digit. A truncated or
+    garbled body raises ValueError, which the request loop retries."""
     if response.status_code in (204, 304) or not response.content:
         return None
-    return orjson.loads(response.content)  # 3-4x faster than json on 50-row pages
+    if _LONG_DIGITS.search(response.content):
+        return json.loads(response.content)
+    return orjson.loads(response.content)
 
 
 def _describe(exc: BaseException) -> str:

@@ -7,14 +7,10 @@ Lists come two ways: `list_*` reads one page exactly as asked (30 pages of 50 at
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import date
 from typing import Any, Literal, TypeVar
 
-import httpx
-import orjson
 from pydantic import BaseModel
 
 from workbench.sources.errors import ServerError
@@ -51,23 +47,6 @@ def form(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             flat[name] = str(value)
     return flat
-
-
-_LONG_DIGITS = re.compile(rb"[0-9]{20,}")
-
-
-def exact_json(response: httpx.Response) -> Any:
-    """The JSON body, integers of any size kept exact.
-
-    orjson reads an integer past 64 bits as a float, losing digits (a property of
-    18446744073709551617 would come back as 1.8446744073709552e19); a body holding such a long
-    run of digits is read again with the standard library, which keeps every digit. A truncated
-    or garbled body raises ValueError, which the HTTP layer retries."""
-    if response.status_code in (204, 304) or not response.content:
-        return None
-    if _LONG_DIGITS.search(response.content):
-        return json.loads(response.content)
-    return orjson.loads(response.content)
 
 
 def unexpected_shape(body: Any, wanted: str, *, account: str | None, what: str) -> ServerError:
@@ -238,7 +217,7 @@ class WootricClient:
         return [EndUser.model_validate(r) for r in rows]
 
     async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        return await self.http.get(path, params=params, parse=exact_json)
+        return await self.http.get(path, params=params)
 
     async def _list(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
         body = await self._get(path, params=params)
