@@ -4,13 +4,24 @@ segments and monthly NPS summaries read whole."""
 from __future__ import annotations
 
 import asyncio
+import weakref
 from datetime import date, timedelta
 
 import polars as pl
 
 from workbench.data import normalize
 from workbench.data.normalize import Normalized
+from workbench.data.store import AccountStore
 from workbench.data.sync_tables import TableRun, TableSync, dump, walk
+from workbench.data.time_zones import (
+    day_counts,
+    infer_time_zone,
+    reproduces,
+    settled_months,
+    store_time_zone,
+    stored_time_zone,
+    telling_day,
+)
 from workbench.sources.wootric import WootricClient
 
 
@@ -23,6 +34,7 @@ async def wootric_responses(run: TableRun) -> None:
         lambda since: client.response_batches(since),
         lambda rows: normalize.wootric_responses(rows, run.name),
     )
+    await _finished(run)
 
 
 async def wootric_declines(run: TableRun) -> None:
@@ -91,6 +103,7 @@ async def nps_summaries(run: TableRun) -> None:
         )
         fresh = Normalized(pl.concat([kept, fresh.frame], how="diagonal_relaxed"), fresh.rejected)
     run.replace(fresh)
+    await _finished(run)
 
 
 def _month(today: date, back: int) -> tuple[date, date]:
@@ -102,3 +115,100 @@ def _month(today: date, back: int) -> tuple[date, date]:
 
 
 TABLES.update({"segments": segments, "nps_summaries": nps_summaries})
+
+
+# --- the account's time zone, once responses and summaries are both in -------------------------
+
+_ZONE_INPUTS = frozenset({"responses", "nps_summaries"})
+_done: weakref.WeakKeyDictionary[AccountStore, dict[str, TableRun]] = weakref.WeakKeyDictionary()
+"""Per account being synced (its store object, one per sync), the zone inputs finished so far."""
+
+
+async def _finished(run: TableRun) -> None:
+    """Record that one input of the zone inference is in; the second to finish infers.
+
+    Both tables run at once, so neither can wait for the other (the watchdog would see no
+    progress); whichever ends second sees both done and runs the inference. A table that fails
+    never finishes, and the zone stored before stays."""
+    done = _done.setdefault(run.store, {})
+    done[run.table] = run
+    if set(done) < _ZONE_INPUTS:
+        return
+    _done.pop(run.store, None)
+    summaries_run = done["nps_summaries"]
+    note = await _settle_time_zone(run)
+    if note and note not in summaries_run.summary.notes:
+        summaries_run.summary.notes.append(note)
+
+
+TELLING_DAYS = 6
+"""At most this many one-day nps_summary questions to tell apart zones the months cannot."""
+
+
+def _zone_inputs(run: TableRun) -> tuple[pl.DataFrame, pl.DataFrame]:
+    scanned = run.store.scan("responses")
+    columns = ["created_at", "score", "metric", "excluded_from_calculations"]
+    responses = pl.DataFrame() if scanned is None else scanned.select(columns).collect()
+    return responses, run.store.read("nps_summaries")
+
+
+async def _telling_answers(
+    run: TableRun, responses: pl.DataFrame, summaries: pl.DataFrame, candidates: list[str]
+) -> pl.DataFrame:
+    """One-day nps_summary answers that tell apart `candidates` (zones whose months all
+    reproduce the stored answers), asked one at a time, each chosen by the last; not stored."""
+    months = settled_months(summaries, responses)
+    first, last = months["date_start"].min(), months["date_end"].max()
+    asked: list[dict[str, object]] = []
+    remaining = list(candidates)
+    for _ in range(TELLING_DAYS):
+        day = await asyncio.to_thread(telling_day, responses, remaining, first, last)
+        if day is None:
+            break
+        answer = await _wootric(run).nps_summary(day, day)
+        asked.append({**answer.model_dump(mode="json"), "date_start": day, "date_end": day})
+        want = (answer.responses, answer.promoters, answer.detractors)
+        remaining = [
+            zone for zone in remaining if day_counts(responses, zone, [day])[0] == want
+        ] or remaining
+        if len(remaining) < 2:
+            break
+    return normalize.wootric_nps_summary(asked, run.name).frame
+
+
+async def _settle_time_zone(run: TableRun) -> str | None:
+    """Infer the zone from what is stored and keep it; the line the sync summary shows."""
+    responses, summaries = await asyncio.to_thread(_zone_inputs, run)
+    configured = getattr(run.account, "time_zone", None)
+    if configured:
+        missed = reproduces(responses, summaries, configured)
+        if not missed:
+            return None
+        months = ", ".join(m.strftime("%Y-%m") for m in missed[:3])
+        found = infer_time_zone(responses, summaries).time_zone
+        also = f"; {found} does" if found else ""
+        return (
+            f"time zone of {run.name}: accounts.{run.name}.time_zone is {configured}, but the "
+            f"stored responses do not reproduce Wootric's nps_summary in it ({months}){also}"
+        )
+    before = stored_time_zone(run.store)
+    inference = infer_time_zone(responses, summaries, prefer=[before] if before else [])
+    if inference.time_zone is not None and inference.others:
+        extra = await _telling_answers(
+            run, responses, summaries, [inference.time_zone, *inference.others]
+        )
+        if not extra.is_empty():
+            both = pl.concat([summaries, extra], how="diagonal_relaxed")
+            inference = infer_time_zone(responses, both, prefer=[before] if before else [])
+    if inference.time_zone is not None:
+        account_id = getattr(run.account, "account_token", None) or run.name
+        if inference.time_zone != before:
+            store_time_zone(run.store, run.platform, account_id, inference.time_zone)
+        return inference.note(run.name)
+    if before:
+        return (
+            f"time zone of {run.name}: kept {before}, inferred before; this sync's stored "
+            f"responses reproduce no zone's nps_summary months ({inference.matched} of "
+            f"{inference.months} at best)"
+        )
+    return inference.note(run.name)

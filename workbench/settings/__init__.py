@@ -33,8 +33,12 @@ A config file looks like this:
     watchdog = 120.0      # seconds a table may make no progress before it stops
     lock_wait = 600.0     # seconds to wait for another sync of the same account
 
+    [display]
+    time_zone = "Europe/Paris" # optional: the zone of every figure (default: the account's)
+
     [accounts.acme]                       # names: lowercase letters/digits joined by - or _
     platform = "wootric"                  # wootric | cxi | apptentive | crowdskout
+    time_zone = "America/Los_Angeles"     # optional IANA name; Wootric's is inferred at sync
     base_url = "http://127.0.0.1:8765/wootric"   # default: the real API
     email = "analyst@example.com"
     password = "keyring"
@@ -82,9 +86,10 @@ from workbench.settings.errors import (
     UnknownAccountError,
 )
 from workbench.settings.loading import load_settings, settings_from, validate_account
-from workbench.settings.model import HttpOptions, Settings, SyncOptions
+from workbench.settings.model import DisplayOptions, HttpOptions, Settings, SyncOptions
 from workbench.settings.paths import config_path, default_store_dir, user_config_file
 from workbench.settings.secret_store import SERVICE as KEYRING_SERVICE
+from workbench.settings.time_zones import check_time_zone, time_zone_problem
 from workbench.settings.writing import add_account, remove_account, save_settings, write_config
 
 __all__ = [
@@ -97,6 +102,7 @@ __all__ = [
     "ApptentiveAccount",
     "CrowdskoutAccount",
     "CxiAccount",
+    "DisplayOptions",
     "HttpOptions",
     "InsecureConfigWarning",
     "KeyringUnavailableError",
@@ -108,12 +114,14 @@ __all__ = [
     "WootricAccount",
     "add_account",
     "check_account_name",
+    "check_time_zone",
     "config_path",
     "default_store_dir",
     "load_settings",
     "remove_account",
     "save_settings",
     "settings_from",
+    "time_zone_problem",
     "user_config_file",
     "validate_account",
     "write_config",

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_core import PydanticCustomError
 
 from workbench.settings.errors import SettingsError
+from workbench.settings.time_zones import check_time_zone
 
 Platform = Literal["wootric", "cxi", "apptentive", "crowdskout"]
 PLATFORMS: tuple[str, ...] = ("wootric", "cxi", "apptentive", "crowdskout")
@@ -69,11 +70,20 @@ class _Account(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     base_url: str
+    time_zone: str | None = None
+    """The account's IANA time zone: its calendar days, months and `since:` dates. Unset, a
+    Wootric account's zone is inferred at sync from its `nps_summary` answers (the zone Wootric
+    computes them in, from the account's settings); any other account is read in UTC."""
 
     @field_validator("base_url", "auth_base_url", check_fields=False)
     @classmethod
     def _base_url(cls, value: str) -> str:
         return check_base_url(value)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_time_zone(value)
 
     @property
     def credential_kind(self) -> str:

@@ -31,8 +31,8 @@ def _known_keys(parent: tuple[str, ...], platform: str | None, root: type[BaseMo
         model = ACCOUNT_MODELS[platform]
     elif not parent:
         model = root
-    elif parent == ("http",):
-        model = root.model_fields["http"].annotation  # type: ignore[assignment]
+    elif parent in (("http",), ("sync",), ("display",)):
+        model = root.model_fields[parent[0]].annotation  # type: ignore[assignment]
     if model is None or not isinstance(model, type):
         return []
     return sorted(name for name in model.model_fields if name != "platform")

@@ -14,6 +14,7 @@ from workbench.settings.errors import UnknownAccountError
 from workbench.settings.paths import default_store_dir
 from workbench.settings.secret_store import resolve
 from workbench.settings.sources import PLAN, build_sources, default_plan
+from workbench.settings.time_zones import check_time_zone
 
 AccountName = Annotated[str, StringConstraints(pattern=ACCOUNT_NAME_PATTERN, max_length=64)]
 
@@ -55,6 +56,25 @@ class SyncOptions(BaseModel):
     )
 
 
+class DisplayOptions(BaseModel):
+    """How figures are shown, whichever face shows them (the TUI, the CLI, the notebooks)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    time_zone: str | None = Field(
+        None,
+        description=(
+            "IANA zone for dates, `since:`/`until:`/`last:` and trend buckets; unset, a single "
+            "account's figures use that account's zone and a mix of zones uses UTC."
+        ),
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_time_zone(value)
+
+
 class Settings(BaseSettings):
     """Everything the workbench is configured with; see the package docstring for the sources."""
 
@@ -71,6 +91,7 @@ class Settings(BaseSettings):
     theme: str = Field("textual-dark", min_length=1, description="The TUI's colour theme.")
     http: HttpOptions = Field(default_factory=HttpOptions)
     sync: SyncOptions = Field(default_factory=SyncOptions)
+    display: DisplayOptions = Field(default_factory=DisplayOptions)
     accounts: dict[AccountName, Account] = Field(default_factory=dict)
 
     @field_validator("store_dir")

@@ -89,6 +89,7 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         "theme": settings.theme,
         "http": settings.http.model_dump(),
         "sync": settings.sync.model_dump(),
+        "display": settings.display.model_dump(exclude_none=True),
         "accounts": {name: account_table(a) for name, a in sorted(settings.accounts.items())},
     }
 
