@@ -37,7 +37,7 @@ class SyncBars:
         self.tasks: dict[tuple[str, str], TaskID] = {}
 
     def __call__(self, event: SyncEvent) -> None:
-        if event.phase == "waiting":
+        if event.phase == "waiting" and event.table == "*":
             errors.print(f"{escape(event.account)}: {escape(event.message or 'waiting')}")
             return
         key = (event.account, event.table)
@@ -48,6 +48,8 @@ class SyncBars:
         status = f"{event.requests:,} requests"
         if event.waited:
             status += f", {event.waited:.0f} s waiting for the rate limit"
+        if event.phase == "waiting":
+            status += f", {escape(event.message or 'waiting')}"
         if event.phase == "failed":
             status = f"[red]failed[/]: {escape(event.message or '')}"
         self.progress.update(task, completed=event.rows, total=event.total, status=status)

@@ -183,12 +183,20 @@ async def _watched(run: TableRun, fill: TableSync, watchdog: float) -> None:
     task = asyncio.ensure_future(fill(run))
     seen = run.activity()
     quiet_since = time.monotonic()
+    told: str | None = None
     try:
         while True:
             done, _ = await asyncio.wait({task}, timeout=min(1.0, watchdog / 4))
             if done:
                 task.result()
                 return
+            waiting = run.rate_message()
+            if waiting != told:  # say when a rate wait starts and ends, not only afterwards
+                told = waiting
+                if waiting:
+                    run.event("waiting", waiting)
+                else:
+                    run.event("progress")
             now = time.monotonic()
             current = run.activity()
             if current != seen or run.rate_waiting():

@@ -79,6 +79,12 @@ class TableRun:
         until = getattr(self.client.http.stats, "waiting_until", 0.0) or 0.0
         return bool(until > time.time())
 
+    def rate_message(self) -> str | None:
+        """ "waiting for the rate window until HH:MM:SS" while the account's requests wait."""
+        if not self.rate_waiting():
+            return None
+        return self.client.http.stats.waiting_message()
+
     def waiting_on(self) -> str:
         """What a stalled table was waiting for, in words."""
         made = self.client.http.stats.by_purpose.get(self.table, 0)

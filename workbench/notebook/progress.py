@@ -75,9 +75,10 @@ class SyncProgress:
         if self._bar is None:
             self._bar = _tqdm()(**self.options)
         self._bar.set_description_str(f"sync {event.account} {event.table}", refresh=False)
+        waiting = f", {event.message}" if event.phase == "waiting" and event.message else ""
         self._bar.set_postfix_str(
             f"{len(self.finished)}/{len(self.rows)} tables, "
-            f"{sum(self.requests.values()):,} requests",
+            f"{sum(self.requests.values()):,} requests{waiting}",
             refresh=False,
         )
         self._bar.update(added)  # redraws at most every tqdm `mininterval`
