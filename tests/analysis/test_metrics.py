@@ -128,7 +128,7 @@ def test_empty_input_gives_a_row_of_zero_counts() -> None:
 
 def test_compare_ces_uses_welch() -> None:
     a, b = [1, 5, 6, 7], [2, 3, 3, 4, 4]
-    row = compare(a, b, "ces").row(0, named=True)
+    row = compare(a, b, "ces", min_n=2).row(0, named=True)
     ma, mb = sum(a) / 4, sum(b) / 5
     va = sum((x - ma) ** 2 for x in a) / 3 / 4
     vb = sum((x - mb) ** 2 for x in b) / 4 / 5
@@ -150,9 +150,10 @@ def test_compare_by_group_pairs_the_same_group() -> None:
 
 
 def test_compare_identical_single_category_groups() -> None:
-    row = compare([9, 9], [9, 9]).row(0, named=True)
+    row = compare([9, 9], [9, 9], method="wald", min_n=1).row(0, named=True)
     assert row["difference"] == 0.0
     assert row["p_value"] is None
+    assert row["testable"] is False
 
 
 def test_score_distribution_has_every_score() -> None:

@@ -17,6 +17,7 @@ import polars as pl
 
 from workbench.analysis.fields import resolve_many, schema_of
 from workbench.analysis.scales import CES, CSAT, NPS, CesScale, CsatScale, NpsScale
+from workbench.analysis.small_n import check_min_n, too_small_note
 from workbench.analysis.stats import check_level, t_quantiles, z_quantile
 
 Metric = Literal["nps", "csat", "ces"]
@@ -33,12 +34,19 @@ def _share(count: str, n: str = "n") -> pl.Expr:
     return pl.when(pl.col(n) > 0).then(pl.col(count) / pl.col(n)).otherwise(None)
 
 
-def _wilson(count: str, z: float) -> tuple[pl.Expr, pl.Expr]:
-    """Wilson score interval of a proportion, in percent; it always contains the estimate."""
+def _wilson_parts(count: str, z: float) -> tuple[pl.Expr, pl.Expr]:
+    """The Wilson score interval's centre and half-width, as proportions."""
     n = pl.col("n").cast(pl.Float64)
     p = _share(count)
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * (p * (1 - p) / n + z * z / (4 * n * n)).sqrt() / (1 + z * z / n)
+    return centre, half
+
+
+def _wilson(count: str, z: float) -> tuple[pl.Expr, pl.Expr]:
+    """Wilson score interval of a proportion, in percent; it always contains the estimate."""
+    p = _share(count)
+    centre, half = _wilson_parts(count, z)
     # Exactly, the Wilson interval contains p; min/max only absorb rounding at p = 0 or 1.
     low = pl.min_horizontal(centre - half, p)
     high = pl.max_horizontal(centre + half, p)
@@ -82,12 +90,26 @@ class Estimator:
 
 
 class NpsEstimator(Estimator):
-    """NPS on -100..100 with the per-respondent variance (p_pro + p_det) - (p_pro - p_det)^2."""
+    """NPS on -100..100 with the per-respondent variance (p_pro + p_det) - (p_pro - p_det)^2.
+
+    Columns: the counts, `nps` (the raw estimate, 100·(promoters - detractors)/n), `se_wald`
+    (its Wald standard error, 100·sqrt(var/n): R's `NPS::nps_se`), and the interval of
+    `method`: `ci_centre` and `se` are that method's centre and standard error, so that
+    ci_low/ci_high = ci_centre ∓ z·se. With "wald" the centre is `nps` and `se` is `se_wald`.
+    With "adjusted-wald" (Rocks 2016, "Interval estimation for the 'Net Promoter Score'", The
+    American Statistician 70(4); his R package NPS, `nps_test(test = "adjusted.wald")` with
+    pseudo_observations = c(0.75, 1.50, 0.75)) 3/4 detractor, 3/2 passive and 3/4 promoter are
+    added (n + 3) and the centre and se are those of the adjusted counts. Two exceptions, both
+    only where a group is tiny or the level low: the bounds are clipped to -100..100, and widened
+    just enough to take in the raw `nps` (a point drawn outside its own band reads as an error).
+    """
 
     metric: Metric = "nps"
     value = "nps"
     counts = ("n", "detractors", "passives", "promoters")
-    estimates = ("nps", "se", "ci_low", "ci_high")
+    estimates = ("nps", "se", "se_wald", "ci_centre", "ci_low", "ci_high")
+    PSEUDO: Final[tuple[float, float, float]] = (0.75, 1.5, 0.75)
+    """Rocks' pseudo-observations: detractors, passives, promoters (3 in all)."""
 
     def __init__(
         self, scale: NpsScale = NPS, method: NpsMethod = "adjusted-wald", level: float = 0.95
@@ -125,25 +147,25 @@ class NpsEstimator(Estimator):
         pro, det = pl.col("promoters").cast(pl.Float64), pl.col("detractors").cast(pl.Float64)
         p_pro, p_det = pro / n, det / n
         raw = p_pro - p_det
-        var = (p_pro + p_det - raw * raw).clip(lower_bound=0.0)
-        se = (var / n).sqrt()
+        se_wald = ((p_pro + p_det - raw * raw).clip(lower_bound=0.0) / n).sqrt()
         if self.method == "wald":
-            centre, half = raw, z * se
-        else:  # Rocks 2016: +3/4 detractors and promoters, +3/2 passives, around the adjusted NPS
-            n_adj = n + 3.0
-            a_pro, a_det = (pro + 0.75) / n_adj, (det + 0.75) / n_adj
+            centre, se = raw, se_wald
+        else:
+            add_det, _, add_pro = self.PSEUDO
+            n_adj = n + sum(self.PSEUDO)
+            a_pro, a_det = (pro + add_pro) / n_adj, (det + add_det) / n_adj
             centre = a_pro - a_det
-            half = z * ((a_pro + a_det - centre * centre).clip(lower_bound=0.0) / n_adj).sqrt()
-        # The interval is widened to take in the raw estimate if it falls outside (adjusted-wald
-        # at n of 1 or 2, or at low levels): a point drawn outside its own band reads as an error.
-        low = pl.min_horizontal(centre - half, raw).clip(-1.0, 1.0)
-        high = pl.max_horizontal(centre + half, raw).clip(-1.0, 1.0)
+            se = ((a_pro + a_det - centre * centre).clip(lower_bound=0.0) / n_adj).sqrt()
+        low = pl.min_horizontal(centre - z * se, raw).clip(-1.0, 1.0)
+        high = pl.max_horizontal(centre + z * se, raw).clip(-1.0, 1.0)
         some = pl.col("n") > 0
         return counts.select(
             *keys,
             *self.counts,
             pl.when(some).then(100 * raw).alias("nps"),
             pl.when(some).then(100 * se).alias("se"),
+            pl.when(some).then(100 * se_wald).alias("se_wald"),
+            pl.when(some).then(100 * centre).alias("ci_centre"),
             pl.when(some).then(100 * low).alias("ci_low"),
             pl.when(some).then(100 * high).alias("ci_high"),
             *self._labels(),
@@ -151,12 +173,17 @@ class NpsEstimator(Estimator):
 
 
 class CsatEstimator(Estimator):
-    """CSAT: the share satisfied in percent with a Wilson interval, and the mean score."""
+    """CSAT: the share satisfied in percent with a Wilson interval, and the mean score.
+
+    `se_wald` is the share's Wald se, 100·sqrt(p(1-p)/n); `ci_centre` and `se` are the Wilson
+    interval's centre and half-width / z, so that ci_low/ci_high = ci_centre ∓ z·se (Wilson 1927;
+    Agresti & Coull 1998). The Wilson interval always contains the share.
+    """
 
     metric: Metric = "csat"
     value = "csat"
     counts = ("n", "satisfied", "score_sum", "score_sumsq")
-    estimates = ("csat", "se", "ci_low", "ci_high", "mean")
+    estimates = ("csat", "se", "se_wald", "ci_centre", "ci_low", "ci_high", "mean")
 
     def __init__(self, scale: CsatScale = CSAT, level: float = 0.95) -> None:
         super().__init__(scale, level)
@@ -178,13 +205,16 @@ class CsatEstimator(Estimator):
     def finish(self, counts: pl.DataFrame, keys: Sequence[str] = ()) -> pl.DataFrame:
         p = _share("satisfied")
         low, high = _wilson("satisfied", self.z)
+        centre, half = _wilson_parts("satisfied", self.z)
         some = pl.col("n") > 0
         return counts.select(
             *keys,
             "n",
             "satisfied",
             pl.when(some).then(100 * p).alias("csat"),
-            pl.when(some).then(100 * (p * (1 - p) / pl.col("n")).sqrt()).alias("se"),
+            pl.when(some).then(100 * half / self.z).alias("se"),
+            pl.when(some).then(100 * (p * (1 - p) / pl.col("n")).sqrt()).alias("se_wald"),
+            pl.when(some).then(100 * centre).alias("ci_centre"),
             pl.when(some).then(low).alias("ci_low"),
             pl.when(some).then(high).alias("ci_high"),
             pl.when(some).then(pl.col("score_sum") / pl.col("n")).alias("mean"),
@@ -318,11 +348,13 @@ def count(scores: pl.LazyFrame, est: Estimator, keys: Sequence[str]) -> pl.DataF
 
 
 def mask_small(result: pl.DataFrame, est: Estimator, min_n: int) -> pl.DataFrame:
-    """Null the estimates of groups under `min_n` and say so in `too_small`."""
-    small = pl.col("n") < min_n
+    """Null the estimates of groups under `min_n`; say so in `too_small` and in `note`
+    ("too small (n=12)"). The counts stay, so the rows still add up."""
+    small = pl.col("n") < check_min_n(min_n)
     return result.with_columns(
         *(pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in est.estimates),
         small.alias("too_small"),
+        pl.when(small).then(too_small_note()).alias("note"),
     )
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-import numpy as np
 import polars as pl
 
 from workbench.analysis import estimators as E
 from workbench.analysis.dates import day_range
+from workbench.analysis.differences import CompareMethod, two_sample
+from workbench.analysis.differences import label as comparison_label
 from workbench.analysis.fields import group_names, resolve_many, schema_of
 from workbench.analysis.scales import NPS, CesScale, CsatScale, NpsScale
-from workbench.analysis.stats import normal_two_sided_p, t_quantiles, t_two_sided_ps, z_quantile
+from workbench.analysis.small_n import MIN_N
 
 By = str | Sequence[str] | None
 
@@ -33,10 +34,15 @@ def nps(
     include_excluded: bool = False,
     select_metric: bool = True,
 ) -> pl.DataFrame:
-    """NPS per group: n, detractors, passives, promoters, nps (-100..100), se, ci_low, ci_high.
+    """NPS per group: n, detractors, passives, promoters, nps (-100..100), se, se_wald,
+    ci_centre, ci_low, ci_high.
 
-    `method="adjusted-wald"` (default) puts the interval around the adjusted estimate (Rocks
-    2016) while `nps` stays the raw one; `"wald"` is nps ± z·se.
+    `nps` is the raw estimate and `se_wald` its Wald standard error (R's `NPS::nps_se`). `se`
+    and `ci_centre` belong to the interval's method, so ci_low/ci_high = ci_centre ∓ z·se:
+    with `method="adjusted-wald"` (default; Rocks 2016) the centre and se of the counts with
+    3/4 detractor, 3/2 passive and 3/4 promoter added; with `"wald"` the centre is `nps` and
+    `se` is `se_wald`. The bounds are clipped to -100..100 and, where a group is tiny, widened
+    to take in `nps` (see `estimators.NpsEstimator`).
     """
     est = E.NpsEstimator(scale, method, level)
     return metric_table(
@@ -53,7 +59,8 @@ def csat(
     include_excluded: bool = False,
     select_metric: bool = True,
 ) -> pl.DataFrame:
-    """CSAT per group: n, satisfied, csat (% satisfied), se, Wilson ci_low/ci_high, mean."""
+    """CSAT per group: n, satisfied, csat (% satisfied), se, se_wald, ci_centre, Wilson
+    ci_low/ci_high (= ci_centre ∓ z·se), mean."""
     est = E.estimator("csat", scale=scale, level=level)
     return metric_table(
         data, est, by, include_excluded=include_excluded, select_metric=select_metric
@@ -96,68 +103,50 @@ def compare(
     metric: E.Metric = "nps",
     *,
     by: By = None,
+    method: CompareMethod = "adjusted-wald",
+    min_n: int = MIN_N,
     scale: NpsScale | CsatScale | CesScale | None = None,
     level: float = 0.95,
     include_excluded: bool = False,
     select_metric: bool = True,
 ) -> pl.DataFrame:
-    """Group a minus group b: the difference, its se, a Wald interval and a two-sided p-value.
+    """Group a minus group b: the difference, its interval and a two-sided p-value.
 
-    NPS and CSAT: se = sqrt(se_a² + se_b²) (for NPS that is sqrt(var_a/n_a + var_b/n_b)), with
-    a normal p-value. CES means: Welch's t with Satterthwaite's degrees of freedom. With `by`,
-    each group present in both a and b is compared with itself.
+    Columns: [by...], n_a, <value>_a, se_a, n_b, <value>_b, se_b, difference (of the raw
+    figures), ci_centre, se, ci_low, ci_high (= ci_centre ∓ critical·se), p_value, testable,
+    note, scale, interval. NPS defaults to Rocks' adjusted Wald in its two-sample form (3/4
+    detractor, 3/2 passive, 3/4 promoter added to each group), CSAT to Agresti-Caffo (one
+    satisfied and one not added to each group), CES means use Welch's t; `method="wald"` gives
+    the unadjusted forms. The formulas and their sources are in `differences`.
+
+    A side with fewer than `min_n` responses, or no variance to test, is not tested: se,
+    interval and p-value are null, `testable` is false and `note` says why. With `by`, each
+    group present in both a and b is compared with itself.
     """
     est = E.estimator(metric, scale=scale, method="wald", level=level)
     keys = group_names(by)
     options = {"include_excluded": include_excluded, "select_metric": select_metric}
-    left = metric_table(a, est, by, **options)
-    right = metric_table(b, est, by, **options)
+    left = E.count(E.scored(a, est, by, **options), est, keys)
+    right = E.count(E.scored(b, est, by, **options), est, keys)
+    if keys:
+        joined = left.join(right, on=keys, how="inner", suffix="_b", nulls_equal=True)
+        left = joined.select(*keys, *est.counts)
+        right = joined.select(*keys, *(pl.col(f"{c}_b").alias(c) for c in est.counts))
+    result = two_sample(est, left, right, method=method, level=level, min_n=min_n)
     value = est.value
-    cols = ["n", value, "se"]
-    joined = (
-        left.select(*keys, *cols).join(
-            right.select(*keys, *cols),
-            on=keys,
-            how="inner",
-            suffix="_b",
-            nulls_equal=True,
-        )
-        if keys
-        else pl.concat(
-            [left.select(cols), right.select(cols).rename({c: f"{c}_b" for c in cols})],
-            how="horizontal",
-        )
-    )
-    joined = joined.rename({c: f"{c}_a" for c in cols})
-    joined = joined.with_columns(
-        (pl.col(f"{value}_a") - pl.col(f"{value}_b")).alias("difference"),
-        (pl.col("se_a") ** 2 + pl.col("se_b") ** 2).sqrt().alias("se"),
-    )
-    diff, se = E.to_numpy(joined["difference"]), E.to_numpy(joined["se"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = np.where(se > 0, diff / se, np.where(diff == 0, np.nan, np.inf * np.sign(diff)))
-    if metric == "ces":
-        va = E.to_numpy(joined["se_a"]) ** 2
-        vb = E.to_numpy(joined["se_b"]) ** 2
-        na, nb = E.to_numpy(joined["n_a"]), E.to_numpy(joined["n_b"])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
-        critical = t_quantiles(level, df)
-        p = t_two_sided_ps(stat, df)
-        p = np.where(np.isinf(stat), 0.0, p)
-    else:
-        critical = np.full(diff.shape, z_quantile(level))
-        p = normal_two_sided_p(stat)
-        p = np.where(np.isinf(stat), 0.0, p)
-    return joined.with_columns(
-        (pl.col("difference") - pl.Series(critical) * pl.col("se")).alias("ci_low"),
-        (pl.col("difference") + pl.Series(critical) * pl.col("se")).alias("ci_high"),
-        pl.Series("p_value", p, dtype=pl.Float64).fill_nan(None),
+    return pl.concat(
+        [
+            left.select(*keys, pl.col("n").alias("n_a")),
+            result.select(pl.col("value_a").alias(f"{value}_a"), "se_a"),
+            right.select(pl.col("n").alias("n_b")),
+            result.select(pl.col("value_b").alias(f"{value}_b"), "se_b"),
+            result.drop("value_a", "value_b", "se_a", "se_b"),
+        ],
+        how="horizontal",
+    ).with_columns(
         pl.lit(est.scale.describe()).alias("scale"),
-        pl.lit(f"wald {level * 100:g}%" if metric != "ces" else f"welch t {level * 100:g}%").alias(
-            "interval"
-        ),
-    ).with_columns(pl.col("ci_low", "ci_high").fill_nan(None))
+        pl.lit(comparison_label(est, method, level)).alias("interval"),
+    )
 
 
 def score_distribution(
