@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tests.analysis.frames import responses, synthetic
 from workbench.analysis import (
+    BAND_NAMES,
     Condition,
     Filter,
     FilterError,
@@ -120,7 +121,7 @@ conditions = st.builds(
 )
 scores = (
     st.none()
-    | st.sampled_from(["promoters", "passives", "detractors"])
+    | st.sampled_from(BAND_NAMES)
     | st.builds(
         lambda a, b: ScoreRange(low=min(a, b), high=max(a, b)),
         st.integers(0, 10),
@@ -224,7 +225,13 @@ def test_completion_of_keys_fields_and_values() -> None:
     assert complete("score:p", known) == ["score:passives", "score:promoters"]
     assert "plan=" in complete("pl", known)
     assert "platform:" in complete("pl", known)
-    assert complete("excluded:", known) == ["excluded:exclude", "excluded:include", "excluded:only"]
+    assert complete("excluded:", known) == ["excluded:include", "excluded:exclude", "excluded:only"]
+    assert complete("score:", known)[:3] == [
+        "score:detractors",
+        "score:passives",
+        "score:promoters",
+    ]
+    assert complete("score:dis", known) == ["score:dissatisfied", "score:disagree"]
     assert "tag:" in complete("tag:A ", known)
 
 
@@ -244,15 +251,29 @@ def ids(frame: pl.DataFrame) -> set[str]:
     return set(frame["id"].to_list())
 
 
-def test_default_leaves_out_excluded_responses(frame: pl.DataFrame) -> None:
+def test_default_lists_excluded_responses(frame: pl.DataFrame) -> None:
     flagged = frame["excluded_from_calculations"]
-    assert ids(select(frame, "")) == ids(frame.filter(~flagged))
+    assert flagged.any()
+    assert ids(select(frame, "")) == ids(frame)
     assert ids(select(frame, "excluded:include")) == ids(frame)
+    assert ids(select(frame, "excluded:exclude")) == ids(frame.filter(~flagged))
     assert ids(select(frame, "excluded:only")) == ids(frame.filter(flagged))
+    assert Filter.parse("excluded:include") == Filter()
+    assert Filter().to_text() == ""
+    assert Filter.parse("excluded:exclude").to_text() == "excluded:exclude"
+
+
+def test_a_non_empty_filter_keeps_excluded_responses(frame: pl.DataFrame) -> None:
+    for text in ("account:acme", "tag:PRICING", "metric:nps score:0-6", "score:detractors"):
+        chosen = select(frame, text)
+        assert chosen["excluded_from_calculations"].any(), text
+        assert ids(select(frame, f"{text} excluded:exclude")) == ids(
+            chosen.filter(~pl.col("excluded_from_calculations"))
+        ), text
 
 
 def test_tags_any_all_none(frame: pl.DataFrame) -> None:
-    rows = frame.filter(~pl.col("excluded_from_calculations")).to_dicts()
+    rows = frame.to_dicts()
     expected_any = {r["id"] for r in rows if {"PERFORMANCE", "UX_UI"} & set(r["tags"])}
     expected_all = {r["id"] for r in rows if {"PERFORMANCE", "UX_UI"} <= set(r["tags"])}
     expected_none = {r["id"] for r in rows if "PRICING" not in r["tags"]}
@@ -279,7 +300,7 @@ def test_text_search_is_case_insensitive_and_literal() -> None:
 
 
 def test_conditions_on_properties_and_columns(frame: pl.DataFrame) -> None:
-    rows = frame.filter(~pl.col("excluded_from_calculations")).to_dicts()
+    rows = frame.to_dicts()
 
     def where(predicate: object) -> set[str]:
         return {r["id"] for r in rows if predicate(r)}  # type: ignore[operator]
@@ -315,10 +336,17 @@ def test_not_equal_keeps_missing_values() -> None:
 
 
 def test_score_ranges_and_bands(frame: pl.DataFrame) -> None:
-    kept = frame.filter(~pl.col("excluded_from_calculations"))
-    assert ids(select(frame, "score:0-6")) == ids(kept.filter(pl.col("score") <= 6))
-    assert ids(select(frame, "score:promoters")) == ids(kept.filter(pl.col("score") >= 9))
-    assert ids(select(frame, "score:7")) == ids(kept.filter(pl.col("score") == 7))
+    nps_rows = frame.filter(pl.col("metric") == "nps")
+    csat_rows = frame.filter(pl.col("metric") == "csat")
+    assert ids(select(frame, "metric:nps score:0-6")) == ids(nps_rows.filter(pl.col("score") <= 6))
+    assert ids(select(frame, "score:promoters")) == ids(nps_rows.filter(pl.col("score") >= 9))
+    assert ids(select(frame, "metric:nps score:7")) == ids(nps_rows.filter(pl.col("score") == 7))
+    assert ids(select(frame, "score:satisfied")) == ids(csat_rows.filter(pl.col("score") >= 4))
+    assert ids(select(frame, "metric:csat score:1-2")) == ids(
+        csat_rows.filter(pl.col("score") <= 2)
+    )
+    with pytest.raises(FilterError, match=r"add metric:nps \(or csat\)"):
+        select(frame, "score:0-6")
 
 
 def test_dates_are_local_days_inclusive() -> None:

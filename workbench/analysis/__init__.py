@@ -14,17 +14,21 @@ from workbench.analysis.charts import (
     tag_impact_chart,
     trend_chart,
 )
+from workbench.analysis.counting import Counts, count_line, counts, is_counted, is_excluded
 from workbench.analysis.export import ExportError, read_csv, write_csv, write_parquet
 from workbench.analysis.fields import UnknownNameError
 from workbench.analysis.filters import (
+    DEFAULT_EXCLUDED,
     Condition,
     Filter,
     FilterError,
     FilterSyntaxError,
     KnownNames,
     ScoreRange,
+    ScoreScaleError,
     compile_filter,
     complete,
+    scored_metrics,
     validate_filter,
 )
 from workbench.analysis.metrics import (
@@ -36,18 +40,33 @@ from workbench.analysis.metrics import (
     nps_summary_totals,
     score_distribution,
 )
-from workbench.analysis.scales import CES, CSAT, NPS, Band, CesScale, CsatScale, NpsScale
+from workbench.analysis.scales import (
+    BAND_NAMES,
+    CES,
+    CSAT,
+    NPS,
+    SCALES,
+    Band,
+    CesScale,
+    CsatScale,
+    NpsScale,
+    Scales,
+)
 from workbench.analysis.tags import tag_impact
 from workbench.analysis.trend import trend
 
 __all__ = [
+    "BAND_NAMES",
     "CES",
     "CSAT",
+    "DEFAULT_EXCLUDED",
     "NPS",
     "PLAIN",
+    "SCALES",
     "Band",
     "CesScale",
     "Condition",
+    "Counts",
     "CsatScale",
     "ExportError",
     "Filter",
@@ -56,7 +75,9 @@ __all__ = [
     "KnownNames",
     "NpsScale",
     "Palette",
+    "Scales",
     "ScoreRange",
+    "ScoreScaleError",
     "UnknownNameError",
     "answer_chart",
     "answer_distribution",
@@ -64,13 +85,18 @@ __all__ = [
     "compare",
     "compile_filter",
     "complete",
+    "count_line",
+    "counts",
     "csat",
+    "is_counted",
+    "is_excluded",
     "message_box",
     "nps",
     "nps_summary_totals",
     "read_csv",
     "score_distribution",
     "score_distribution_chart",
+    "scored_metrics",
     "segment_chart",
     "tag_impact",
     "tag_impact_chart",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from workbench.analysis.scales import NpsBandName
+from workbench.analysis.scales import BandName
 
 if TYPE_CHECKING:
     import polars as pl
@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 Operator = Literal["=", "!=", ">", ">=", "<", "<=", "in", "not in"]
 OPERATORS: tuple[Operator, ...] = ("=", "!=", ">", ">=", "<", "<=", "in", "not in")
-Excluded = Literal["exclude", "include", "only"]
+Excluded = Literal["include", "exclude", "only"]
+"""Which responses flagged `excluded_from_calculations` a filter's rows list: include them
+(the default: tables list them, metrics never count them), exclude them, or only them."""
+DEFAULT_EXCLUDED: Excluded = "include"
 
 
 class FilterSyntaxError(ValueError):
@@ -63,6 +66,15 @@ class FilterError(ValueError):
         self.problems = problems
         self.suggestions = suggestions or {}
         super().__init__("; ".join(problems))
+
+
+class ScoreScaleError(FilterError):
+    """A `score:` that would mix scales or ask a band of the wrong metric; one line that says
+    which `metric:` to add (e.g. `score:0-6 spans NPS (0-10), CSAT (1-5) and CES (1-7) here;
+    add metric:nps (or csat, ces) to say which scale`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([message])
 
 
 def _non_empty(values: list[str], what: str) -> list[str]:
@@ -130,11 +142,15 @@ class Filter(BaseModel):
 
     - accounts, platforms, metrics: any of the listed.
     - since/until: local calendar days, inclusive; last_days: today and the N-1 days before.
-    - score: a range or an NPS band by name (promoters, passives, detractors).
+    - score: a range, or a band by name: NPS detractors/passives/promoters, CSAT dissatisfied/
+      neutral/satisfied, CES disagree/neutral/agree. A band selects only rows of its metric; a
+      range is refused when the rows hold several metrics and `metrics` does not pick one
+      (see `filters.compile_filter`).
     - tags_any / tags_all / tags_none: at least one / every one / none of the listed tags.
     - text: every term appears in the comment (case-insensitive); text_none: none appears.
     - conditions: every condition holds.
-    - excluded: leave out (default), include, or keep only responses excluded from calculations.
+    - excluded: responses flagged excluded from calculations are listed (include, the default),
+      left out (exclude) or the only ones (only). Metrics never count them either way.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -145,14 +161,14 @@ class Filter(BaseModel):
     since: date | None = None
     until: date | None = None
     last_days: int | None = Field(default=None, ge=1)
-    score: ScoreRange | NpsBandName | None = None
+    score: ScoreRange | BandName | None = None
     tags_any: list[str] = Field(default_factory=list)
     tags_all: list[str] = Field(default_factory=list)
     tags_none: list[str] = Field(default_factory=list)
     text: list[str] = Field(default_factory=list)
     text_none: list[str] = Field(default_factory=list)
     conditions: list[Condition] = Field(default_factory=list)
-    excluded: Excluded = "exclude"
+    excluded: Excluded = DEFAULT_EXCLUDED
 
     @field_validator(
         "accounts",
@@ -219,14 +235,18 @@ class Filter(BaseModel):
     def expression(
         self, schema: pl.Schema | pl.DataFrame | pl.LazyFrame, **options: Any
     ) -> pl.Expr:
-        """One polars expression selecting the filter's rows; see `filters.compile_filter`."""
+        """One polars expression selecting the filter's rows; see `filters.compile_filter`.
+
+        Give the frame rather than its schema when you have it: `score:0-6` is checked against
+        the metrics its rows hold (ScoreScaleError when they hold several)."""
         from workbench.analysis.filters import compile_filter
 
         return compile_filter(self, schema, **options)
 
     def apply(self, frame: pl.DataFrame, **options: Any) -> pl.DataFrame:
-        """The frame's rows the filter selects."""
-        return frame.filter(self.expression(frame.schema, **options))
+        """The frame's rows the filter selects (excluded responses listed unless `excluded:`
+        says otherwise); ScoreScaleError when `score:` would mix the metrics' scales."""
+        return frame.filter(self.expression(frame, **options))
 
     def is_empty(self) -> bool:
         return self == Filter()

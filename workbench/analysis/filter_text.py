@@ -18,8 +18,11 @@ Grammar (whitespace separates terms; keys are case-insensitive):
     quoted    := '"' (any character; \\" and \\\\ escaped) '"'
 
 A quoted string or a bare word standing alone is a text search term. Values of keys:
-`score:0-6`, `score:9`, `score:promoters|passives|detractors`; `since:`/`until:` YYYY-MM-DD;
-`last:90d` or `last:12w`; `excluded:include|exclude|only`. `tag:` and `tags-any:` are the same.
+`score:0-6`, `score:9`, or a band: `score:detractors|passives|promoters` (NPS),
+`score:dissatisfied|neutral|satisfied` (CSAT), `score:disagree|neutral|agree` (CES);
+`since:`/`until:` YYYY-MM-DD; `last:90d` or `last:12w`; `excluded:include|exclude|only`
+(responses excluded from calculations are listed by default, `include`; metrics never count
+them). `tag:` and `tags-any:` are the same.
 """
 
 from __future__ import annotations
@@ -33,12 +36,13 @@ from pydantic import ValidationError
 
 from workbench.analysis.fields import nearest
 from workbench.analysis.filter_model import (
+    DEFAULT_EXCLUDED,
     Condition,
     Filter,
     FilterSyntaxError,
     ScoreRange,
 )
-from workbench.analysis.scales import NPS_BAND_NAMES
+from workbench.analysis.scales import BAND_NAMES
 
 if TYPE_CHECKING:
     from workbench.analysis.filters import KnownNames
@@ -58,7 +62,7 @@ KEYS: Final = (
     "excluded",
 )
 SPECIAL: Final = frozenset('"(),:=!<>\\')
-EXCLUDED_VALUES: Final = ("exclude", "include", "only")
+EXCLUDED_VALUES: Final = ("include", "exclude", "only")
 SCORE = re.compile(r"^(\d+)(?:-(\d+))?$")
 LAST = re.compile(r"^(\d+)([dw])$")
 
@@ -351,11 +355,15 @@ class _Parser:
 
 
 def _score(value: str, parser: _Parser, token: Token) -> ScoreRange | str:
-    if value in NPS_BAND_NAMES:
+    if value in BAND_NAMES:
         return value
     match = SCORE.match(value)
     if not match:
-        raise parser.fail("a score (9), a range (0-6) or promoters/passives/detractors", token)
+        raise parser.fail(
+            "a score (9), a range (0-6) or a band (detractors, passives, promoters; "
+            "dissatisfied, neutral, satisfied; disagree, neutral, agree)",
+            token,
+        )
     low = int(match.group(1))
     high = int(match.group(2)) if match.group(2) is not None else low
     if low > high:
@@ -422,7 +430,7 @@ def format_filter(f: Filter) -> str:
             parts.append(f"{_name(c.field)}{c.op}{quote(c.values[0])}")
     parts.extend('"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in f.text)
     parts.extend('-"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in f.text_none)
-    if f.excluded != "exclude":
+    if f.excluded != DEFAULT_EXCLUDED:
         parts.append(f"excluded:{f.excluded}")
     return " ".join(parts)
 
@@ -444,7 +452,8 @@ def complete(text: str, known: KnownNames, limit: int = 12) -> list[str]:
     """Completions for the last, unfinished term of `text` (what the filter bar offers).
 
     Each completion replaces that term: `tag:PER` gives `tag:PERFORMANCE`, `pl` gives
-    `platform:` and `plan=`, `score:` gives the bands. Matching is by prefix, case-insensitive.
+    `platform:` and `plan=`, `score:` gives the bands of every metric. Matching is by prefix,
+    case-insensitive.
     """
     fragment = "" if not text or text[-1].isspace() else text.split()[-1]
     sign = "-" if fragment.startswith("-") else ""
@@ -462,7 +471,7 @@ def complete(text: str, known: KnownNames, limit: int = 12) -> list[str]:
 
 def _value_options(key: str, known: KnownNames) -> list[str]:
     if key == "score":
-        return list(NPS_BAND_NAMES)
+        return list(BAND_NAMES)
     if key == "excluded":
         return list(EXCLUDED_VALUES)
     if key == "last":

@@ -9,7 +9,7 @@ tag requires reading the data (or the tags table), which the TUI does once and r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,18 +26,26 @@ from workbench.analysis.fields import (
     unknown_message,
 )
 from workbench.analysis.filter_model import (
+    DEFAULT_EXCLUDED,
     OPERATORS,
     Condition,
     Filter,
     FilterError,
     FilterSyntaxError,
     ScoreRange,
+    ScoreScaleError,
 )
 from workbench.analysis.filter_text import complete, format_filter, parse_filter
-from workbench.analysis.scales import NPS, NpsScale
+from workbench.analysis.scales import (
+    SCALED_METRICS,
+    SCALES,
+    NpsScale,
+    Scales,
+)
 from workbench.data.schema import METRICS, PLATFORMS
 
 __all__ = [
+    "DEFAULT_EXCLUDED",
     "OPERATORS",
     "Condition",
     "Filter",
@@ -45,10 +53,12 @@ __all__ = [
     "FilterSyntaxError",
     "KnownNames",
     "ScoreRange",
+    "ScoreScaleError",
     "compile_filter",
     "complete",
     "format_filter",
     "parse_filter",
+    "scored_metrics",
     "validate_filter",
 ]
 
@@ -154,14 +164,26 @@ def compile_filter(
     *,
     time_zone: str = "UTC",
     today: date | None = None,
-    scale: NpsScale = NPS,
+    scales: Scales = SCALES,
+    scale: NpsScale | None = None,
 ) -> pl.Expr:
     """One boolean expression for the filter over frames with `schema`.
 
     Dates are calendar days in `time_zone` (the account's, in the TUI); `last_days` counts back
-    from `today` (injected by tests, else the current date in `time_zone`). Band names in
-    `score:` use `scale`. A condition on an unknown field raises FilterError with a suggestion.
+    from `today` (injected by tests, else the current date in `time_zone`). A condition on an
+    unknown field raises FilterError with a suggestion.
+
+    `score:` follows the one rule of the scales (`scales`; `scale` replaces only the NPS one):
+    a band (`score:detractors`) selects only rows of the metric it belongs to; a range
+    (`score:0-6`) applies to one metric's rows and is refused (ScoreScaleError) when the rows
+    the rest of the filter selects hold several metrics. Pass the frame itself, not only its
+    schema, so that the rows can be looked at: with a schema alone, a range needs exactly one
+    `metric:`. Responses flagged excluded from calculations are listed unless `excluded:`
+    says otherwise (metrics never count them).
     """
+    if scale is not None:
+        scales = scales.model_copy(update={"nps": scale})
+    data = None if isinstance(schema, pl.Schema) else schema
     schema = schema_of(schema)
     zone(time_zone)
     parts: list[pl.Expr] = []
@@ -191,8 +213,7 @@ def compile_filter(
         parts.append(day_range(start, end, time_zone))
     if f.score is not None:
         need("score", "score:")
-        band = f.score if isinstance(f.score, ScoreRange) else scale.band(f.score)
-        parts.append(pl.col("score").is_between(band.low, band.high))
+        parts.append(_score(f, schema, data, scales, time_zone=time_zone, today=today))
     if f.tags_any or f.tags_all or f.tags_none:
         need("tags", "tag:")
         has = [pl.col("tags").list.contains(t).fill_null(False) for t in f.tags_any]
@@ -213,6 +234,178 @@ def compile_filter(
     if not parts:
         return pl.lit(True)
     return pl.all_horizontal(parts).fill_null(False)
+
+
+# --- score: one rule for bands and ranges across metrics ------------------------------------------
+
+_NO_METRIC = "(no metric)"
+
+
+def _label(metric: str) -> str:
+    return metric.upper() if metric != _NO_METRIC else metric
+
+
+def _with_scale(metric: str, scales: Scales) -> str:
+    """`NPS (0-10)`, or `OTHER (a scale of its own)` for a metric without a defined one."""
+    scale = scales.of(metric)
+    if scale is None:
+        return f"{_label(metric)} (a scale of its own)"
+    return f"{_label(metric)} ({scale.low}-{scale.high})"
+
+
+def _joined(items: list[str], word: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def _ordered(metrics: Iterable[str]) -> list[str]:
+    found = set(metrics)
+    known = [m for m in SCALED_METRICS if m in found]
+    return known + sorted(m for m in found if m not in SCALED_METRICS)
+
+
+def _add_metric(metrics: list[str]) -> str:
+    """`add metric:nps (or csat, ces)`: the metric: terms that would settle it."""
+    names = [m for m in metrics if m != _NO_METRIC] or list(SCALED_METRICS)
+    rest = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
+    return f"add metric:{names[0]}{rest}"
+
+
+def _score_text(f: Filter) -> str:
+    s = f.score
+    if isinstance(s, ScoreRange):
+        return f"score:{s.low}" if s.low == s.high else f"score:{s.low}-{s.high}"
+    return f"score:{s}"
+
+
+def scored_metrics(
+    f: Filter,
+    data: pl.DataFrame | pl.LazyFrame,
+    *,
+    time_zone: str = "UTC",
+    today: date | None = None,
+) -> list[str]:
+    """The metrics of the scored rows that the filter, leaving out its `score:`, selects.
+
+    Why leave `score:` out: whether `score:0-6` mixes scales depends on the rows the rest of
+    the filter selects (`account:acme-nps score:0-6` holds NPS only; `tag:PRICING score:0-6`
+    holds NPS, CSAT and CES on the demo).
+    """
+    lazy = data.lazy()
+    schema = schema_of(lazy)
+    if "metric" not in schema or "score" not in schema:
+        return []
+    rest = f.model_copy(update={"score": None})
+    where = compile_filter(rest, schema, time_zone=time_zone, today=today)
+    found = (
+        lazy.filter(where & pl.col("score").is_not_null())
+        .select(pl.col("metric").fill_null(_NO_METRIC).unique())
+        .collect()["metric"]
+        .to_list()
+    )
+    return _ordered(found)
+
+
+def _score(
+    f: Filter,
+    schema: pl.Schema,
+    data: pl.DataFrame | pl.LazyFrame | None,
+    scales: Scales,
+    *,
+    time_zone: str,
+    today: date | None,
+) -> pl.Expr:
+    score = pl.col("score")
+    if "metric" not in schema:  # one unnamed scale: nothing to mix
+        if isinstance(f.score, ScoreRange):
+            return score.is_between(f.score.low, f.score.high)
+        raise ScoreScaleError(f"{_score_text(f)} is a band of a metric; these rows name none")
+
+    def present() -> list[str] | None:
+        if data is None:
+            return None
+        return scored_metrics(f, data, time_zone=time_zone, today=today)
+
+    if isinstance(f.score, ScoreRange):
+        return _range(f, f.score, present(), scales)
+    return _band(f, f.score, present, scales)
+
+
+def _range(f: Filter, s: ScoreRange, present: list[str] | None, scales: Scales) -> pl.Expr:
+    """`score:a-b` on one metric's rows: that of `metric:`, or the only one the rows hold."""
+    text = _score_text(f)
+    if present is None:  # no rows to look at: the filter must name the metric
+        candidates = _ordered(f.metrics) if f.metrics else list(SCALED_METRICS)
+        if len(candidates) > 1:
+            spans = _joined([_with_scale(m, scales) for m in candidates])
+            raise ScoreScaleError(
+                f"{text} may span {spans}; {_add_metric(candidates)} to say which scale"
+            )
+        metrics = candidates
+    else:
+        metrics = present
+        if len(metrics) > 1:
+            spans = _joined([_with_scale(m, scales) for m in metrics])
+            raise ScoreScaleError(
+                f"{text} spans {spans} here; {_add_metric(metrics)} to say which scale"
+            )
+    if metrics:
+        scale = scales.of(metrics[0])
+        if scale is not None and (s.high < scale.low or s.low > scale.high):
+            bands = ", ".join(f"{name} {band}" for name, band in scale.bands().items())
+            raise ScoreScaleError(
+                f"{text} lies outside the {_label(metrics[0])} scale ({scale.low}-{scale.high}); "
+                f"its bands: {bands}"
+            )
+    return pl.col("score").is_between(s.low, s.high)
+
+
+def _band(f: Filter, name: str, present: Callable[[], list[str] | None], scales: Scales) -> pl.Expr:
+    """`score:detractors`: the band's rows of the metric (or metrics) it belongs to, only."""
+    text = _score_text(f)
+    owners = list(scales.metrics_of(name))
+    if f.metrics:
+        scoped = [m for m in owners if m in f.metrics]
+        if not scoped:
+            asked = _ordered(f.metrics)
+            raise ScoreScaleError(
+                f"{text} is a band of {_joined([_label(m) for m in owners])}, not of "
+                f"{_joined([_label(m) for m in asked], 'or')} (metric:{','.join(f.metrics)}); "
+                f"{_bands_instead(asked, scales)}"
+            )
+    else:
+        scoped = owners
+    seen = present()
+    if seen is not None and seen:
+        held = [m for m in scoped if m in seen]
+        if not held:
+            raise ScoreScaleError(
+                f"{text} is a band of {_joined([_label(m) for m in owners])}, and these rows "
+                f"hold {_joined([_label(m) for m in seen])} only; {_bands_instead(seen, scales)}"
+            )
+        scoped = held
+    if len(scoped) > 1:
+        bands = _joined([f"{_label(m)} ({scales.band(name, m)})" for m in scoped])
+        where = "here" if seen is not None else "when the rows hold both"
+        raise ScoreScaleError(
+            f"{text} is a band of {bands} {where}; {_add_metric(scoped)} to say which scale"
+        )
+    metric = scoped[0]
+    band = scales.band(name, metric)
+    return (pl.col("metric") == metric) & pl.col("score").is_between(band.low, band.high)
+
+
+def _bands_instead(metrics: list[str], scales: Scales) -> str:
+    """`for CSAT use score:dissatisfied, neutral or satisfied`."""
+    offers = []
+    for m in metrics:
+        scale = scales.of(m)
+        if scale is None:
+            offers.append(f"for {_label(m)} use a range (score:a-b)")
+        else:
+            offers.append(f"for {_label(m)} use score:{_joined(list(scale.bands()), 'or')}")
+    return "; ".join(offers)
 
 
 def _condition(c: Condition, schema: pl.Schema) -> pl.Expr:

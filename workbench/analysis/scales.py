@@ -8,12 +8,40 @@ So every metric takes its scale as an argument, and every result carries `scale.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+Metric = Literal["nps", "csat", "ces"]
+SCALED_METRICS: Final[tuple[Metric, ...]] = ("nps", "csat", "ces")
+"""The metrics with a defined scale; any other metric (`other`) has scores on a scale of its own."""
+
 NpsBandName = Literal["detractors", "passives", "promoters"]
+CsatBandName = Literal["dissatisfied", "neutral", "satisfied"]
+CesBandName = Literal["disagree", "neutral", "agree"]
+BandName = Literal[
+    "detractors",
+    "passives",
+    "promoters",
+    "dissatisfied",
+    "neutral",
+    "satisfied",
+    "disagree",
+    "agree",
+]
 NPS_BAND_NAMES: Final[tuple[NpsBandName, ...]] = ("detractors", "passives", "promoters")
+CSAT_BAND_NAMES: Final[tuple[CsatBandName, ...]] = ("dissatisfied", "neutral", "satisfied")
+CES_BAND_NAMES: Final[tuple[CesBandName, ...]] = ("disagree", "neutral", "agree")
+BAND_NAMES: Final[tuple[BandName, ...]] = (
+    *NPS_BAND_NAMES,
+    "dissatisfied",
+    "neutral",
+    "satisfied",
+    "disagree",
+    "agree",
+)
+"""Every band name a filter accepts (`score:detractors`), low to high within each metric."""
 
 
 class Band(BaseModel):
@@ -47,6 +75,24 @@ class _Scale(BaseModel):
             if band.low < self.low or band.high > self.high:
                 raise ValueError(f"{name} {band} lies outside the scale {self.low}-{self.high}")
 
+    def _check_ordered(self, **bands: Band) -> None:
+        """Bands listed low to high must not overlap (a score is in one band at most)."""
+        items = list(bands.items())
+        for (lower, a), (upper, b) in pairwise(items):
+            if not a.high < b.low:
+                raise ValueError(
+                    f"{lower} {a} and {upper} {b} overlap or are out of order; "
+                    f"the bands run {', '.join(bands)} from low to high"
+                )
+
+    def bands(self) -> dict[str, Band]:
+        """The named bands, low to high (`{"detractors": 0-6, ...}`)."""
+        raise NotImplementedError
+
+    def band(self, name: str) -> Band:
+        """The band called `name`; KeyError when this scale has none of that name."""
+        return self.bands()[name]
+
 
 class NpsScale(_Scale):
     """Likelihood to recommend: 0-10, detractors 0-6, passives 7-8, promoters 9-10 by default."""
@@ -66,8 +112,12 @@ class NpsScale(_Scale):
             raise ValueError("NPS bands must be detractors < passives < promoters, not overlapping")
         return self
 
-    def band(self, name: NpsBandName) -> Band:
-        return {"detractors": self.detractors, "passives": self.passives}.get(name, self.promoters)
+    def bands(self) -> dict[str, Band]:
+        return {
+            "detractors": self.detractors,
+            "passives": self.passives,
+            "promoters": self.promoters,
+        }
 
     def describe(self) -> str:
         return (
@@ -77,32 +127,58 @@ class NpsScale(_Scale):
 
 
 class CsatScale(_Scale):
-    """Satisfaction: 1-5, satisfied = 4-5 (top-2-box) by default."""
+    """Satisfaction: 1-5; dissatisfied 1-2, neutral 3, satisfied 4-5 (top-2-box) by default.
+
+    The CSAT figure is the share satisfied; the other two bands name the rest for filters.
+    """
 
     low: int = 1
     high: int = 5
+    dissatisfied: Band = Band(low=1, high=2)
+    neutral: Band = Band(low=3, high=3)
     satisfied: Band = Band(low=4, high=5)
 
     @model_validator(mode="after")
     def _consistent(self) -> CsatScale:
-        self._check_within(satisfied=self.satisfied)
+        self._check_within(
+            dissatisfied=self.dissatisfied, neutral=self.neutral, satisfied=self.satisfied
+        )
+        self._check_ordered(
+            dissatisfied=self.dissatisfied, neutral=self.neutral, satisfied=self.satisfied
+        )
         return self
+
+    def bands(self) -> dict[str, Band]:
+        return {
+            "dissatisfied": self.dissatisfied,
+            "neutral": self.neutral,
+            "satisfied": self.satisfied,
+        }
 
     def describe(self) -> str:
         return f"csat {self.low}-{self.high}: satisfied {self.satisfied}"
 
 
 class CesScale(_Scale):
-    """Customer effort (CES 2.0): 1-7, agreeing = 5-7 by default."""
+    """Customer effort (CES 2.0): 1-7; disagree 1-3, neutral 4, agree 5-7 by default.
+
+    The CES figures are the mean and the share agreeing; the other bands name the rest.
+    """
 
     low: int = 1
     high: int = 7
+    disagree: Band = Band(low=1, high=3)
+    neutral: Band = Band(low=4, high=4)
     agree: Band = Band(low=5, high=7)
 
     @model_validator(mode="after")
     def _consistent(self) -> CesScale:
-        self._check_within(agree=self.agree)
+        self._check_within(disagree=self.disagree, neutral=self.neutral, agree=self.agree)
+        self._check_ordered(disagree=self.disagree, neutral=self.neutral, agree=self.agree)
         return self
+
+    def bands(self) -> dict[str, Band]:
+        return {"disagree": self.disagree, "neutral": self.neutral, "agree": self.agree}
 
     def describe(self) -> str:
         return f"ces {self.low}-{self.high}: agree {self.agree}"
@@ -113,3 +189,38 @@ CSAT: Final = CsatScale()
 CES: Final = CesScale()
 
 Scale = NpsScale | CsatScale | CesScale
+
+
+class Scales(BaseModel):
+    """One scale per metric: what `score:` means in a filter, band by band and metric by metric.
+
+    Why one object: `score:detractors` is an NPS band and `score:neutral` is a band of both CSAT
+    (3) and CES (4), so the filter needs every metric's scale to say which rows a band holds.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    nps: NpsScale = NPS
+    csat: CsatScale = CSAT
+    ces: CesScale = CES
+
+    def of(self, metric: str) -> Scale | None:
+        """The scale of `metric`, or None for a metric without one (`other`)."""
+        return {"nps": self.nps, "csat": self.csat, "ces": self.ces}.get(metric)
+
+    def metrics_of(self, band: str) -> tuple[Metric, ...]:
+        """The metrics that have a band called `band` (`neutral`: csat and ces)."""
+        return tuple(m for m in SCALED_METRICS if band in self._scale(m).bands())
+
+    def band(self, name: str, metric: str) -> Band:
+        """The band `name` of `metric`'s scale; KeyError when that scale has no such band."""
+        scale = self.of(metric)
+        if scale is None:
+            raise KeyError(f"{metric} has no scale, so no band {name!r}")
+        return scale.band(name)
+
+    def _scale(self, metric: Metric) -> Scale:
+        return {"nps": self.nps, "csat": self.csat, "ces": self.ces}[metric]
+
+
+SCALES: Final = Scales()

@@ -1,10 +1,11 @@
 """The analysis core's functions with a `filter=` argument, for frames a notebook already holds.
 
-A filter is a `Filter` or its text form (`'tag:PRICING score:0-6 plan=Enterprise'`). It selects
-rows exactly as `workbench export --filter` and `workbench report --filter` do: names checked
-against the frame (an unknown tag or property is named with the nearest known one), dates as
-calendar days in `time_zone`, and `excluded:include` counting excluded responses in the
-metrics. The numbers come from `workbench.analysis`; nothing is computed here.
+A filter is a `Filter` or its text form (`'tag:PRICING metric:nps score:0-6 plan=Enterprise'`).
+It selects rows exactly as `workbench export --filter` and `workbench report --filter` do: names
+checked against the frame (an unknown tag or property is named with the nearest known one),
+`score:` checked against the metrics the rows hold, dates as calendar days in `time_zone`.
+Responses excluded from calculations are among the rows (unless `excluded:exclude`) and never
+counted in a metric. The numbers come from `workbench.analysis`; nothing is computed here.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def says_something(filter: FilterLike) -> bool:
 def _selected(
     responses: pl.DataFrame, filter: FilterLike, time_zone: str, today: date | None
 ) -> tuple[pl.DataFrame, bool]:
-    """The rows a filter selects, and whether metrics count excluded responses among them.
+    """The rows a filter selects, and whether metrics count excluded responses among them
+    (never: the rule of `analysis.counting`, whatever `excluded:` says about the rows).
 
     As `workbench export`: a filter that says nothing selects every row.
     """
@@ -54,7 +56,7 @@ def _selected(
     if parsed is None or not says_something(filter):
         return responses, False
     chosen = parsed.validate_names(responses).apply(responses, time_zone=time_zone, today=today)
-    return chosen, parsed.excluded != "exclude"
+    return chosen, False
 
 
 def select(

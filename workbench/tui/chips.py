@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbench.analysis import Filter
+from workbench.analysis import DEFAULT_EXCLUDED, Filter
 
 LIST_FIELDS = (
     "accounts",
@@ -49,11 +49,11 @@ def chips(chosen: Filter) -> list[Chip]:
             update={"conditions": [c for i, c in enumerate(chosen.conditions) if i != index]}
         )
         found.append(Chip(Filter(conditions=[condition]).to_text(), rest))
-    if chosen.excluded != "exclude":
+    if chosen.excluded != DEFAULT_EXCLUDED:
         found.append(
             Chip(
                 Filter(excluded=chosen.excluded).to_text(),
-                chosen.model_copy(update={"excluded": "exclude"}),
+                chosen.model_copy(update={"excluded": DEFAULT_EXCLUDED}),
             )
         )
     return found

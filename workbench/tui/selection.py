@@ -1,9 +1,11 @@
 """Which responses the current filter selects, in the two shapes the TUI needs them.
 
-Why the empty filter keeps every row: `workbench export responses` without `--filter` writes
-every stored row (excluded ones too), and an export from the TUI must equal the CLI's file for
-the same filter text. A non-empty filter is applied exactly as the CLI applies it: names
-checked against the data, dates in UTC. Metrics leave excluded responses out either way.
+Why every row when the filter is empty: `workbench export responses` without `--filter` writes
+every stored row, and an export from the TUI must equal the CLI's file for the same filter
+text. A non-empty filter is applied exactly as the CLI applies it: names checked against the
+data, `score:` checked against the metrics the rows hold (the same ScoreScaleError), dates in
+UTC. Either way responses excluded from calculations are listed (unless the filter says
+`excluded:exclude`); the metrics leave them out themselves (`analysis.counting`).
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ class Selection:
 
 
 def mask_for(responses: pl.DataFrame, chosen: Filter, known: KnownNames) -> pl.Series:
-    """The filter's selection as a mask; raises FilterError for names `known` lacks."""
+    """The filter's selection as a mask; raises FilterError for names `known` lacks, and
+    ScoreScaleError (a FilterError) for a `score:` that would mix scales on these rows."""
     if chosen.is_empty():
         return pl.repeat(True, responses.height, dtype=pl.Boolean, eager=True).alias("mask")
     chosen.validate_names(known)
     return responses.select(
-        chosen.expression(responses.schema, time_zone=TIME_ZONE).alias("mask")
+        chosen.expression(responses, time_zone=TIME_ZONE).alias("mask")
     ).to_series()
 
 
@@ -54,7 +57,8 @@ def select(
 
 
 def selected_responses(responses: pl.DataFrame, selection: Selection) -> pl.DataFrame:
-    """The selected responses in load order: the rows an export writes and the metrics read."""
+    """The selected responses in load order: the rows an export writes and the metrics read
+    (the metrics leave out those excluded from calculations)."""
     if selection.filter.is_empty():
         return responses
     return responses.filter(selection.mask)
