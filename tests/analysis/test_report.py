@@ -23,10 +23,10 @@ def test_report_has_tables_and_charts() -> None:
     assert "adjusted-wald 95%" in text
 
 
-def test_tables_say_too_few_instead_of_a_number() -> None:
+def test_tables_say_too_small_instead_of_a_number() -> None:
     points = trend(synthetic(200), every="week", min_n=50)
-    text = render_text(metric_table(points, "weekly"))
-    assert "too few" in text
+    text = render_text(metric_table(points, "weekly"), width=160)
+    assert "too small (n=" in text
 
 
 def test_report_counts_match_the_metric_function() -> None:

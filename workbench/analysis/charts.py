@@ -11,6 +11,7 @@ says so instead of a chart.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Sequence
@@ -19,6 +20,8 @@ from typing import Any
 
 import plotext as plt
 import polars as pl
+
+from workbench.analysis.small_n import MIN_N, too_small_text
 
 Colour = str | int | tuple[int, int, int]
 MIN_WIDTH, MIN_HEIGHT = 20, 6
@@ -141,6 +144,42 @@ def _value_column(frame: pl.DataFrame) -> str:
     raise ValueError("expected a metric frame with an nps, csat or mean column")
 
 
+def _number(value: Any, signed: bool = True) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{value:+.1f}" if signed else f"{value:.1f}"
+
+
+def _paint(text: str, colour: Colour, palette: Palette) -> str:
+    return plt.colorize(text, colour) if palette.colour and colour != "default" else text
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _title_line(title: str, width: int) -> str:
+    return _fit(title, width).center(width).rstrip()
+
+
+def time_positions(periods: Sequence[Any]) -> list[float]:
+    """x positions proportional to time: days since the first period (dates or datetimes)."""
+    if not periods:
+        return []
+    first = periods[0]
+    return [float((p - first).days) for p in periods]
+
+
+def _gap_breaks(xs: list[float]) -> set[int]:
+    """Indices i where the line must not join point i-1 to point i: a missing bucket (a step
+    over 1.5 times the shortest step), so a gap in time shows as a gap in the line."""
+    steps = [b - a for a, b in itertools.pairwise(xs)]
+    if not steps:
+        return set()
+    usual = min(s for s in steps if s > 0) if any(s > 0 for s in steps) else 1.0
+    return {i + 1 for i, step in enumerate(steps) if step > 1.5 * usual}
+
+
 def trend_chart(
     trend: pl.DataFrame,
     *,
@@ -151,7 +190,10 @@ def trend_chart(
 ) -> str:
     """The metric over time as a line, its interval as a band (two lighter lines).
 
-    Points marked `too_small` break the line; the title says how many were left out.
+    The x axis is proportional to time: a month with no responses leaves a gap, and the line
+    is broken there. Points marked `too_small` break the line; the title says how many were
+    left out. The numbers are printed beside the plot (a table of the latest points when the
+    chart is wide enough, else the latest point and the range below it).
     """
     with _LOCK:
         return _trend(trend, width, height, palette, title)
@@ -179,25 +221,112 @@ def _trend(
     hidden = len(values) - sum(shown)
     if hidden:
         heading += f" ({hidden} point{'s' * (hidden != 1)} too small)"
-    labels = [str(p) for p in frame["period"].to_list()]
-    _start(width, height, palette, heading)
+    periods = frame["period"].to_list()
+    labels = [str(p) for p in periods]
+    ns = frame["n"].to_list() if "n" in frame.columns else [None] * len(values)
     lows = frame["ci_low"].to_list() if "ci_low" in frame.columns else [None] * len(values)
     highs = frame["ci_high"].to_list() if "ci_high" in frame.columns else [None] * len(values)
+    rows = [
+        (labels[i], values[i], ns[i]) for i in range(len(values)) if shown[i]
+    ]  # what the table beside the plot lists
+    side = _side_table(rows, height - 1) if width >= 64 else []
+    side_width = max((len(r) for r in side), default=0) + 1 if side else 0
+    below = [] if side else _below_lines(rows, width)
+    plot_width, plot_height = width - side_width, height - len(below)
+    xs = time_positions(periods)
+    breaks = _gap_breaks(xs)
+    _start(plot_width, plot_height, palette, heading)
     for run in _runs(shown):
-        xs = list(run)
-        if len(xs) == 1:
-            plt.scatter(xs, [values[i] for i in xs], color=palette.line, marker="●")
-        else:
-            plt.plot(xs, [values[i] for i in xs], color=palette.line)
-        for bound in (lows, highs):
-            points = [i for i in xs if bound[i] is not None and math.isfinite(bound[i])]
-            if len(points) > 1:
-                plt.plot(points, [bound[i] for i in points], color=palette.band, marker="dot")
+        for piece in _split(list(run), breaks):
+            px = [xs[i] for i in piece]
+            if len(piece) == 1:
+                plt.scatter(px, [values[i] for i in piece], color=palette.line, marker="●")
+            else:
+                plt.plot(px, [values[i] for i in piece], color=palette.line)
+            for bound in (lows, highs):
+                points = [i for i in piece if bound[i] is not None and math.isfinite(bound[i])]
+                if len(points) > 1:
+                    plt.plot(
+                        [xs[i] for i in points],
+                        [bound[i] for i in points],
+                        color=palette.band,
+                        marker="dot",
+                    )
     if len(values) == 1:
         plt.xlim(-1, 1)
-    positions, ticks = _sparse_ticks(labels, width - 8)
+    else:
+        plt.xlim(xs[0], xs[-1])
+    positions, ticks = _time_ticks(xs, labels, plot_width - 8)
     plt.xticks(positions, ticks)
-    return _finish(palette)
+    plot = _finish(palette).rstrip("\n").splitlines()
+    if side:
+        pad = max((len(_visible(line)) for line in plot), default=0)
+        table = ["", *side]
+        out = []
+        for i in range(max(len(plot), len(table))):
+            left = plot[i] if i < len(plot) else ""
+            right = table[i] if i < len(table) else ""
+            out.append(left + " " * (pad - len(_visible(left)) + 1) + right)
+        return "\n".join(line.rstrip() for line in out)
+    return "\n".join([*plot, *below])
+
+
+def _visible(line: str) -> str:
+    """The visible text of a line with ANSI codes."""
+    return plt.uncolorize(line)
+
+
+def _side_table(rows: list[tuple[str, Any, Any]], room: int) -> list[str]:
+    """The latest points as "period  value  n", as many as fit in `room` lines."""
+    if room < 2:
+        return []
+    fits = rows[-(room - 1) :] if len(rows) > room - 1 else rows
+    lines = [f"{'period':<10} {'value':>6} {'n':>5}"]
+    if len(fits) < len(rows):
+        lines.append(f"… {len(rows) - len(fits)} earlier")
+        fits = fits[1:] if len(lines) + len(fits) > room else fits
+    for label, value, n in fits:
+        lines.append(f"{label[:10]:<10} {_number(value):>6} {'' if n is None else n:>5}")
+    return lines[:room]
+
+
+def _below_lines(rows: list[tuple[str, Any, Any]], width: int) -> list[str]:
+    label, value, n = rows[-1]
+    last = f"last {label}: {_number(value)}" + ("" if n is None else f" (n={n:,})")
+    finite = [v for _, v, _ in rows]
+    span = f"min {_number(min(finite))} · max {_number(max(finite))}"
+    return [_fit(last, width), _fit(span, width)]
+
+
+def _split(indices: list[int], breaks: set[int]) -> list[list[int]]:
+    pieces: list[list[int]] = []
+    for i in indices:
+        if not pieces or i in breaks:
+            pieces.append([i])
+        else:
+            pieces[-1].append(i)
+    return pieces
+
+
+def _time_ticks(xs: list[float], labels: list[str], width: int) -> tuple[list[float], list[str]]:
+    """Tick labels at their points' true positions, skipping any that would overlap."""
+    if not xs:
+        return [], []
+    span = (xs[-1] - xs[0]) or 1.0
+    size = max(len(s) for s in labels) + 2
+    chosen: list[int] = []
+    last_col = -math.inf
+    for i, x in enumerate(xs):
+        col = (x - xs[0]) / span * max(width, 1)
+        if col - last_col >= size:
+            chosen.append(i)
+            last_col = col
+    if len(xs) > 1 and chosen[-1] != len(xs) - 1:
+        end = (xs[-1] - xs[0]) / span * max(width, 1)
+        if end - ((xs[chosen[-1]] - xs[0]) / span * max(width, 1)) < size and len(chosen) > 1:
+            chosen.pop()
+        chosen.append(len(xs) - 1)
+    return [xs[i] for i in chosen], [labels[i] for i in chosen]
 
 
 def _runs(mask: list[bool]) -> list[range]:
@@ -219,7 +348,8 @@ def score_distribution_chart(
     palette: Palette = DEFAULT,
     title: str = "Score distribution",
 ) -> str:
-    """Bars for each score (0-10 for NPS), coloured by category (detractor/passive/promoter)."""
+    """Bars for each score (0-10 for NPS), coloured by category (detractor/passive/promoter),
+    with each category's share and n printed under the plot."""
     with _LOCK:
         if distribution.is_empty() or distribution["count"].sum() == 0:
             return message_box("No scores to show", width, height, title)
@@ -233,7 +363,17 @@ def score_distribution_chart(
             "satisfied": palette.positive,
             "agree": palette.positive,
         }
-        _start(width, height, palette, title)
+        total = int(frame["count"].sum())
+        shares = (
+            frame.group_by("category", maintain_order=True)
+            .agg(pl.col("count").sum())
+            .with_columns((100 * pl.col("count") / total).alias("share"))
+        )
+        summary = " · ".join(
+            f"{name} {share:.0f}%" for name, share in shares.select("category", "share").rows()
+        )
+        footer = _fit(f"{summary} · n={total:,}", width)
+        _start(width, height - 1, palette, title)
         for category, part in frame.group_by("category", maintain_order=True):
             plt.bar(
                 part["score"].to_list(),
@@ -243,7 +383,88 @@ def score_distribution_chart(
             )
         scores = frame["score"].to_list()
         plt.xticks(scores, [str(s) for s in scores])
-        return _finish(palette)
+        plot = _finish(palette).rstrip("\n").splitlines()
+        return "\n".join([*plot[: height - 1], footer])
+
+
+# --- text charts: one row per item, so labels, bars and numbers line up -----------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    label: str
+    value: float | None
+    text: str
+    low: float | None = None
+    high: float | None = None
+
+
+def _rows_chart(
+    rows: list[_Row],
+    *,
+    width: int,
+    height: int,
+    palette: Palette,
+    title: str,
+    footer: str,
+    kind: str,
+) -> str:
+    """One line per row: label, a bar (or an interval with its point) on one shared scale
+    with a zero axis, and the row's numbers. Rows that do not fit are counted in the footer."""
+    room = height - 1 - (1 if footer else 0)
+    shown, rest = rows[:room], rows[room:]
+    if rest:
+        footer = f"+{len(rest)} more · {footer}" if footer else f"+{len(rest)} more"
+    label_width = min(max(len(r.label) for r in shown), max(6, width // 4))
+    least_bar = max(8, width // 4)
+    text_width = max(0, min(max(len(r.text) for r in shown), width - label_width - 2 - least_bar))
+    bar_width = width - label_width - text_width - 2
+    points = [v for r in shown for v in (r.value, r.low, r.high) if v is not None]
+    top = max([0.0, *points])
+    bottom = min([0.0, *points])
+    span = (top - bottom) or 1.0
+    scale = (bar_width - 1) / span
+    zero = round(-bottom * scale)
+    lines = [_title_line(title, width)]
+    for row in shown:
+        cells = [" "] * bar_width
+        colour_of = [""] * bar_width
+        if row.value is not None:
+            if kind == "bars":
+                length = round(abs(row.value) * scale)
+                colour = palette.positive if row.value >= 0 else palette.negative
+                cells_range = (
+                    range(zero + 1, zero + 1 + length)
+                    if row.value >= 0
+                    else range(zero - length, zero)
+                )
+                for c in cells_range:
+                    if 0 <= c < bar_width:
+                        cells[c], colour_of[c] = "█", colour
+            else:
+                if row.low is not None and row.high is not None:
+                    for c in range(
+                        round((row.low - bottom) * scale), round((row.high - bottom) * scale) + 1
+                    ):
+                        if 0 <= c < bar_width:
+                            cells[c], colour_of[c] = "─", palette.band
+                c = round((row.value - bottom) * scale)
+                if 0 <= c < bar_width:
+                    cells[c], colour_of[c] = "●", palette.line
+        if 0 <= zero < bar_width and cells[zero] == " ":
+            cells[zero], colour_of[zero] = "│", palette.axes
+        bar = "".join(
+            _paint(ch, colour_of[i], palette) if colour_of[i] and ch != " " else ch
+            for i, ch in enumerate(cells)
+        )
+        label = _fit(row.label, label_width).rjust(label_width)
+        lines.append(f"{label} {bar} {_fit(row.text, text_width)}".rstrip())
+    if kind == "bars" and points:
+        unit = f"█ = {1 / scale:.2g}"
+        footer = f"{footer} · {unit}" if footer else unit
+    if footer:
+        lines.append(_fit(footer, width))
+    return "\n".join(lines)
 
 
 def segment_chart(
@@ -254,30 +475,58 @@ def segment_chart(
     height: int = 20,
     palette: Palette = DEFAULT,
     title: str | None = None,
-    min_n: int = 1,
+    min_n: int = MIN_N,
 ) -> str:
-    """Each segment's value as a point with its interval as an error bar (from `nps(..., by=)`)."""
+    """Each segment on its own line: its value as a point with its interval, and its numbers
+    (value, n, and, from `segment_breakdown`, the difference from the rest with its adjusted
+    p-value). A segment under `min_n` is listed as "too small (n=12)", with no point."""
     with _LOCK:
         value = _value_column(table) if not table.is_empty() else "nps"
         heading = title if title is not None else f"{value.upper()} by {by}"
-        rows = table.filter(pl.col("n") >= min_n) if "n" in table.columns else table
-        rows = rows.filter(pl.col(value).is_not_null() & pl.col(value).is_finite())
-        if rows.is_empty():
-            return message_box("No segment has enough responses to show", width, height, heading)
+        if table.is_empty() or by not in table.columns:
+            return message_box("No segment to show", width, height, heading)
         if _too_small_canvas(width, height):
             return message_box(heading, width, height)
-        _start(width, height, palette, heading)
-        xs = list(range(len(rows)))
-        for i, (low, high) in enumerate(
-            zip(rows["ci_low"].to_list(), rows["ci_high"].to_list(), strict=True)
-        ):
-            if low is not None and high is not None:
-                plt.plot([i, i], [low, high], color=palette.band)
-        plt.scatter(xs, rows[value].to_list(), color=palette.line, marker="●")
-        limit = max(3, (width - 8) // max(len(xs), 1) - 1)
-        plt.xticks(xs, _labels(rows[by].to_list(), limit))
-        plt.xlim(-0.5, len(xs) - 0.5)
-        return _finish(palette)
+        ok = table[value].is_not_null() & table[value].is_finite()
+        if "n" in table.columns:
+            ok = ok & (table["n"] >= min_n)
+        if not ok.any():
+            return message_box("No segment has enough responses to show", width, height, heading)
+        rows: list[_Row] = []
+        for record, shown in zip(table.iter_rows(named=True), ok.to_list(), strict=True):
+            label = "(none)" if record[by] is None else str(record[by])
+            n = record.get("n")
+            if not shown:
+                rows.append(_Row(label, None, too_small_text(n) if n is not None else "—"))
+                continue
+            text = _number(record[value])
+            if width >= 60 and record.get("ci_low") is not None:
+                text += f" [{_number(record['ci_low'])}, {_number(record['ci_high'])}]"
+            if n is not None:
+                text += f" n={n:,}"
+            if record.get("difference") is not None and width >= 70:
+                text += f" Δ{_number(record['difference'])}"
+                if record.get("p_adjusted") is not None:
+                    text += f" p={_p(record['p_adjusted'])}"
+            rows.append(
+                _Row(label, record[value], text, record.get("ci_low"), record.get("ci_high"))
+            )
+        footer = ""
+        if "p_adjust" in table.columns and width >= 60:
+            footer = f"Δ vs the rest; p adjusted ({table['p_adjust'][0]})"
+        return _rows_chart(
+            rows,
+            width=width,
+            height=height,
+            palette=palette,
+            title=heading,
+            footer=footer,
+            kind="intervals",
+        )
+
+
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
 
 
 def tag_impact_chart(
@@ -289,29 +538,47 @@ def tag_impact_chart(
     top: int = 10,
     title: str = "Tag impact",
 ) -> str:
-    """Horizontal bars of each tag's impact, positive and negative in their own colours."""
+    """One labelled bar per tag, one line each, in `rank` order (from `tag_impact`): the bar
+    runs from a zero axis, right for a positive impact and left for a negative one, every bar
+    on the same scale; the impact (and, when there is room, its interval and adjusted
+    p-value) is printed beside it. A tag too small to test is listed with its note."""
     with _LOCK:
-        rows = impact.filter(pl.col("impact").is_not_null() & pl.col("impact").is_finite())
-        if rows.is_empty():
+        if impact.is_empty():
+            return message_box("No tags to show", width, height, title)
+        rows_frame = impact.filter(pl.col("impact").is_not_null() & pl.col("impact").is_finite())
+        if rows_frame.is_empty():
             return message_box("No tags to show", width, height, title)
         if _too_small_canvas(width, height):
             return message_box(title, width, height)
-        rows = rows.sort(pl.col("impact").abs(), descending=True).head(top).reverse()
-        _start(width, height, palette, title)
-        ys = list(range(len(rows)))
-        values = rows["impact"].to_list()
-        for sign, colour in ((True, palette.positive), (False, palette.negative)):
-            picked = [(y, v) for y, v in zip(ys, values, strict=True) if (v >= 0) == sign]
-            if picked:
-                plt.bar(
-                    [y for y, _ in picked],
-                    [v for _, v in picked],
-                    color=colour,
-                    orientation="horizontal",
-                    width=0.6,
-                )
-        plt.yticks(ys, _labels(rows["tag"].to_list(), max(6, width // 4)))
-        return _finish(palette)
+        if "rank" in rows_frame.columns:
+            rows_frame = rows_frame.sort("rank")
+        else:
+            rows_frame = rows_frame.sort(pl.col("impact").abs(), descending=True)
+        rows_frame = rows_frame.head(top)
+        rows: list[_Row] = []
+        for record in rows_frame.iter_rows(named=True):
+            text = _number(record["impact"])
+            if record.get("too_small"):
+                text += " " + (record.get("note") or too_small_text(record["n"]))
+            elif record.get("impact_low") is not None and width >= 60:
+                text += f" [{_number(record['impact_low'])}, {_number(record['impact_high'])}]"
+                if record.get("p_adjusted") is not None:
+                    text += f" p={_p(record['p_adjusted'])}"
+            rows.append(_Row(str(record["tag"]), record["impact"], text))
+        footer = ""
+        if "p_adjust" in rows_frame.columns:
+            footer = f"ranked by {rows_frame['rank_by'][0]}; p {rows_frame['p_adjust'][0]}"
+        if impact.height > rows_frame.height:
+            footer = f"top {rows_frame.height} of {impact.height} · {footer}".rstrip(" ·")
+        return _rows_chart(
+            rows,
+            width=width,
+            height=height,
+            palette=palette,
+            title=title,
+            footer=footer,
+            kind="bars",
+        )
 
 
 def answer_chart(
@@ -322,21 +589,31 @@ def answer_chart(
     height: int = 20,
     palette: Palette = DEFAULT,
 ) -> str:
-    """Horizontal bars of one question's answer counts (the first question unless named)."""
+    """One bar per answer of a question (the first question unless named), with its count and
+    share beside it."""
     with _LOCK:
         if answers.is_empty():
             return message_box("No survey answers to show", width, height)
         wanted = question_id if question_id is not None else answers["question_id"][0]
-        rows = answers.filter(pl.col("question_id") == wanted)
-        question = str(rows["question"][0]) if not rows.is_empty() else str(wanted)
-        rows = rows.filter(pl.col("choice").is_not_null())
-        if rows.is_empty() or rows["count"].sum() == 0:
+        rows_frame = answers.filter(pl.col("question_id") == wanted)
+        question = str(rows_frame["question"][0]) if not rows_frame.is_empty() else str(wanted)
+        rows_frame = rows_frame.filter(pl.col("choice").is_not_null())
+        if rows_frame.is_empty() or rows_frame["count"].sum() == 0:
             return message_box("No answers to this question", width, height, question)
         if _too_small_canvas(width, height):
             return message_box(question, width, height)
-        rows = rows.reverse()
-        _start(width, height, palette, question)
-        ys = list(range(len(rows)))
-        plt.bar(ys, rows["count"].to_list(), color=palette.bar, orientation="horizontal", width=0.6)
-        plt.yticks(ys, _labels(rows["choice"].to_list(), max(6, width // 4)))
-        return _finish(palette)
+        total = int(rows_frame["count"].sum())
+        rows = [
+            _Row(str(choice), float(count), f"{count:,} ({100 * count / total:.0f}%)")
+            for choice, count in rows_frame.select("choice", "count").rows()
+        ]
+        plain = Palette(**{**palette.__dict__, "positive": palette.bar})
+        return _rows_chart(
+            rows,
+            width=width,
+            height=height,
+            palette=plain,
+            title=question,
+            footer=f"n={total:,}",
+            kind="bars",
+        )

@@ -22,34 +22,95 @@ from workbench.analysis.estimators import Metric
 from workbench.analysis.filter_model import Filter
 from workbench.analysis.filters import compile_filter
 from workbench.analysis.metrics import ces, csat, nps, score_distribution
+from workbench.analysis.multiple import PAdjust
+from workbench.analysis.segments import segment_breakdown
+from workbench.analysis.small_n import MIN_N
 from workbench.analysis.tags import tag_impact
 from workbench.analysis.trend import Every, trend
 
-HIDDEN = {"scale", "interval", "too_small", "score_sum", "score_sumsq"}
+HIDDEN = {
+    "scale",
+    "interval",
+    "too_small",
+    "score_sum",
+    "score_sumsq",
+    "p_adjust",
+    "comparison",
+    "rank_by",
+    "testable",
+}
+SEGMENT_COLUMNS = (
+    "n",
+    "ci_low",
+    "ci_high",
+    "rest",
+    "difference",
+    "difference_low",
+    "difference_high",
+    "p_adjusted",
+    "note",
+)
+TAG_COLUMNS = (
+    "tag",
+    "n",
+    "share",
+    "with_tag",
+    "without_tag",
+    "impact",
+    "impact_low",
+    "impact_high",
+    "p_adjusted",
+    "note",
+    "rank",
+)
 RIGHT_ALIGNED = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt32, pl.UInt64, pl.Float64)
 
 
 def _cell(value: Any, too_small: bool) -> str:
     if value is None:
-        return "too few" if too_small else "—"
+        return "·" if too_small else "—"
     if isinstance(value, float):
         return f"{value:.1f}" if abs(value) < 1e6 else f"{value:.3g}"
     return str(value)
 
 
-def metric_table(frame: pl.DataFrame, title: str | None = None) -> Table:
-    """A rich table of a metric frame; the scale and interval method go in the caption."""
-    shown = [c for c in frame.columns if c not in HIDDEN]
-    caption = " · ".join(
-        str(frame[c][0]) for c in ("scale", "interval") if c in frame.columns and frame.height
-    )
+def _p_cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def metric_table(
+    frame: pl.DataFrame, title: str | None = None, columns: Sequence[str] | None = None
+) -> Table:
+    """A rich table of a metric frame (all its columns, or `columns`); the scale, interval and
+    comparison methods and the p-value adjustment go in the caption. A group too small to show
+    has "·" for its numbers and its note ("too small (n=12)")."""
+    shown = [c for c in (columns or frame.columns) if c in frame.columns and c not in HIDDEN]
+    if "note" in shown and frame.height and frame["note"].null_count() == frame.height:
+        shown.remove("note")
+    parts = [
+        str(frame[c][0])
+        for c in ("scale", "interval", "comparison")
+        if c in frame.columns and frame.height
+    ]
+    if "p_adjust" in frame.columns and frame.height:
+        parts.append(f"p adjusted: {frame['p_adjust'][0]}")
+    if "rank_by" in frame.columns and frame.height:
+        parts.append(f"ranked by {frame['rank_by'][0]}")
+    caption = " · ".join(parts)
     table = Table(title=title, caption=caption or None, show_edge=False, header_style="bold")
     for column in shown:
         justify = "right" if frame.schema[column] in RIGHT_ALIGNED else "left"
         table.add_column(column, justify=justify)
     small = frame["too_small"].to_list() if "too_small" in frame.columns else [False] * frame.height
     for row, is_small in zip(frame.select(shown).iter_rows(), small, strict=True):
-        table.add_row(*(_cell(v, bool(is_small)) for v in row))
+        table.add_row(
+            *(
+                _p_cell(v) if name.startswith("p_") else _cell(v, bool(is_small))
+                for name, v in zip(shown, row, strict=True)
+            )
+        )
     return table
 
 
@@ -67,7 +128,8 @@ def report(
     every: Every | None = None,
     time_zone: str = "UTC",
     today: date | None = None,
-    min_n: int = 30,
+    min_n: int = MIN_N,
+    p_adjust: PAdjust = "holm",
     width: int = 100,
     chart_height: int = 16,
     palette: charts.Palette = charts.DEFAULT,
@@ -76,7 +138,9 @@ def report(
     """Everything `workbench report` prints: overall, by segment, over time, scores and tags.
 
     `filter` (a Filter or its text) is compiled against the frame in `time_zone`; when it says
-    `excluded:include` the metrics count excluded responses too.
+    `excluded:include` the metrics count excluded responses too. `min_n` applies to segments,
+    trend points and tags alike (shown as "too small (n=12)", never dropped); p-values across
+    segments and across tags are adjusted by `p_adjust` ("holm" or "bh"), named in the caption.
     """
     parsed = Filter.parse(filter) if isinstance(filter, str) else filter
     selected = responses
@@ -92,12 +156,16 @@ def report(
     parts: list[RenderableType] = [Text(heading, style="bold")]
     parts.append(metric_table(_metric(selected, metric, None, include), "Overall"))
     if by:
-        segments = _metric(selected, metric, by, include)
-        parts.append(metric_table(segments, f"By {by}"))
+        segments = segment_breakdown(
+            selected, by, metric, min_n=min_n, p_adjust=p_adjust, include_excluded=include
+        )
+        value = {"nps": "nps", "csat": "csat", "ces": "mean"}[metric]
+        columns = [by, SEGMENT_COLUMNS[0], value, *SEGMENT_COLUMNS[1:]]
+        parts.append(metric_table(segments, f"By {by}, each against the rest", columns))
         parts.append(
             _chart(
                 charts.segment_chart(
-                    segments, by, width=width, height=chart_height, palette=palette
+                    segments, by, width=width, height=chart_height, palette=palette, min_n=min_n
                 )
             )
         )
@@ -123,8 +191,10 @@ def report(
         )
     )
     if tags and "tags" in selected.columns:
-        impact = tag_impact(selected, metric, include_excluded=include).head(10)
-        parts.append(metric_table(impact, "Tag impact (top 10 by size)"))
+        impact = tag_impact(
+            selected, metric, min_n=min_n, p_adjust=p_adjust, include_excluded=include
+        ).head(10)
+        parts.append(metric_table(impact, "Tag impact (top 10)", TAG_COLUMNS))
         parts.append(
             _chart(
                 charts.tag_impact_chart(impact, width=width, height=chart_height, palette=palette)

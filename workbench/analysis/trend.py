@@ -17,6 +17,7 @@ from workbench.analysis import estimators as E
 from workbench.analysis.dates import local_date, zone
 from workbench.analysis.fields import group_names
 from workbench.analysis.scales import CesScale, CsatScale, NpsScale
+from workbench.analysis.small_n import MIN_N, check_min_n
 
 Every = Literal["day", "week", "month", "quarter"]
 TRUNCATE: Final[dict[str, str]] = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q"}
@@ -44,7 +45,7 @@ def trend(
     every: Every | None = "week",
     window: str | int | None = None,
     time_zone: str = "UTC",
-    min_n: int = 30,
+    min_n: int = MIN_N,
     by: str | Sequence[str] | None = None,
     scale: NpsScale | CsatScale | CesScale | None = None,
     method: E.NpsMethod = "adjusted-wald",
@@ -62,8 +63,7 @@ def trend(
     three responses.
     """
     zone(time_zone)
-    if min_n < 0:
-        raise ValueError("min_n cannot be negative")
+    check_min_n(min_n)
     est = E.estimator(metric, scale=scale, method=method, level=level)
     keys = group_names(by)
     scores = E.scored(
