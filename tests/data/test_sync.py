@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -84,17 +85,24 @@ async def test_exact_under_faults(served, tmp_path, faults) -> None:
 async def test_a_second_sync_asks_only_for_what_is_new(served, make_wootric, tmp_path) -> None:
     settings = sandbox_settings(served, tmp_path)
     await sync(settings)
-    again = await sync(settings)
+    again = await sync(settings, refresh_days=0)
     account = again.accounts[0]
     # one query per walked table (the hour before the cursor fits in one page), the segments,
     # and the NPS summaries of this month and the last (older months are settled)
     requests = {t.table: t.requests for t in account.tables}
     assert requests == {**dict.fromkeys(WALKED, 1), "segments": 1, "nps_summaries": 2}
 
+    # The default re-reads the last 30 days of responses (edits), and no more than that.
+    refreshed = {t.table: t for t in (await sync(settings)).accounts[0].tables}
+    stored = Store(tmp_path).account("acme-nps").read("responses")
+    recent = stored.filter(pl.col("created_at") >= stored["created_at"].max() - timedelta(days=30))
+    assert 1 < refreshed["responses"].requests <= -(-recent.height // 50) + 2
+    assert refreshed["declines"].requests == 1
+
     client = make_wootric()
     user = await client.create_end_user(email="late.arrival@example.com")
     response = await client.create_response(user.id, score=3, text="the export broke")
-    after = await sync(settings)
+    after = await sync(settings, refresh_days=0)
     tables = {t.table: t for t in after.accounts[0].tables}
     assert tables["responses"].requests == 1
     assert stored_ids(tmp_path, "acme-nps", "responses") == truth(served, "responses")

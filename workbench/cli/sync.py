@@ -70,6 +70,15 @@ def sync(
         str | None,
         typer.Option(help="Read rows from this date on (YYYY-MM-DD), whatever the cursor says."),
     ] = None,
+    refresh: Annotated[
+        int | None,
+        typer.Option(
+            metavar="DAYS",
+            min=0,
+            help="Read this many days of Wootric responses again, for edits (tags, exclusion); "
+            "default: the sync.refresh_days setting (30).",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Fetch new and changed rows from every account into the local store."""
@@ -99,7 +108,12 @@ def sync(
         with bars:
             summary = asyncio.run(
                 run_sync(
-                    settings, accounts or None, full=full, since=start, on_event=SyncBars(bars)
+                    settings,
+                    accounts or None,
+                    full=full,
+                    since=start,
+                    refresh_days=refresh,
+                    on_event=SyncBars(bars),
                 )
             )
     except SyncError as exc:

@@ -63,9 +63,13 @@ async def sync(
     store: Store | None = None,
     full: bool = False,
     since: datetime | None = None,
+    refresh_days: int | None = None,
     on_event: OnEvent | None = None,
 ) -> SyncSummary:
     """Sync the named accounts (all configured ones by default), all at once.
+
+    `refresh_days` (default: the `sync.refresh_days` setting) is how many days of Wootric
+    responses an incremental sync reads again for edits.
 
     Never raises for an account's own trouble (bad credentials, onboarding, a full disk): that
     account's summary says what went wrong and what to do, and the other accounts go on.
@@ -79,8 +83,14 @@ async def sync(
     store = store or Store(settings.store_dir)
     emit = on_event or (lambda _event: None)
     since_second = int(since.astimezone(UTC).timestamp()) if since else None
+    days = settings.sync.refresh_days if refresh_days is None else refresh_days
+    if days < 0:
+        raise SyncError(f"refresh days must be 0 or more, not {days}")
     results = await asyncio.gather(
-        *(_sync_account(settings, name, store, full, since_second, emit) for name in names)
+        *(
+            _sync_account(settings, name, store, full, since_second, days * 86_400, emit)
+            for name in names
+        )
     )
     return SyncSummary(list(results))
 
@@ -91,6 +101,7 @@ async def _sync_account(
     store: Store,
     full: bool,
     since: int | None,
+    refresh: int,
     emit: Callable[[SyncEvent], None],
 ) -> AccountSummary:
     platform = settings.accounts[name].platform
@@ -126,6 +137,7 @@ async def _sync_account(
                     since,
                     emit,
                     account,
+                    refresh,
                 )
                 for table in plan
             ]

@@ -51,6 +51,8 @@ class TableRun:
     emit: Callable[[SyncEvent], None]
     account: Account | None = None
     """The account's configuration (some platforms read options from it)."""
+    refresh: int = 0
+    """Seconds before the cursor that a table which can change after creation reads again."""
 
     def event(self, phase: Phase, message: str | None = None, total: int | None = None) -> None:
         stats = self.client.http.stats
@@ -174,8 +176,12 @@ async def walk(
     normalize: Callable[[list[dict[str, Any]]], Normalized],
     *,
     overlap: int = OVERLAP,
+    refreshed: bool = False,
 ) -> None:
     """Read a walked table from its cursor (or from the start), checkpointing every window.
+
+    A `refreshed` table (rows that change after creation, listed by creation only) starts
+    `run.refresh` seconds before its cursor, so that edits to recent rows are read again.
 
     The cursor entry is `{"through": second, "full_from_part": n}`; `full_from_part` is there
     while a full read is under way, naming the first part it wrote, so that at its end the rows
@@ -192,7 +198,7 @@ async def walk(
     if run.since is not None and not full:
         start: int | None = run.since
     elif through is not None:
-        start = max(0, int(through) - overlap)
+        start = max(0, int(through) - max(overlap, run.refresh if refreshed else 0))
     else:
         start = None
     progress = Progress(start)

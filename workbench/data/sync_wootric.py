@@ -26,13 +26,15 @@ from workbench.sources.wootric import WootricClient
 
 
 async def wootric_responses(run: TableRun) -> None:
-    """By `created`. Wootric lists responses by creation only, so an edit to an old response
-    (tags, exclusion) is seen by the next `--full` sync, not by an incremental one."""
+    """By `created`. Wootric lists responses by creation only, so an incremental sync reads the
+    last `sync.refresh_days` again to see edits (tags, exclusion); an edit to an older response
+    is seen by `--refresh DAYS` reaching back to it, or by the next `--full` sync."""
     client = _wootric(run)
     await walk(
         run,
         lambda since: client.response_batches(since),
         lambda rows: normalize.wootric_responses(rows, run.name),
+        refreshed=True,
     )
     await _finished(run)
 

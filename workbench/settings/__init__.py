@@ -32,6 +32,7 @@ A config file looks like this:
     [sync]
     watchdog = 120.0      # seconds a table may make no progress before it stops
     lock_wait = 600.0     # seconds to wait for another sync of the same account
+    refresh_days = 30     # days of Wootric responses read again for edits (tags, exclusion)
 
     [display]
     time_zone = "Europe/Paris" # optional: the zone of every figure (default: the account's)

@@ -54,6 +54,15 @@ class SyncOptions(BaseModel):
         le=86_400,
         description="Seconds to wait for another sync of the same account to finish.",
     )
+    refresh_days: int = Field(
+        30,
+        ge=0,
+        le=3_650,
+        description=(
+            "Days of Wootric responses read again by every incremental sync, so that edits to "
+            "recent responses (tags, exclusion) are seen; 0 reads only what is new."
+        ),
+    )
 
 
 class DisplayOptions(BaseModel):
