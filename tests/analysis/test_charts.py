@@ -151,3 +151,79 @@ def test_message_box_fits_its_size() -> None:
     assert {len(r) for r in rows} == {24}
     assert "Title" in rows[0]
     assert "Nothing" in box
+
+
+# --- charts that tell the truth: parse the text ---------------------------------------------
+
+
+def _bar_rows(chart: str, names: list[str]) -> dict[str, tuple[int, int]]:
+    """Per tag line: (signed bar length, axis column)."""
+    out = {}
+    for line in lines(chart):
+        label = line[:12].strip()
+        if label in names:
+            axis = line.index("│")
+            left = line[:axis].count("█")
+            right = line[axis:].count("█")
+            out[label] = (right - left, axis)
+    return out
+
+
+@pytest.mark.parametrize("size", [(38, 10), (78, 20), (158, 46)])
+def test_tag_impact_bars_are_one_labelled_line_each_with_sign_and_length(size) -> None:
+    impact = pl.DataFrame(
+        {
+            "tag": ["PRICING", "PERFORMANCE", "UX_UI", "SUPPORT"],
+            "n": [570, 400, 300, 200],
+            "impact": [-5.7, 3.0, -1.5, 0.75],
+            "rank": [1, 2, 3, 4],
+        }
+    )
+    width, height = size
+    chart = tag_impact_chart(impact, width=width, height=height, palette=PLAIN)
+    assert_fits(chart, width, height)
+    names = impact["tag"].to_list()
+    for name in names:
+        assert sum(line.count(name) for line in lines(chart)) == 1
+    bars = _bar_rows(chart, names)
+    assert set(bars) == set(names)
+    assert len({axis for _, axis in bars.values()}) == 1  # one shared zero axis
+    longest = bars["PRICING"][0]
+    assert longest < 0
+    for name, value in zip(names, impact["impact"].to_list(), strict=True):
+        length = bars[name][0]
+        assert (length > 0) == (value > 0)
+        assert abs(length) == pytest.approx(abs(value) / 5.7 * abs(longest), abs=1.0)
+    assert "-5.7" in chart  # the numbers are beside the bars
+
+
+def test_trend_x_axis_is_proportional_to_time() -> None:
+    from datetime import date
+
+    points = pl.DataFrame(
+        {
+            "period": [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1), date(2025, 12, 1)],
+            "n": [100, 120, 90, 110],
+            "nps": [10.0, 12.0, 8.0, 20.0],
+            "ci_low": [0.0, 2.0, -2.0, 10.0],
+            "ci_high": [20.0, 22.0, 18.0, 30.0],
+        }
+    )
+    chart = trend_chart(points, width=100, height=16, palette=PLAIN)
+    axis = [line for line in lines(chart) if "2025-01-01" in line and "2025-12-01" in line][-1]
+    first, march, last = (axis.index(f"2025-{m}-01") for m in ("01", "03", "12"))
+    # tick labels sit at their dates: Jan->Dec is 334 days, Jan->Mar 59
+    assert (last - first) / (march - first) == pytest.approx(334 / 59, rel=0.15)
+    assert "+20.0" in chart  # the numbers are beside the plot
+
+
+def test_segment_chart_says_too_small_instead_of_dropping() -> None:
+    from workbench.analysis.segments import segment_breakdown
+
+    frame = synthetic(1_000)
+    table = segment_breakdown(frame.head(200), "country", min_n=60)
+    chart = segment_chart(table, "country", width=78, height=20, palette=PLAIN)
+    for country in table["country"].to_list():
+        assert country in chart
+    for n in table.filter(pl.col("too_small"))["n"].to_list():
+        assert f"too small (n={n})" in chart

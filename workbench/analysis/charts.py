@@ -267,7 +267,7 @@ def _trend(
             left = plot[i] if i < len(plot) else ""
             right = table[i] if i < len(table) else ""
             out.append(left + " " * (pad - len(_visible(left)) + 1) + right)
-        return "\n".join(line.rstrip() for line in out)
+        return "\n".join(out)
     return "\n".join([*plot, *below])
 
 
@@ -415,7 +415,7 @@ def _rows_chart(
     shown, rest = rows[:room], rows[room:]
     if rest:
         footer = f"+{len(rest)} more · {footer}" if footer else f"+{len(rest)} more"
-    label_width = min(max(len(r.label) for r in shown), max(6, width // 4))
+    label_width = min(max(len(r.label) for r in shown), max(6, width // 3))
     least_bar = max(8, width // 4)
     text_width = max(0, min(max(len(r.text) for r in shown), width - label_width - 2 - least_bar))
     bar_width = width - label_width - text_width - 2
@@ -490,8 +490,6 @@ def segment_chart(
         ok = table[value].is_not_null() & table[value].is_finite()
         if "n" in table.columns:
             ok = ok & (table["n"] >= min_n)
-        if not ok.any():
-            return message_box("No segment has enough responses to show", width, height, heading)
         rows: list[_Row] = []
         for record, shown in zip(table.iter_rows(named=True), ok.to_list(), strict=True):
             label = "(none)" if record[by] is None else str(record[by])

@@ -19,8 +19,10 @@ Methods (two-sided, at `level`):
   "wald" uses k/n and n.
 - CES (means): Welch's t with Satterthwaite's degrees of freedom, whatever `method` says.
 
-The interval is centre ± critical·se (clipped to the metric's range of differences) and the
-p-value is that of centre/se, so "the interval excludes 0" and "p < 1 - level" agree.
+The interval is centre ± critical·se, clipped to the metric's range of differences and, as
+for one group, widened just enough to take in the raw difference where the pseudo-observations
+pulled the centre past it (a lopsided group: 50 detractors of 50). The p-value is that of
+centre/se, so, unless widened, "the interval excludes 0" and "p < 1 - level" agree.
 `difference` is always the raw difference of the two figures shown; `ci_centre` is where the
 interval is centred (they differ only by the pseudo-observations).
 
@@ -139,8 +141,10 @@ def two_sample(
         critical = np.full(centre.shape, z_quantile(level))
         p = normal_two_sided_p(np.where(testable, stat, np.nan))
     bound = RANGE.get(est.metric, math.inf)
-    low = np.clip(centre - critical * se, -bound, bound)
-    high = np.clip(centre + critical * se, -bound, bound)
+    raw = raw_a - raw_b
+    with np.errstate(invalid="ignore"):
+        low = np.clip(np.fmin(centre - critical * se, raw), -bound, bound)
+        high = np.clip(np.fmax(centre + critical * se, raw), -bound, bound)
     notes = [
         None
         if ok
@@ -162,7 +166,7 @@ def two_sample(
             column("value_b", raw_b, ~has_b),
             column("se_a", se_a, missing),
             column("se_b", se_b, missing),
-            column("difference", raw_a - raw_b, ~(has_a & has_b)),
+            column("difference", raw, ~(has_a & has_b)),
             column("ci_centre", centre, missing),
             column("se", se, missing),
             column("ci_low", low, missing),

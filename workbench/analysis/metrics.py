@@ -113,7 +113,8 @@ def compare(
     """Group a minus group b: the difference, its interval and a two-sided p-value.
 
     Columns: [by...], n_a, <value>_a, se_a, n_b, <value>_b, se_b, difference (of the raw
-    figures), ci_centre, se, ci_low, ci_high (= ci_centre ∓ critical·se), p_value, testable,
+    figures), ci_centre, se, ci_low, ci_high (ci_centre ∓ critical·se, widened to hold the
+    raw difference where a group is lopsided), p_value, testable,
     note, scale, interval. NPS defaults to Rocks' adjusted Wald in its two-sample form (3/4
     detractor, 3/2 passive, 3/4 promoter added to each group), CSAT to Agresti-Caffo (one
     satisfied and one not added to each group), CES means use Welch's t; `method="wald"` gives

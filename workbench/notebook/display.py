@@ -17,6 +17,7 @@ from rich.text import Text
 
 from workbench.analysis import charts
 from workbench.analysis.report import render_text
+from workbench.analysis.small_n import MIN_N
 
 PRE_STYLE = "font-family: monospace; line-height: 1.15; white-space: pre; overflow-x: auto"
 HTML_BLOCK = f'<pre style="{PRE_STYLE}">{{code}}</pre>'
@@ -118,9 +119,10 @@ def segment_chart(
     height: int = 20,
     palette: charts.Palette = charts.DEFAULT,
     title: str | None = None,
-    min_n: int = 1,
+    min_n: int = MIN_N,
 ) -> Chart:
-    """`analysis.charts.segment_chart` of a frame from `nps(..., by=by)` (or csat/ces)."""
+    """`analysis.charts.segment_chart` of a frame from `segment_breakdown(...)` (or from
+    `nps(..., by=by)`)."""
     return Chart(
         charts.segment_chart(
             table, by, width=width, height=height, palette=palette, title=title, min_n=min_n

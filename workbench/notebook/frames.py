@@ -20,6 +20,8 @@ import polars as pl
 
 from workbench import analysis
 from workbench.analysis import Filter
+from workbench.analysis import segments as segment_analysis
+from workbench.analysis.small_n import MIN_N
 from workbench.analysis.trend import Every
 
 FilterLike = Filter | str | None
@@ -132,7 +134,7 @@ def trend(
     every: Every | None = "week",
     window: str | int | None = None,
     by: By = None,
-    min_n: int = 30,
+    min_n: int = MIN_N,
     time_zone: str = "UTC",
     today: date | None = None,
     **options: Any,
@@ -164,7 +166,9 @@ def compare(
     today: date | None = None,
     **options: Any,
 ) -> pl.DataFrame:
-    """`analysis.compare`: group a minus group b, with the difference's interval and p-value.
+    """`analysis.compare`: group a minus group b, with the difference's interval and p-value
+    (Rocks' adjusted Wald by default; `method="wald"`; `min_n`, 30 by default, below which a
+    side is not tested and `note` says so).
 
     Each side is a frame of responses, or a filter applied to `responses`
     (`compare("plan=Enterprise", "plan=Free", responses=frame)`).
@@ -190,16 +194,37 @@ def tag_impact(
     *,
     filter: FilterLike = None,
     by: By = None,
-    min_n: int = 1,
+    min_n: int = MIN_N,
     time_zone: str = "UTC",
     today: date | None = None,
     **options: Any,
 ) -> pl.DataFrame:
     """`analysis.tag_impact` of the filtered responses: per tag, the metric with and without
-    it and the impact, ranked by the size of the impact."""
+    it, the impact with its interval, a test with the p-value adjusted across tags (Holm, or
+    `p_adjust="bh"`), ranked by the difference's interval bound nearest zero; tags under
+    `min_n` are kept and marked "too small (n=12)"."""
     chosen, include = _selected(responses, filter, time_zone, today)
     options.setdefault("include_excluded", include)
     return analysis.tag_impact(chosen, metric, by=by, min_n=min_n, **options)
+
+
+def segment_breakdown(
+    responses: pl.DataFrame,
+    by: str | Sequence[str],
+    metric: Metric = "nps",
+    *,
+    filter: FilterLike = None,
+    min_n: int = MIN_N,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    **options: Any,
+) -> pl.DataFrame:
+    """`analysis.segments.segment_breakdown` of the filtered responses: each segment's figure
+    with its interval, and the segment against the rest (difference, interval, p-value and
+    p_adjusted, Holm unless `p_adjust="bh"`); segments under `min_n` marked too small."""
+    chosen, include = _selected(responses, filter, time_zone, today)
+    options.setdefault("include_excluded", include)
+    return segment_analysis.segment_breakdown(chosen, by, metric, min_n=min_n, **options)
 
 
 def score_distribution(

@@ -19,7 +19,9 @@ from typing import Any, Literal
 import polars as pl
 
 from workbench.analysis import KnownNames, answer_distribution
+from workbench.analysis.multiple import PAdjust
 from workbench.analysis.report import report as build_report
+from workbench.analysis.small_n import MIN_N
 from workbench.analysis.trend import Every
 from workbench.data.schema import TABLES
 from workbench.data.store import Store
@@ -235,7 +237,7 @@ class Workbench:
         every: Every | None = "week",
         window: str | int | None = None,
         by: By = None,
-        min_n: int = 30,
+        min_n: int = MIN_N,
         accounts: Accounts = None,
         **options: Any,
     ) -> pl.DataFrame:
@@ -269,13 +271,39 @@ class Workbench:
         base = frames.select(self.table("responses", accounts), filter, **self._options())
         return frames.compare(a, b, metric, responses=base, by=by, **self._options(), **options)
 
+    def segment_breakdown(
+        self,
+        by: str | Sequence[str],
+        metric: Metric = "nps",
+        *,
+        filter: FilterLike = None,
+        min_n: int = MIN_N,
+        p_adjust: PAdjust = "holm",
+        accounts: Accounts = None,
+        **options: Any,
+    ) -> pl.DataFrame:
+        """Each segment of `by` against the rest of the selection: its figure and interval, the
+        difference from the rest with its interval, p_value and p_adjusted (Holm, or
+        `p_adjust="bh"`); segments under `min_n` kept and marked "too small (n=12)"
+        (`analysis.segments.segment_breakdown`, as the dashboard and `report --by`)."""
+        return frames.segment_breakdown(
+            self.table("responses", accounts),
+            by,
+            metric,
+            filter=filter,
+            min_n=min_n,
+            p_adjust=p_adjust,
+            **self._options(),
+            **options,
+        )
+
     def tag_impact(
         self,
         metric: Metric = "nps",
         *,
         filter: FilterLike = None,
         by: By = None,
-        min_n: int = 1,
+        min_n: int = MIN_N,
         accounts: Accounts = None,
         **options: Any,
     ) -> pl.DataFrame:
@@ -322,7 +350,7 @@ class Workbench:
         filter: FilterLike = None,
         every: Every | None = "week",
         window: str | int | None = None,
-        min_n: int = 30,
+        min_n: int = MIN_N,
         accounts: Accounts = None,
         width: int = 80,
         height: int = 20,
@@ -340,15 +368,15 @@ class Workbench:
         metric: Metric = "nps",
         *,
         filter: FilterLike = None,
-        min_n: int = 1,
+        min_n: int = MIN_N,
         accounts: Accounts = None,
         width: int = 80,
         height: int = 20,
         title: str | None = None,
     ) -> display.Chart:
-        """Each segment's value with its interval as an error bar."""
-        function = {"nps": self.nps, "csat": self.csat, "ces": self.ces}[metric]
-        table = function(filter, by, accounts=accounts)
+        """Each segment on a line: its value and interval, n, and its difference from the rest
+        with the adjusted p-value (`segment_breakdown`); segments under `min_n` say "too small"."""
+        table = self.segment_breakdown(by, metric, filter=filter, min_n=min_n, accounts=accounts)
         return display.segment_chart(
             table, by, width=width, height=height, title=title, min_n=min_n
         )
@@ -359,7 +387,7 @@ class Workbench:
         *,
         filter: FilterLike = None,
         top: int = 10,
-        min_n: int = 1,
+        min_n: int = MIN_N,
         accounts: Accounts = None,
         width: int = 80,
         height: int = 20,
@@ -400,7 +428,8 @@ class Workbench:
         metric: Metric = "nps",
         by: str | None = None,
         every: Every | None = "month",
-        min_n: int = 30,
+        min_n: int = MIN_N,
+        p_adjust: PAdjust = "holm",
         accounts: Accounts = None,
         width: int = 100,
     ) -> display.Report:
@@ -415,6 +444,7 @@ class Workbench:
             time_zone=self.time_zone,
             today=self.today,
             min_n=min_n,
+            p_adjust=p_adjust,
             width=width,
         )
         return display.Report(rendered, width)
