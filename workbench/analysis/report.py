@@ -38,6 +38,7 @@ HIDDEN = {
     "comparison",
     "rank_by",
     "testable",
+    "se_wald",
 }
 SEGMENT_COLUMNS = (
     "n",
