@@ -74,6 +74,8 @@ def demo_accounts(served: ServedSandbox) -> dict[str, dict[str, Any]]:
             "client_id": organization.client_id,
             "client_secret": organization.client_secret,
             "redirect_uri": f"http://127.0.0.1:{free_port()}/callback",
+            # The sandbox's ids start at 1 and new profiles take the next: a walk finds them.
+            "profile_walk_from": 1,
         },
     }
 

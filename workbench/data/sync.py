@@ -177,7 +177,7 @@ async def _run_table(run: TableRun, fill: TableSync, watchdog: float) -> type[Ex
     run.event("start")
     try:
         await _watched(run, fill, watchdog)
-    except (SourceError, StoreError, Stalled) as exc:
+    except (SourceError, StoreError, SettingsError, Stalled) as exc:
         run.summary.error = _message(exc)
         run.event("failed", run.summary.error)
         return type(exc)

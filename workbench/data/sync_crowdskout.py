@@ -1,11 +1,12 @@
 """Crowdskout tables: profiles (with their survey answers) read by id, attributes read whole.
 
 Crowdskout has no way to list profiles: a profile is read by its id, with the collections asked
-for. Its ids are sequential, in creation order, so the sync walks them in blocks from the
-highest id it holds and stops after `GAP` missing ids in a row (ids of deleted profiles leave
-gaps, rarely that many in a row). The cursor is the highest id read. An
-incremental sync therefore sees new profiles only; changes to older profiles and deleted ones
-are seen by `--full`.
+for. The ids come from the account's settings (`workbench.data.crowdskout_ids`): given ids are
+all read on every sync, so changes to those profiles are seen, and `--full` removes stored
+profiles that are no longer found. Only when asked for, the sync walks ids up from a start in
+blocks from the highest id it holds, and stops after `GAP` missing ids in a row (ids of deleted
+profiles leave gaps, rarely that many in a row); then an incremental sync sees new profiles only.
+With no ids and no walk the sync reads no profiles and says how to give them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from workbench.data import normalize_crowdskout as normalize
+from workbench.data.crowdskout_ids import HOW_TO_GIVE, ProfileIds, profile_ids
 from workbench.data.normalize import Normalized
 from workbench.data.sync_tables import TableRun, TableSync, dump, walk
 from workbench.settings import CrowdskoutAccount
@@ -32,23 +34,37 @@ def _client(run: TableRun) -> CrowdskoutClient:
 
 async def profiles(run: TableRun) -> None:
     client = _client(run)
-    collections = run.account.collections if isinstance(run.account, CrowdskoutAccount) else []
+    account = run.account
+    assert isinstance(account, CrowdskoutAccount)
+    collections = account.collections
+    source = profile_ids(account)
+    if source is None:
+        run.summary.notes.append(f"no profiles read: {HOW_TO_GIVE.format(name=run.name)}")
+        return
 
-    async def blocks(since: int | None) -> AsyncIterator[Batch]:
-        first = max(1, since or 1)
+    async def read(ids: range | list[int]) -> list[dict]:
+        return [
+            p.model_dump(mode="json", by_alias=True)
+            async for p in client.iter_profiles(ids, collections, missing="skip")
+        ]
+
+    async def walked(since: int | None) -> AsyncIterator[Batch]:
+        first = max(source.walk_from or 1, since or 1)
         last_found = first - 1
         while first - last_found <= GAP:
-            ids = range(first, first + BLOCK)
-            found = [
-                p.model_dump(mode="json", by_alias=True)
-                async for p in client.iter_profiles(ids, collections, missing="skip")
-            ]
+            found = await read(range(first, first + BLOCK))
             if found:
                 # Done up to the last id found: ids after it may be created later, and the
                 # cursor must not pass them.
                 last_found = max(int(p["id"]) for p in found if p.get("id") is not None)
                 yield Batch(Window(first, last_found), found, done=True)
             first += BLOCK
+
+    async def given(_since: int | None) -> AsyncIterator[Batch]:
+        ids = source.ids()
+        for start in range(0, len(ids), BLOCK):
+            block = ids[start : start + BLOCK]
+            yield Batch(Window(block[0], block[-1]), await read(block), done=True)
 
     def normalized(rows: list[dict]) -> Normalized:
         # The survey answers come inside the profiles: they are stored before the profiles, so
@@ -58,8 +74,31 @@ async def profiles(run: TableRun) -> None:
         run.store.append("responses", answers.frame)
         return normalize.crowdskout_end_users(rows, run.name)
 
-    await walk(run, blocks, normalized, overlap=0)
+    before = run.summary.rows
+    await walk(run, walked if source.walk_from else given, normalized, overlap=0)
     run.store.compact("responses")
+    _say_what_was_found(run, source, run.summary.rows - before)
+
+
+def _say_what_was_found(run: TableRun, source: ProfileIds, found: int) -> None:
+    if source.walk_from:
+        if not found and run.store.read("end_users").is_empty():
+            run.summary.notes.append(
+                f"no profile found by {source.source} ({GAP} ids in a row missing); "
+                + HOW_TO_GIVE.format(name=run.name)
+            )
+        return
+    missing = source.count - found
+    if not found:
+        run.summary.notes.append(
+            f"none of the {source.count:,} profile ids in {source.source} was found; check "
+            f"the ids in accounts.{run.name}"
+        )
+    elif missing:
+        run.summary.notes.append(
+            f"{missing:,} of the {source.count:,} profile ids in {source.source} were not found "
+            "(deleted, or never used)"
+        )
 
 
 async def attributes(run: TableRun) -> None:

@@ -13,6 +13,7 @@ it for the stored value (see `workbench.settings.secret_store`).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_core import PydanticCustomError
 
 from workbench.settings.errors import SettingsError
+from workbench.settings.profile_ids import parse_id_ranges
 from workbench.settings.time_zones import check_time_zone
 
 Platform = Literal["wootric", "cxi", "apptentive", "crowdskout"]
@@ -192,6 +194,19 @@ class CrowdskoutAccount(_Account):
     """The access token from the authorization-code exchange; empty until the user authorizes."""
     collections: list[str] = Field(default_factory=lambda: list(CROWDSKOUT_COLLECTIONS))
     """The profile collections a sync reads (the API returns only those asked for)."""
+    profile_ids: str | None = None
+    """The profile ids a sync reads, e.g. "1-5000, 7001-7300" (Crowdskout lists no profiles)."""
+    profile_ids_file: Path | None = None
+    """A file of profile ids: a CSV exported from Crowdskout (its id column) or one id a line."""
+    profile_walk_from: int | None = Field(None, ge=1)
+    """Without ids: look for profiles from this id up, until 25 in a row are missing."""
+
+    @field_validator("profile_ids")
+    @classmethod
+    def _profile_ids(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_id_ranges(value)  # a ValueError here names the part that is wrong
+        return value
 
     @field_validator("redirect_uri")
     @classmethod
