@@ -39,7 +39,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def test_export_writes_exactly_the_filtered_rows(workspace) -> None:
     tmp_path, responses = workspace
-    text = 'tag:PRICING score:0-6 "price"'
+    text = 'tag:PRICING metric:nps score:0-6 "price"'
     out = tmp_path / "detractors.csv"
     code, output = run("export", "responses", "--filter", text, "-o", str(out))
     assert code == 0, output

@@ -23,8 +23,9 @@ from workbench.demo import run_coroutine, start_demo
 from workbench.notebook import Chart, SyncProgress, Workbench, open_workbench
 from workbench.notebook import frames as notebook_frames
 
-TEXT = 'tag:PRICING score:0-6 pricing_plan in (Free, Lite) "pric"'
-"""A filter naming a tag, a score band, a property and a comment search."""
+TEXT = 'tag:PRICING metric:nps score:0-6 pricing_plan in (Free, Lite) "pric"'
+"""A filter naming a tag, a metric and a score range on its scale, a property and a comment
+search."""
 
 
 def test_accounts_are_listed_without_secrets(synced: Workbench) -> None:
@@ -84,6 +85,7 @@ def test_the_progress_bar_counts_every_row_a_sync_writes(synced: Workbench) -> N
 def test_filter_text_and_filter_objects_select_the_same_rows(synced: Workbench) -> None:
     built = Filter(
         tags_any=["PRICING"],
+        metrics=["nps"],
         score=ScoreRange(low=0, high=6),
         conditions=[{"field": "pricing_plan", "op": "in", "values": ["Free", "Lite"]}],
         text=["pric"],
@@ -128,13 +130,20 @@ def test_metrics_are_the_analysis_cores(synced: Workbench) -> None:
     assert synced.csat()["n"][0] == analysis.csat(everything)["n"][0]
 
 
-def test_excluded_include_counts_excluded_responses(synced: Workbench) -> None:
+def test_excluded_responses_are_listed_but_never_counted(synced: Workbench) -> None:
     everything = synced.table("responses")
-    flagged = everything["excluded_from_calculations"].sum()
+    flagged = int(everything["excluded_from_calculations"].sum())
     assert flagged > 0
-    default, included = synced.nps()["n"][0], synced.nps("excluded:include")["n"][0]
-    assert included - default == flagged
-    assert synced.nps("excluded:only")["n"][0] == flagged
+    assert (
+        synced.responses("platform:wootric").height
+        == everything.filter(pl.col("platform") == "wootric").height
+    )
+    assert synced.responses("excluded:only").height == flagged
+    assert synced.responses("excluded:exclude").height == everything.height - flagged
+    default = synced.nps()["n"][0]
+    assert synced.nps("excluded:include")["n"][0] == default
+    assert synced.nps("excluded:exclude")["n"][0] == default
+    assert synced.nps("excluded:only")["n"][0] == 0
 
 
 def test_compare_takes_frames_or_filters(synced: Workbench) -> None:

@@ -19,7 +19,7 @@ from workbench.notebook import Workbench
 
 FILTERS = [
     "platform:wootric country in (US, UK)",
-    'tag:PRICING score:0-6 "pric"',
+    'tag:PRICING metric:nps score:0-6 "pric"',
     "since:2026-01-01 excluded:include persona!=Administrator",
 ]
 
@@ -142,9 +142,8 @@ def test_parquet_export_holds_the_same_rows_as_the_cli(synced: Workbench, tmp_pa
     assert pl.read_parquet(from_cli).height == synced.responses(FILTERS[0]).height
 
 
-TUI_FILTERS = FILTERS[:2]
-"""The TUI's cards leave excluded responses out even under `excluded:include` (see the
-report), so the third filter is not compared there."""
+TUI_FILTERS = FILTERS
+"""Every face leaves excluded responses out of its metrics, whatever `excluded:` says."""
 
 
 @pytest.mark.usefixtures("cli_env")

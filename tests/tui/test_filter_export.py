@@ -35,7 +35,7 @@ async def type_filter(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     "text",
     [
-        "tag:PRICING score:0-6",
+        "tag:PRICING metric:nps score:0-6",
         'plan=Enterprise "slow"',
         "score:promoters country in (US,UK) -tag:SUPPORT",
         "metric:csat account:acme",
@@ -61,13 +61,14 @@ async def test_removing_a_chip_widens_the_selection(workspace: Workspace) -> Non
     app = workspace.app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await type_filter(pilot, "tag:PRICING score:0-6")
+        await type_filter(pilot, "tag:PRICING metric:nps score:0-6")
         narrow = app.selection.count  # type: ignore[union-attr]
         chip = next(c for c in app.query(ChipButton) if "score" in str(c.label))
         chip.press()
         await settle(pilot)
-        assert app.filter == Filter.parse("tag:PRICING")
-        assert app.selection.count == expected_count(workspace, "tag:PRICING")  # type: ignore[union-attr]
+        assert app.filter == Filter.parse("tag:PRICING metric:nps")
+        wider = expected_count(workspace, "tag:PRICING metric:nps")
+        assert app.selection.count == wider  # type: ignore[union-attr]
         assert app.selection.count > narrow  # type: ignore[union-attr]
 
 
@@ -129,7 +130,7 @@ def cli_export(workspace: Workspace, out: Path, *args: str) -> None:
 @pytest.mark.parametrize(
     ("text", "columns", "bom"),
     [
-        ('tag:PRICING score:0-6 "price"', None, False),
+        ('tag:PRICING metric:nps score:0-6 "price"', None, False),
         ("plan=Enterprise", ["id", "score", "text", "tags", "property.plan"], True),
         ("", None, False),
     ],
