@@ -27,6 +27,36 @@ from workbench.data.store import StoreError
 from workbench.data.tables import load_table
 
 
+def stored_table(table: str, accounts: list[str] | None) -> pl.DataFrame:
+    """A stored table (of these accounts), or one line saying why it cannot be read."""
+    settings = load()
+    try:
+        return load_table(store(settings), table, accounts or None)
+    except (StoreError, SchemaError) as exc:
+        fail(escape(str(exc)))
+
+
+def checked_filter(
+    frame: pl.DataFrame,
+    filter_text: str | None,
+    *,
+    time_zone: str = "UTC",
+    today: date | None = None,
+) -> tuple[Filter | None, pl.DataFrame]:
+    """The `--filter` text parsed, checked against the stored responses and applied: the one
+    way `export` and `report` take a filter, so they refuse the same filters with the same
+    line and exit status (2). Returns the filter (None without one) and the rows it selects."""
+    if not filter_text:
+        return None, frame
+    try:
+        chosen = Filter.parse(filter_text).validate_names(frame)
+        return chosen, chosen.apply(frame, time_zone=time_zone, today=today)
+    except (FilterSyntaxError, FilterError) as exc:
+        fail(escape(f"--filter: {exc}"), code=2)
+    except ValueError as exc:  # e.g. an unknown time zone
+        fail(escape(str(exc).splitlines()[0]), code=2)
+
+
 def filtered(
     table: str,
     filter_text: str | None,
@@ -36,22 +66,12 @@ def filtered(
     today: date | None = None,
 ) -> pl.DataFrame:
     """The rows of a stored table that a filter selects: what every face exports for it."""
-    settings = load()
-    try:
-        frame = load_table(store(settings), table, accounts or None)
-    except (StoreError, SchemaError) as exc:
-        fail(escape(str(exc)))
+    frame = stored_table(table, accounts)
     if not filter_text:
         return frame
     if table != "responses":
         fail(f"--filter applies to the responses table; {table} has no scores or comments", code=2)
-    try:
-        chosen = Filter.parse(filter_text).validate_names(frame)
-        return chosen.apply(frame, time_zone=time_zone, today=today)
-    except FilterSyntaxError as exc:
-        fail(escape(f"--filter: {exc}"), code=2)
-    except FilterError as exc:
-        fail(escape(f"--filter: {exc}"), code=2)
+    return checked_filter(frame, filter_text, time_zone=time_zone, today=today)[1]
 
 
 def export(
@@ -110,13 +130,14 @@ def report(
     min_n: Annotated[int, typer.Option(help="Below this n a point is marked too small.")] = 30,
 ) -> None:
     """Print the metric for the filtered responses: overall, by segment, over time, tags."""
-    frame = filtered("responses", None, account)
+    frame = stored_table("responses", account)
+    chosen, _ = checked_filter(frame, filter_text, time_zone=time_zone)
     if frame.is_empty():
         fail("no responses are stored yet; run `workbench sync` first")
     try:
         rendered = build_report(
             frame,
-            filter=filter_text,
+            filter=chosen,
             metric=metric,
             by=by,
             every=every,

@@ -27,6 +27,7 @@ from workbench.settings import Settings, SettingsError, load_settings
 from workbench.tui import jobs
 from workbench.tui.commands import PaletteCommand, WorkbenchCommands
 from workbench.tui.compute import DashboardFrames
+from workbench.tui.failures import describe
 from workbench.tui.messages import (
     ChartsReady,
     DashboardReady,
@@ -35,7 +36,9 @@ from workbench.tui.messages import (
     EndUsersReady,
     ExportFinished,
     FilterChanged,
+    FilterDone,
     FilterRejected,
+    PaneFailed,
     SelectedResponses,
     SelectionReady,
     ShowEndUser,
@@ -69,6 +72,7 @@ from workbench.tui.syncing import SyncState, run_sync
 from workbench.tui.themes import load_themes
 from workbench.tui.theming import chart_palette, score_colours
 from workbench.tui.views import score_categories
+from workbench.tui.widgets.pane_problem import PaneProblem
 
 
 class _Gone:
@@ -133,9 +137,21 @@ class WorkbenchApp(App[None]):
         self.snapshot = Snapshot.empty()
         self.response_rows: pa.Table | None = None
         self.filter = Filter()
+        """The filter in effect: the last one applied. A rejected filter never becomes it."""
         self.generation = 0
+        """The latest filter run asked for; results of older runs are dropped."""
+        self.applied_generation = 0
+        """The run that applied `filter` (its selection arrived)."""
+        self.done_generation = 0
+        """The last run whose every pane was computed (shown or failed)."""
         self.selection: Selection | None = None
         self.selected: pl.DataFrame = self.snapshot.responses
+        self.selected_filter = Filter()
+        """The filter that selected `selected` (export writes these rows under this label)."""
+        self.failures: dict[str, str] = {}
+        """Panes whose computation failed for the current filter, with what they show."""
+        self.shown: dict[str, int] = {}
+        """The filter run each pane last showed figures for."""
         self.frames: DashboardFrames | None = None
         self.sync_state = SyncState()
         self.demo: Any = None
@@ -153,15 +169,20 @@ class WorkbenchApp(App[None]):
             with TabPane(f"1 {TITLES[0]}", id="accounts"):
                 yield AccountsPane(id="accounts-pane")
             with TabPane(f"2 {TITLES[1]}", id="end-users"):
-                yield EndUsersPane(id="end-users-pane")
+                yield PaneProblem(TITLES[1], id="end-users-problem")
+                yield EndUsersPane(id="end-users-pane", classes="pane-content")
             with TabPane(f"3 {TITLES[2]}", id="responses"):
-                yield ResponsesPane(id="responses-pane")
+                yield PaneProblem(TITLES[2], id="responses-problem")
+                yield ResponsesPane(id="responses-pane", classes="pane-content")
             with TabPane(f"4 {TITLES[3]}", id="tags"):
-                yield TagsPane(id="tags-pane")
+                yield PaneProblem(TITLES[3], id="tags-problem")
+                yield TagsPane(id="tags-pane", classes="pane-content")
             with TabPane(f"5 {TITLES[4]}", id="surveys"):
-                yield SurveysPane(id="surveys-pane")
+                yield PaneProblem(TITLES[4], id="surveys-problem")
+                yield SurveysPane(id="surveys-pane", classes="pane-content")
             with TabPane(f"6 {TITLES[5]}", id="dashboard"):
-                yield DashboardPane(id="dashboard-pane")
+                yield PaneProblem(TITLES[5], id="dashboard-problem")
+                yield DashboardPane(id="dashboard-pane", classes="pane-content")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -257,10 +278,17 @@ class WorkbenchApp(App[None]):
         if isinstance(tabs, _Gone):
             return
         tabs.active = pane
-        widget = tabs.get_pane(pane).children[0] if tabs.get_pane(pane).children else None
+        widget = self._pane_widget(pane)
         focus = getattr(widget, "focus_table", None)
         if callable(focus):
             self.call_after_refresh(focus)
+
+    def _pane_widget(self, pane: str) -> Any:
+        """The widget that shows a pane's content (not its problem line)."""
+        try:
+            return self.screen_stack[0].query_one(f"#{pane}-pane")
+        except (NoMatches, IndexError):
+            return _Gone()
 
     @property
     def active_pane(self) -> str:
@@ -317,7 +345,6 @@ class WorkbenchApp(App[None]):
     def action_export(self) -> None:
         what, frame = self._export_frame()
         if frame is None:
-            self.notify("Nothing to export yet: the store is still being read.")
             return
         from workbench.analysis.export import flatten
 
@@ -330,12 +357,32 @@ class WorkbenchApp(App[None]):
         )
 
     def _export_frame(self) -> tuple[str, pl.DataFrame | None]:
-        """What the current pane shows, as rows to export (responses for the charts)."""
+        """What the current pane shows for the filter in effect, as rows to export (responses
+        for the charts); None, with a note saying why, when it has nothing current to offer."""
         if not self.loaded:
+            self.notify("Nothing to export yet: the store is still being read.")
             return "responses", None
-        if self.active_pane == "end-users":
+        pane = self.active_pane if self.active_pane in ("end-users", "tags") else "responses"
+        title = TITLES[PANES.index(pane)]
+        if pane in self.failures:
+            self.notify(
+                f"{title} could not be computed for this filter, so there is nothing to "
+                "export from it; Responses still has the filter's rows.",
+                title="Not exported",
+                severity="warning",
+            )
+            return "responses", None
+        current = (
+            self.selected_filter == self.filter
+            if pane == "responses"
+            else self.shown.get(pane) == self.applied_generation
+        )
+        if not current:
+            self.notify(f"{title} is still being computed for this filter; try again shortly.")
+            return "responses", None
+        if pane == "end-users":
             return "end_users", self.pane(EndUsersPane).shown.drop("responses", strict=False)
-        if self.active_pane == "tags":
+        if pane == "tags":
             return "tags", self.pane(TagsPane).tags
         return "responses", self.selected
 
@@ -391,21 +438,22 @@ class WorkbenchApp(App[None]):
     # --- the filter ----------------------------------------------------------------------------
 
     def set_filter(self, chosen: Filter) -> None:
-        self.filter = chosen
-        self.filter_bar.show(chosen)
-        self.apply_filter()
+        """Ask for a filter. It becomes the current filter (chips, counts, export) only once
+        it has selected its rows; a rejected one leaves the last applied filter in effect."""
+        self.apply_filter(chosen)
 
     def _options(self) -> jobs.DashboardOptions:
         pane = self.pane(DashboardPane)
         return jobs.DashboardOptions(pane.metric, pane.every, pane.segment)
 
-    def apply_filter(self) -> None:
+    def apply_filter(self, chosen: Filter | None = None) -> None:
+        """Run a filter (by default the current one again, e.g. on a new snapshot)."""
         if self.response_rows is None:
             return
         self.generation += 1
         job = jobs.FilterJob(
             self.snapshot,
-            self.filter,
+            self.filter if chosen is None else chosen,
             self.generation,
             self._options(),
             self.pane(DashboardPane).chart_sizes(),
@@ -430,26 +478,45 @@ class WorkbenchApp(App[None]):
 
     @on(FilterRejected)
     def filter_rejected(self, message: FilterRejected) -> None:
-        hint = ""
-        if message.suggestions:
-            hint = (
-                " · did you mean "
-                + ", ".join(f"{k!r} → {v!r}" for k, v in message.suggestions.items())
-                + "?"
-            )
-        self.filter_bar.show_error(f"{message.message}{hint}")
-        self.notify(message.message, title="Filter not applied", severity="warning")
+        if not self._current(message.generation):
+            return
+        missing = {k: v for k, v in message.suggestions.items() if repr(v) not in message.message}
+        hint = (
+            " · did you mean " + ", ".join(f"{k!r} → {v!r}" for k, v in missing.items()) + "?"
+            if missing
+            else ""
+        )
+        self.filter_bar.show_rejected(f"{message.message}{hint}", self.filter)
+        self.notify(
+            f"{message.message}{hint}", title="Filter not applied", severity="warning", timeout=8
+        )
+        rejected = message.filter_text != self.filter.to_text()
+        if rejected and self.done_generation != self.applied_generation:
+            # The rejected run cut short the applied filter's: finish the panes it left.
+            self.apply_filter()
 
     @on(SelectionReady)
     def selection_ready(self, message: SelectionReady) -> None:
         if not self._current(message.generation):
             return
         self.selection = message.selection
+        self.filter = message.selection.filter
+        self.applied_generation = message.generation
+        self.filter_bar.show(self.filter)
         pane = self.pane(ResponsesPane)
-        pane.show(
-            message.selection, self.snapshot.responses.height, self.response_rows, self._colours()
-        )
-        self.call_after_refresh(message.painted.set)
+        try:
+            pane.show(
+                message.selection,
+                self.snapshot.responses.height,
+                self.response_rows,
+                self._colours(),
+            )
+        except Exception as exc:
+            self._pane_failed("responses", describe("responses", exc))
+        else:
+            self._pane_shown("responses", message.generation)
+        finally:
+            self.call_after_refresh(message.painted.set)
         if self.focused is None and self.active_pane == "responses":
             self.call_after_refresh(pane.focus_table)
 
@@ -457,32 +524,80 @@ class WorkbenchApp(App[None]):
     def selected_ready(self, message: SelectedResponses) -> None:
         if self._current(message.generation):
             self.selected = message.responses
+            self.selected_filter = message.filter
+
+    @on(FilterDone)
+    def filter_done(self, message: FilterDone) -> None:
+        if self._current(message.generation):
+            self.done_generation = message.generation
+
+    @on(PaneFailed)
+    def pane_failed(self, message: PaneFailed) -> None:
+        if self._current(message.generation):
+            self._pane_failed(message.pane, message.reason)
+
+    def _pane_failed(self, pane: str, reason: str) -> None:
+        """Show `reason` in place of the pane's content; the other panes are not touched."""
+        self.failures[pane] = reason
+        if pane == "dashboard":
+            self.frames = None  # nothing stale to redraw on a resize
+        self.pane_problem(pane).show(reason)
+        self._pane_widget(pane).add_class("-failed")
+
+    def _pane_shown(self, pane: str, generation: int) -> None:
+        self.failures.pop(pane, None)
+        self.shown[pane] = generation
+        self.pane_problem(pane).clear()
+        self._pane_widget(pane).remove_class("-failed")
+
+    def pane_problem(self, pane: str) -> Any:
+        """The line shown in place of a pane's content when its computation failed."""
+        try:
+            return self.screen_stack[0].query_one(f"#{pane}-problem", PaneProblem)
+        except (NoMatches, IndexError):
+            return _Gone()
+
+    def _show(self, pane: str, generation: int, show: Callable[[], object]) -> None:
+        """Hand a pane its figures; if showing them fails, the pane says so (alone)."""
+        if not self._current(generation):
+            return
+        try:
+            show()
+        except Exception as exc:
+            self._pane_failed(pane, describe(pane, exc))
+        else:
+            self._pane_shown(pane, generation)
 
     @on(DashboardReady)
     def dashboard_ready(self, message: DashboardReady) -> None:
-        if self._current(message.generation):
+        def show() -> None:
             self.frames = message.frames
             self.pane(DashboardPane).show(message.frames)
 
+        self._show("dashboard", message.generation, show)
+
     @on(ChartsReady)
     def charts_ready(self, message: ChartsReady) -> None:
-        if self._current(message.generation):
-            self.pane(DashboardPane).show_charts(message.charts)
+        if self._current(message.generation) and "dashboard" not in self.failures:
+            self.pane(DashboardPane).show_charts(message.charts, message.problems)
 
     @on(TagsReady)
     def tags_ready(self, message: TagsReady) -> None:
-        if self._current(message.generation):
-            self.pane(TagsPane).show(message.tags)
+        self._show("tags", message.generation, lambda: self.pane(TagsPane).show(message.tags))
 
     @on(EndUsersReady)
     def end_users_ready(self, message: EndUsersReady) -> None:
-        if self._current(message.generation):
-            self.pane(EndUsersPane).show(message.end_users)
+        self._show(
+            "end-users",
+            message.generation,
+            lambda: self.pane(EndUsersPane).show(message.end_users),
+        )
 
     @on(SurveysReady)
     def surveys_ready(self, message: SurveysReady) -> None:
-        if self._current(message.generation):
-            self.pane(SurveysPane).show(message.frames)
+        self._show(
+            "surveys", message.generation, lambda: self.pane(SurveysPane).show(message.frames)
+        )
 
     @on(TagsPane.Picked)
     def tag_picked(self, message: TagsPane.Picked) -> None:

@@ -29,12 +29,15 @@ from workbench.tui.compute import (
     surveys_view,
     tags_view,
 )
+from workbench.tui.failures import describe, reason
 from workbench.tui.messages import (
     ChartsReady,
     DashboardReady,
     EndUsersReady,
     ExportFinished,
+    FilterDone,
     FilterRejected,
+    PaneFailed,
     SelectedResponses,
     SelectionReady,
     StoreFailed,
@@ -90,14 +93,38 @@ class FilterJob:
     palette: Palette
 
 
+def attempt(pane: str, generation: int, post: Post, compute: Callable[[], Message]) -> bool:
+    """Compute one pane's figures and post them; on any failure post PaneFailed instead (the
+    reason and what to do, in one line), so the panes after it are still computed."""
+    try:
+        message = compute()
+    except Exception as exc:
+        post(PaneFailed(pane, describe(pane, exc), generation))
+        return False
+    post(message)
+    return True
+
+
 def run_filter(job: FilterJob, post: Post, cancelled: Cancelled) -> None:
     """Apply the filter, then compute every pane's figures for the selection, in the order a
-    person sees them: the table first, the dashboard and the rest after."""
+    person sees them: the table first, the dashboard and the rest after. Each pane's
+    computation fails alone: the others still get the filter's figures."""
     snapshot, generation = job.snapshot, job.generation
     try:
         selection = select(snapshot.responses, snapshot.newest_first, job.filter, snapshot.known)
+        selected = selected_responses(snapshot.responses, selection)
     except FilterError as exc:
-        post(FilterRejected(job.filter.to_text(), str(exc), exc.suggestions))
+        post(FilterRejected(job.filter.to_text(), str(exc), exc.suggestions, generation))
+        return
+    except Exception as exc:  # nothing can follow a filter that selects nothing: not applied
+        post(
+            FilterRejected(
+                job.filter.to_text(),
+                f"it could not be applied ({reason(exc)})",
+                {},
+                generation,
+            )
+        )
         return
     if cancelled():
         return
@@ -105,30 +132,46 @@ def run_filter(job: FilterJob, post: Post, cancelled: Cancelled) -> None:
     post(SelectionReady(selection, generation, painted))
     # The rest holds the GIL in places (charts are pure Python): let the table paint first.
     painted.wait(PAINT_WAIT)
-    selected = selected_responses(snapshot.responses, selection)
-    post(SelectedResponses(selected, generation))
+    post(SelectedResponses(selected, job.filter, generation))
     if cancelled():
         return
-    frames = dashboard(selected, job.options.metric, job.options.every, job.options.segment)
-    post(DashboardReady(frames, generation))
+    options = job.options
+    frames: list[DashboardFrames] = []
+
+    def dashboard_ready() -> Message:
+        frames.append(dashboard(selected, options.metric, options.every, options.segment))
+        return DashboardReady(frames[0], generation)
+
+    if attempt("dashboard", generation, post, dashboard_ready):
+        if cancelled():
+            return
+        post(charts_ready(frames[0], job.chart_sizes, job.palette, generation))
     if cancelled():
         return
-    post(ChartsReady(build_charts(frames, job.chart_sizes, job.palette), generation))
-    if cancelled():
-        return
-    post(TagsReady(tags_view(selected, snapshot.table("tags")), generation))
-    post(
-        EndUsersReady(
+    attempt(
+        "tags",
+        generation,
+        post,
+        lambda: TagsReady(tags_view(selected, snapshot.table("tags")), generation),
+    )
+    attempt(
+        "end-users",
+        generation,
+        post,
+        lambda: EndUsersReady(
             end_users_view(
                 snapshot.table("end_users"), selected, filtered=not job.filter.is_empty()
             ),
             generation,
-        )
+        ),
     )
     if cancelled():
         return
-    post(
-        SurveysReady(
+    attempt(
+        "surveys",
+        generation,
+        post,
+        lambda: SurveysReady(
             surveys_view(
                 selected,
                 snapshot.table("surveys"),
@@ -136,8 +179,27 @@ def run_filter(job: FilterJob, post: Post, cancelled: Cancelled) -> None:
                 snapshot.table("nps_summaries"),
             ),
             generation,
-        )
+        ),
     )
+    post(FilterDone(generation))
+
+
+def charts_ready(
+    frames: DashboardFrames, sizes: dict[str, tuple[int, int]], palette: Palette, generation: int
+) -> ChartsReady:
+    """Each chart built on its own: one that fails (or whose figure failed) carries its reason
+    in `problems` and the others are still drawn."""
+    charts: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for name, size in sizes.items():
+        if name in frames.problems:
+            problems[name] = frames.problems[name]
+            continue
+        try:
+            charts.update(build_charts(frames, {name: size}, palette))
+        except Exception as exc:
+            problems[name] = describe(name, exc, pane="dashboard")
+    return ChartsReady(charts, generation, problems)
 
 
 def run_dashboard(
@@ -150,11 +212,15 @@ def run_dashboard(
     cancelled: Cancelled,
 ) -> None:
     """The dashboard again, after its metric, bucket or segment changed."""
-    frames = dashboard(selected, options.metric, options.every, options.segment)
-    if cancelled():
+    frames: list[DashboardFrames] = []
+
+    def dashboard_ready() -> Message:
+        frames.append(dashboard(selected, options.metric, options.every, options.segment))
+        return DashboardReady(frames[0], generation)
+
+    if cancelled() or not attempt("dashboard", generation, post, dashboard_ready):
         return
-    post(DashboardReady(frames, generation))
-    post(ChartsReady(build_charts(frames, sizes, palette), generation))
+    post(charts_ready(frames[0], sizes, palette, generation))
 
 
 def run_charts(
@@ -165,7 +231,7 @@ def run_charts(
     post: Post,
 ) -> None:
     """Only the charts (a resize or a theme change)."""
-    post(ChartsReady(build_charts(frames, sizes, palette), generation))
+    post(charts_ready(frames, sizes, palette, generation))
 
 
 def export_csv(

@@ -9,7 +9,7 @@ superseded filter is dropped even if its worker could not be cancelled in time.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -55,16 +55,37 @@ class SelectedResponses(Message):
     """The selected responses in load order, for the metrics, tags, end users and export."""
 
     responses: pl.DataFrame
+    filter: Filter
     generation: int
 
 
 @dataclass
 class FilterRejected(Message):
-    """The filter names something unknown or does not parse; the bar shows why."""
+    """The filter names something unknown or cannot be applied; the bar shows why. It never
+    becomes the current filter: chips, counts and export keep the last applied one."""
 
     filter_text: str
     message: str
     suggestions: dict[str, str]
+    generation: int
+
+
+@dataclass
+class FilterDone(Message):
+    """Every pane's computation for this filter run has ended (shown or failed)."""
+
+    generation: int
+
+
+@dataclass
+class PaneFailed(Message):
+    """One pane's computation failed; it shows `reason` (one line: why and what to do) in
+    place of its content, and every other pane still follows the filter."""
+
+    pane: str
+    """The pane's id in PANES ("responses", "tags", ...)."""
+    reason: str
+    generation: int
 
 
 @dataclass
@@ -75,10 +96,12 @@ class DashboardReady(Message):
 
 @dataclass
 class ChartsReady(Message):
-    """Chart texts by chart name (see `compute.CHARTS`)."""
+    """Chart texts by chart name (see `compute.CHARTS`); `problems` holds, by chart name, the
+    line a chart shows instead when it (or its figure) could not be computed."""
 
     charts: dict[str, str]
     generation: int
+    problems: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -73,12 +73,20 @@ class DashboardPane(Vertical):
             select.value = current
 
     def show(self, frames: DashboardFrames) -> None:
+        """The cards; a metric that could not be computed says why on its card."""
         for metric, frame in frames.cards.items():
-            self.query_one(f"#card-{metric}", MetricCard).show_metric(frame)
+            card = self.query_one(f"#card-{metric}", MetricCard)
+            if metric in frames.problems:
+                card.show_problem(frames.problems[metric])
+            else:
+                card.show_metric(frame)
 
-    def show_charts(self, charts: dict[str, str]) -> None:
+    def show_charts(self, charts: dict[str, str], problems: dict[str, str] | None = None) -> None:
+        """The charts; one that could not be built says why in its place."""
         for name, text in charts.items():
             self.query_one(f"#chart-{name}", ChartView).show_chart(text)
+        for name, reason in (problems or {}).items():
+            self.query_one(f"#chart-{name}", ChartView).show_problem(reason)
 
     def chart_sizes(self) -> dict[str, tuple[int, int]]:
         return {chart.chart: chart.chart_size for chart in self.query(ChartView)}

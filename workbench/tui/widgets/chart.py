@@ -27,6 +27,7 @@ class ChartView(Static):
         super().__init__("", **kwargs)
         self.chart = chart
         self.text = ""
+        self.problem = ""
 
     @property
     def chart_size(self) -> tuple[int, int]:
@@ -36,7 +37,18 @@ class ChartView(Static):
 
     def show_chart(self, text: str) -> None:
         self.text = text
+        self.problem = ""
+        self.remove_class("-failed")
+        self.border_title = None
         self.update(Text.from_ansi(text, no_wrap=True) if text else "")
+
+    def show_problem(self, reason: str) -> None:
+        """The chart could not be built: say why (and what to do) where it would be."""
+        self.text = ""
+        self.problem = reason
+        self.add_class("-failed")
+        self.border_title = "not shown"
+        self.update(Text(reason))
 
     def on_resize(self, event: events.Resize) -> None:
         self.post_message(self.Resized())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -87,8 +88,15 @@ class FilterBar(Vertical):
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#filter-error", Static)
-        error.update(message)
+        error.update(Text(message))
         error.add_class("visible")
+
+    def show_rejected(self, message: str, applied: Filter) -> None:
+        """The typed filter was not applied: why, and which filter is still in effect (the
+        chips keep showing it; the typed text stays in the input to be corrected)."""
+        still = applied.to_text() or "no filter (every response)"
+        stop = "" if message.rstrip().endswith((".", "?", "!")) else "."
+        self.show_error(f"Not applied: {message.rstrip()}{stop} Still showing: {still}")
 
     def clear_error(self) -> None:
         error = self.query_one("#filter-error", Static)
@@ -101,10 +109,10 @@ class FilterBar(Vertical):
         try:
             chosen = Filter.parse(event.value)
         except FilterSyntaxError as exc:
-            self.show_error(f"{exc}\n{exc.pointer()}")
+            self.show_error(f"Not applied: {exc}\n{exc.pointer()}")
             return
         except ValueError as exc:
-            self.show_error(str(exc).splitlines()[0])
+            self.show_error(f"Not applied: {str(exc).splitlines()[0]}")
             return
         self.clear_error()
         self.post_message(FilterChanged(chosen))

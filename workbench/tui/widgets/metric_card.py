@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+from rich.text import Text
 from textual.widgets import Static
 
 TITLES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
@@ -13,7 +14,7 @@ TITLES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 def card_lines(metric: str, frame: pl.DataFrame) -> tuple[str, str, str]:
     """(value, interval, detail) lines for a one-row metric frame (nps, csat or ces)."""
     if frame.is_empty() or not frame["n"][0]:
-        return "—", "no responses", "n = 0"
+        return "—", f"no {TITLES.get(metric, metric)} scores in this selection", "n = 0"
     row = frame.row(0, named=True)
     n = f"n = {row['n']:,}"
     low, high = row.get("ci_low"), row.get("ci_high")
@@ -43,4 +44,12 @@ class MetricCard(Static):
 
     def show_metric(self, frame: pl.DataFrame) -> None:
         value, interval, detail = card_lines(self.metric, frame)
+        self.remove_class("-failed")
+        self.tooltip = None
         self.update(f"[b]{value}[/b]\n{interval}\n[dim]{detail}[/dim]")
+
+    def show_problem(self, reason: str) -> None:
+        """The metric could not be computed: the reason and what to do, in place of it."""
+        self.add_class("-failed")
+        self.tooltip = reason
+        self.update(Text(reason))
