@@ -8,7 +8,7 @@ sum over at most a few thousand daily rows, whatever the number of responses.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final, Literal
 
 import polars as pl
@@ -114,3 +114,72 @@ def _rolling_counts(
         pl.col(*est.counts).sum()
     )
     return rolled.with_columns(pl.col("n").cast(pl.Int64))
+
+
+def nps_against_summaries(
+    responses: pl.DataFrame | pl.LazyFrame,
+    summaries: pl.DataFrame,
+    zones: Mapping[str, str],
+) -> pl.DataFrame:
+    """Per Wootric account and month Wootric answered for, the store's NPS and n beside the
+    API's `nps_summary`, both in the account's zone (`zones`: account -> zone; UTC if absent).
+
+    The store's side follows the endpoint's rules (excluded responses not counted, scores in
+    the NPS bands, nps an integer rounded half away from zero), so `differs` is true only where
+    the stored responses do not hold what Wootric counted: rows missing or extra, a wrong zone.
+    Columns: account, month, time_zone, n, nps (unrounded), nps_int, api_n, api_nps, differs.
+    """
+    schema = {
+        "account": pl.String,
+        "month": pl.Date,
+        "time_zone": pl.String,
+        "n": pl.Int64,
+        "nps": pl.Float64,
+        "nps_int": pl.Int64,
+        "api_n": pl.Int64,
+        "api_nps": pl.Int64,
+        "differs": pl.Boolean,
+    }
+    if summaries.is_empty():
+        return pl.DataFrame(schema=schema)
+    months = summaries.filter(
+        (pl.col("date_start").dt.day() == 1)
+        & (pl.col("date_end") == pl.col("date_start").dt.month_end())
+    )
+    data = responses.lazy()
+    parts = []
+    for account in sorted(set(months["account"].to_list())):
+        time_zone = zones.get(account) or "UTC"
+        stored = data.filter(pl.col("account") == account)
+        counts = trend(stored, "nps", every="month", time_zone=time_zone, min_n=0)
+        margin = 100 * (pl.col("promoters") - pl.col("detractors"))
+        rounded = ((2 * margin.abs() + pl.col("n")) // (2 * pl.col("n"))) * margin.sign()
+        ours = (
+            counts.select(
+                pl.col("period").alias("month"),
+                pl.col("n").cast(pl.Int64),
+                pl.col("nps").cast(pl.Float64),
+                pl.when(pl.col("n") > 0).then(rounded).cast(pl.Int64).alias("nps_int"),
+            )
+            if not counts.is_empty()
+            else pl.DataFrame(
+                schema={"month": pl.Date, "n": pl.Int64, "nps": pl.Float64, "nps_int": pl.Int64}
+            )
+        )
+        theirs = months.filter(pl.col("account") == account).select(
+            pl.lit(account).alias("account"),
+            pl.col("date_start").alias("month"),
+            pl.lit(time_zone).alias("time_zone"),
+            pl.col("responses").cast(pl.Int64).alias("api_n"),
+            pl.col("nps").cast(pl.Int64).alias("api_nps"),
+        )
+        joined = theirs.join(ours, on="month", how="left").with_columns(pl.col("n").fill_null(0))
+        parts.append(joined)
+    frame = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame(schema=schema)
+    frame = frame.with_columns(
+        (
+            (pl.col("n") != pl.col("api_n").fill_null(-1))
+            | pl.col("nps_int").ne_missing(pl.col("api_nps"))
+        ).alias("differs")
+    )
+    return frame.select(list(schema)).cast(schema).sort("account", "month")  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ import polars as pl
 
 from workbench.data.schema import ACCOUNTS, SchemaError, conform
 from workbench.data.store import AccountStore, Store, StoreError
+from workbench.settings import Settings
 
 Source = Literal["settings", "inferred", "default"]
 
@@ -392,3 +393,16 @@ def account_zones(
         else:
             zones[name] = AccountZone(name, "UTC", "default")
     return zones
+
+
+def settings_zones(
+    settings: Settings, store: Store | None = None, accounts: Iterable[str] | None = None
+) -> dict[str, AccountZone]:
+    """`account_zones` for every configured and stored account (or `accounts`), with the zones
+    the settings give."""
+    store = store or Store(settings.store_dir)
+    names = (
+        list(accounts) if accounts is not None else sorted({*settings.accounts, *store.accounts()})
+    )
+    configured = {name: account.time_zone for name, account in settings.accounts.items()}
+    return account_zones(configured, store, names)
