@@ -182,13 +182,56 @@ def test_responses_carry_the_properties_at_answer_time(large) -> None:
 def test_end_users_have_the_documented_properties(truth) -> None:
     users = truth[ACME.account_token]["end_users"]
     keys = {"country", "persona", "pricing_plan", "product_plan", "purchase_date", "revenue_amount"}
-    assert all(set(u["properties"]) == keys for u in users)
+    assert all(set(u["properties"]) == keys | {"plan", "revenue"} for u in users)
     assert Counter(u["external_id"] is not None for u in users)[True] / len(users) > 0.7
     phones = [u["phone_number"] for u in users if u["phone_number"]]
     assert 0.15 < len(phones) / len(users) < 0.45
     assert len(set(phones)) == len(phones)
     assert all(p.startswith("+") for p in phones)
     assert len({u["email"] for u in users}) == len(users)
+
+
+def test_plan_and_revenue_are_what_the_readme_segments_by(large) -> None:
+    """`plan` is the pricing plan (so plans differ in NPS), `revenue` a yearly amount in dollars
+    that grows with the plan and varies within it; both travel with each response."""
+    frame = large.frame(ACME.account_token, "responses")
+    data = large._accounts[ACME.account_token]
+    props = pl.DataFrame([data.properties(s) for s in frame["snapshot"].to_list()])
+    assert props["plan"].to_list() == props["pricing_plan"].to_list()
+    assert props["revenue"].dtype == pl.Int64
+    scores = frame["score"].to_numpy()
+    plans = props["plan"].to_numpy()
+    by_plan = {plan: nps(scores[plans == plan]) for plan in vocab.PLANS}
+    assert by_plan["Free"] < by_plan["Lite"] < by_plan["Small Business"] < by_plan["Enterprise"]
+    revenue = props.group_by("plan").agg(
+        pl.col("revenue").median().alias("median"), pl.col("revenue").n_unique().alias("values")
+    )
+    medians = dict(revenue.select("plan", "median").iter_rows())
+    assert medians["Free"] == 0
+    assert medians["Lite"] < medians["Small Business"] < medians["Enterprise"]
+    assert revenue.filter(pl.col("plan") == "Enterprise")["values"][0] > 100  # not a price list
+    assert 0.2 < (props["revenue"] >= 5_000).mean() < 0.6
+    assert props["country"].n_unique() == len(vocab.COUNTRIES)
+
+
+def test_added_properties_change_nothing_else(monkeypatch) -> None:
+    """`revenue` comes from a stream of its own: reseeding it moves no score, date, tag or id,
+    and no other property."""
+    from workbench.sandbox import wootric_data
+
+    config = SandboxConfig(**{**SMALL, "seed": 11})  # type: ignore[arg-type]
+    first, first_ids = wootric_data.generate(config)
+    monkeypatch.setattr(wootric_data, "PROPERTY_STREAM", wootric_data.PROPERTY_STREAM + 1)
+    other, other_ids = wootric_data.generate(config)
+    assert first_ids.next == other_ids.next
+    for (_, a), (_, b) in zip(first, other, strict=True):
+        for table in ("end_users", "responses", "declines", "page_views", "settings"):
+            assert getattr(a, table).equals(getattr(b, table))
+        parsed_a = pl.Series(a.snapshots).str.json_decode()
+        parsed_b = pl.Series(b.snapshots).str.json_decode()
+        kept_a, kept_b = (p.struct.unnest().drop("revenue") for p in (parsed_a, parsed_b))
+        assert kept_a.equals(kept_b)
+        assert not parsed_a.struct.field("revenue").equals(parsed_b.struct.field("revenue"))
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:

@@ -15,6 +15,13 @@ The story the data tells, so that analyses have something real to find:
   and its tags with it; about 2% of responses are excluded from calculations.
 - About 12% of end users upgraded their plan once; a response carries the properties the end
   user had when answering (a property snapshot), so old answers keep the old plan.
+- Every end user has the documented segment properties (`persona`, `pricing_plan`,
+  `product_plan`, `purchase_date`, `revenue_amount`, see `SEGMENTS`), a `country`, and the two
+  that the product's own integration sends under shorter names, as real accounts' custom
+  properties do: `plan` (the pricing plan) and `revenue` (what the customer pays a year, in
+  dollars: the plan's list price times seats, times a factor of their own for discounts and
+  add-ons). `plan` and `revenue` come from a random stream of their own (`PROPERTY_STREAM`), so
+  adding them changed no other value of the dataset.
 - The first account holds one same-second burst of each size in `config.bursts` (an e-mail
   campaign import): more rows than one query can reach (30 pages of 50).
 
@@ -56,6 +63,12 @@ ACCOUNT_SHARES = (0.65, 0.35)
 """How `config.responses` splits between the NPS accounts (the last takes the remainder)."""
 BASE_SCORE = (8.15, 7.85)
 """Mean latent score per NPS account before trend, seasonality, plan and mood."""
+PROPERTY_STREAM = 0x9_0AB
+"""Seeds, with the world's seed and the account's index, the stream that draws the properties
+added after the first dataset (`revenue`), apart from the stream every other column comes
+from: a new property never moves a score, a date or a tag."""
+REVENUE_SPREAD = 0.35
+"""The sd of log(revenue / list price): discounts, add-ons and mid-year changes."""
 USER_ID_BY_ACCOUNT = (16, 23)
 """The Wootric user (account owner) id that write answers carry as `user_id`."""
 
@@ -397,6 +410,9 @@ def generate_account(
     old = np.flatnonzero(upgraded)
     old_snapshot = np.full(n_users, -1, np.int64)
     old_snapshot[old] = n_users + np.arange(len(old))
+    # Drawn from a stream of its own: see PROPERTY_STREAM.
+    own = np.random.default_rng([config.seed + SEED_OFFSET, index, PROPERTY_STREAM])
+    spend = own.lognormal(0.0, REVENUE_SPREAD, n_users)
     snapshots = property_snapshots(
         np.concatenate([plan, plan[old] - 1]),
         np.concatenate([persona, persona[old]]),
@@ -404,6 +420,7 @@ def generate_account(
         np.concatenate([country, country[old]]),
         np.concatenate([purchase, purchase[old]]),
         np.concatenate([seats, seats[old]]),
+        np.concatenate([spend, spend[old]]),
     )
 
     def who(instants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -624,9 +641,11 @@ def property_snapshots(
     country: np.ndarray,
     purchase: np.ndarray,
     seats: np.ndarray,
+    spend: np.ndarray,
 ) -> list[str]:
-    """Property hashes as JSON strings, keys in the documented order."""
-    revenue = np.array([vocab.REVENUE_BY_PLAN[p] for p in vocab.PLANS])[plan] * seats
+    """Property hashes as JSON strings: `country` and the documented segments (alphabetical, as
+    the documentation lists them), then the integration's own `plan` and `revenue`."""
+    list_price = np.array([vocab.REVENUE_BY_PLAN[p] for p in vocab.PLANS])[plan] * seats
 
     def words(values: tuple[str, ...], index: np.ndarray) -> pl.Series:
         return pl.Series(values, dtype=pl.String()).gather(index)
@@ -638,7 +657,9 @@ def property_snapshots(
             "pricing_plan": words(vocab.PLANS, plan),
             "product_plan": words(vocab.PRODUCT_PLANS, product),
             "purchase_date": purchase.astype(np.int64),
-            "revenue_amount": revenue.astype(np.int64),
+            "revenue_amount": list_price.astype(np.int64),
+            "plan": words(vocab.PLANS, plan),
+            "revenue": np.rint(list_price * spend).astype(np.int64),
         }
     )
     return frame.select(pl.struct(pl.all()).struct.json_encode()).to_series().to_list()
