@@ -80,7 +80,7 @@ def export(
     filter_text: Annotated[
         str | None,
         typer.Option(
-            "--filter", "-f", help="e.g. 'tag:PRICING score:0-6 plan=Enterprise \"slow\"'"
+            "--filter", "-f", help="e.g. 'tag:PRICING score:detractors plan=Enterprise \"slow\"'"
         ),
     ] = None,
     columns: Annotated[

@@ -36,9 +36,12 @@ HELP = """\
 The same words work in `workbench export --filter` and in notebooks.
 
 - `tag:A,B` any of the tags · `tags-all:A,B` all of them · `-tag:C` none of them
-- `score:0-6` or `score:promoters|passives|detractors` · `metric:csat`
+- `metric:nps score:0-6` (a range needs `metric:` when the rows hold several metrics)
+- bands, each of its own metric only: `score:detractors|passives|promoters` (NPS),
+  `score:dissatisfied|neutral|satisfied` (CSAT), `score:disagree|neutral|agree` (CES)
 - `since:2025-01-01` `until:2025-03-31` `last:90d`
-- `account:acme` `platform:cxi` · `excluded:include|only`
+- `account:acme` `platform:cxi` · `excluded:exclude|only` (excluded responses are listed
+  by default, `excluded:include`, and never counted)
 - `plan=Enterprise` `revenue>=5000` `country in (US,UK)` (properties and columns)
 - words or `"quoted phrases"` are searched in comments; `-"refund"` excludes
 
