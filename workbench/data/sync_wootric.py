@@ -14,6 +14,7 @@ from workbench.data.normalize import Normalized
 from workbench.data.store import AccountStore
 from workbench.data.sync_tables import TableRun, TableSync, dump, walk
 from workbench.data.time_zones import (
+    Inference,
     day_counts,
     infer_time_zone,
     reproduces,
@@ -178,6 +179,23 @@ async def _telling_answers(
     return normalize.wootric_nps_summary(asked, run.name).frame
 
 
+async def _infer(
+    run: TableRun, responses: pl.DataFrame, summaries: pl.DataFrame, before: str | None
+) -> Inference:
+    """The inference from the stored months, then from a few one-day answers when several
+    zones reproduce every month."""
+    prefer = [before] if before else []
+    inference = infer_time_zone(responses, summaries, prefer=prefer)
+    if inference.time_zone is not None and inference.others:
+        extra = await _telling_answers(
+            run, responses, summaries, [inference.time_zone, *inference.others]
+        )
+        if not extra.is_empty():
+            both = pl.concat([summaries, extra], how="diagonal_relaxed")
+            inference = infer_time_zone(responses, both, prefer=prefer)
+    return inference
+
+
 async def _settle_time_zone(run: TableRun) -> str | None:
     """Infer the zone from what is stored and keep it; the line the sync summary shows."""
     responses, summaries = await asyncio.to_thread(_zone_inputs, run)
@@ -187,21 +205,14 @@ async def _settle_time_zone(run: TableRun) -> str | None:
         if not missed:
             return None
         months = ", ".join(m.strftime("%Y-%m") for m in missed[:3])
-        found = infer_time_zone(responses, summaries).time_zone
+        found = (await _infer(run, responses, summaries, None)).time_zone
         also = f"; {found} does" if found else ""
         return (
             f"time zone of {run.name}: accounts.{run.name}.time_zone is {configured}, but the "
             f"stored responses do not reproduce Wootric's nps_summary in it ({months}){also}"
         )
     before = stored_time_zone(run.store)
-    inference = infer_time_zone(responses, summaries, prefer=[before] if before else [])
-    if inference.time_zone is not None and inference.others:
-        extra = await _telling_answers(
-            run, responses, summaries, [inference.time_zone, *inference.others]
-        )
-        if not extra.is_empty():
-            both = pl.concat([summaries, extra], how="diagonal_relaxed")
-            inference = infer_time_zone(responses, both, prefer=[before] if before else [])
+    inference = await _infer(run, responses, summaries, before)
     if inference.time_zone is not None:
         account_id = getattr(run.account, "account_token", None) or run.name
         if inference.time_zone != before:
