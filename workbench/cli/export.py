@@ -22,6 +22,7 @@ from workbench.analysis import write_parquet as write_parquet_file
 from workbench.analysis.report import report as build_report
 from workbench.cli.context import load, store
 from workbench.cli.output import console, fail
+from workbench.cli.time_zone import TimeZoneOption, time_zone_for
 from workbench.data.schema import TABLES, SchemaError
 from workbench.data.store import StoreError
 from workbench.data.tables import load_table
@@ -62,16 +63,18 @@ def filtered(
     filter_text: str | None,
     accounts: list[str] | None,
     *,
-    time_zone: str = "UTC",
+    time_zone: str | None = None,
     today: date | None = None,
 ) -> pl.DataFrame:
-    """The rows of a stored table that a filter selects: what every face exports for it."""
+    """The rows of a stored table that a filter selects: what every face exports for it.
+    Dates are in `time_zone` if given, else in the zone `choose_time_zone` picks."""
     frame = stored_table(table, accounts)
     if not filter_text:
         return frame
     if table != "responses":
         fail(f"--filter applies to the responses table; {table} has no scores or comments", code=2)
-    return checked_filter(frame, filter_text, time_zone=time_zone, today=today)[1]
+    zone = time_zone_for(frame, filter_text, accounts, time_zone, dated=False).time_zone
+    return checked_filter(frame, filter_text, time_zone=zone, today=today)[1]
 
 
 def export(
@@ -94,12 +97,13 @@ def export(
         typer.Option("--format", help="csv or parquet (default: from the file name)."),
     ] = None,
     bom: Annotated[bool, typer.Option(help="Start the CSV with a BOM, for Excel.")] = False,
+    time_zone: TimeZoneOption = None,
 ) -> None:
     """Write a stored table, filtered, to CSV or Parquet (the same rows the TUI exports)."""
     if table not in TABLES:
         fail(f"there is no table {table!r}; the tables are {', '.join(TABLES)}", code=2)
     kind = file_format or ("parquet" if output.suffix.lower() == ".parquet" else "csv")
-    frame = filtered(table, filter_text, account)
+    frame = filtered(table, filter_text, account, time_zone=time_zone)
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     try:
         if kind == "parquet":
@@ -126,12 +130,13 @@ def report(
     account: Annotated[
         list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
     ] = None,
-    time_zone: Annotated[str, typer.Option(help="Time zone for dates and buckets.")] = "UTC",
+    time_zone: TimeZoneOption = None,
     min_n: Annotated[int, typer.Option(help="Below this n a point is marked too small.")] = 30,
 ) -> None:
     """Print the metric for the filtered responses: overall, by segment, over time, tags."""
     frame = stored_table("responses", account)
-    chosen, _ = checked_filter(frame, filter_text, time_zone=time_zone)
+    zone = time_zone_for(frame, filter_text, account, time_zone, dated=True).time_zone
+    chosen, _ = checked_filter(frame, filter_text, time_zone=zone)
     if frame.is_empty():
         fail("no responses are stored yet; run `workbench sync` first")
     try:
@@ -141,7 +146,7 @@ def report(
             metric=metric,
             by=by,
             every=every,
-            time_zone=time_zone,
+            time_zone=zone,
             min_n=min_n,
             width=min(console.width, 120),
         )
