@@ -10,6 +10,7 @@ loop (the coroutine then runs in a thread of its own); `sync_async` is there to 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,7 +19,9 @@ from typing import Any, Literal
 
 import polars as pl
 
-from workbench.analysis import KnownNames, answer_distribution
+from workbench.analysis import Filter, KnownNames, answer_distribution
+from workbench.analysis.dates import ZoneChoice, choose_time_zone, selection_accounts
+from workbench.analysis.dates import zone as zone_of
 from workbench.analysis.multiple import PAdjust
 from workbench.analysis.report import report as build_report
 from workbench.analysis.small_n import MIN_N
@@ -27,6 +30,7 @@ from workbench.data.schema import TABLES
 from workbench.data.store import Store
 from workbench.data.sync import sync as run_sync
 from workbench.data.tables import load_table
+from workbench.data.time_zones import settings_zones
 from workbench.demo import DEMO_RESPONSES, DEMO_SEED, Demo, run_coroutine, start_demo
 from workbench.notebook import display, frames
 from workbench.notebook.frames import By, FilterLike, Metric
@@ -57,7 +61,9 @@ class Workbench:
 
     Tables come back as polars DataFrames, metrics as the analysis core's frames, charts and
     reports as blocks Jupyter shows in monospace. `time_zone` is the zone of filter dates and
-    trend buckets (UTC, as the CLI's default); `today` pins `last:` filters (tests).
+    trend buckets (a call's own `time_zone=` wins over it); without one, the zone is the one
+    `workbench report` uses: `display.time_zone`, else the selected accounts' own zone, else UTC
+    with a TimeZoneNote warning (`zone()` says which and why). `today` pins `last:` filters.
     """
 
     def __init__(
@@ -65,7 +71,7 @@ class Workbench:
         settings: Settings,
         *,
         config_path: Path | None = None,
-        time_zone: str = "UTC",
+        time_zone: str | None = None,
         today: date | None = None,
         progress: bool = True,
         demo: Demo | None = None,
@@ -73,6 +79,8 @@ class Workbench:
         self.settings = settings
         self.config_path = config_path
         self.store = Store(settings.store_dir)
+        if time_zone is not None:
+            zone_of(time_zone)  # a bad name fails here, in one line
         self.time_zone = time_zone
         self.today = today
         self.progress = progress
@@ -158,10 +166,14 @@ class Workbench:
             raise ValueError(f"there is no table {name!r}; the tables are {', '.join(TABLES)}")
         return load_table(self.store, name, _names(accounts))
 
-    def responses(self, filter: FilterLike = None, *, accounts: Accounts = None) -> pl.DataFrame:
+    def responses(
+        self, filter: FilterLike = None, *, accounts: Accounts = None, time_zone: str | None = None
+    ) -> pl.DataFrame:
         """The responses a filter selects (a Filter or its text form; all without one)."""
         return frames.select(
-            self.table("responses", accounts), filter, time_zone=self.time_zone, today=self.today
+            self.table("responses", accounts),
+            filter,
+            **self._options(accounts, filter, {"time_zone": time_zone}),
         )
 
     def end_users(self, accounts: Accounts = None) -> pl.DataFrame:
@@ -201,8 +213,44 @@ class Workbench:
 
     # --- metrics ---------------------------------------------------------------------------
 
-    def _options(self) -> dict[str, Any]:
-        return {"time_zone": self.time_zone, "today": self.today}
+    def zone(
+        self, filter: FilterLike = None, *, accounts: Accounts = None, time_zone: str | None = None
+    ) -> ZoneChoice:
+        """The zone figures for this selection use, and why (`analysis.dates.choose_time_zone`,
+        the rule the TUI and the CLI use)."""
+        parsed: Filter | None = None
+        try:
+            parsed = frames.as_filter(filter)
+        except (ValueError, TypeError):
+            parsed = None  # the computation itself reports a bad filter
+        responses = self.table("responses", accounts)
+        names = selection_accounts(
+            responses,
+            [*(_names(accounts) or []), *(parsed.accounts if parsed else [])],
+            parsed.platforms if parsed else [],
+        )
+        return choose_time_zone(
+            settings_zones(self.settings, self.store, names),
+            names,
+            chosen=time_zone or self.time_zone,
+            display=self.settings.display.time_zone,
+        )
+
+    def _options(
+        self,
+        accounts: Accounts = None,
+        filter: FilterLike = None,
+        options: dict[str, Any] | None = None,
+        *,
+        dated: bool = False,
+    ) -> dict[str, Any]:
+        """time_zone and today for a computation; takes `time_zone` out of a call's `options`.
+        A fallback zone's note is a TimeZoneNote warning when dates are used."""
+        picked = options.pop("time_zone", None) if options is not None else None
+        choice = self.zone(filter, accounts=accounts, time_zone=picked)
+        if choice.note and (dated or _dated(filter)):
+            warnings.warn(choice.note, TimeZoneNote, stacklevel=3)
+        return {"time_zone": choice.time_zone, "today": self.today}
 
     def nps(
         self, filter: FilterLike = None, by: By = None, *, accounts: Accounts = None, **options: Any
@@ -210,7 +258,11 @@ class Workbench:
         """NPS of the filtered responses, overall or `by` a column or property, with its
         interval (`analysis.nps`)."""
         return frames.nps(
-            self.table("responses", accounts), by, filter=filter, **self._options(), **options
+            self.table("responses", accounts),
+            by,
+            filter=filter,
+            **self._options(accounts, filter, options),
+            **options,
         )
 
     def csat(
@@ -218,7 +270,11 @@ class Workbench:
     ) -> pl.DataFrame:
         """CSAT (share satisfied) of the filtered responses (`analysis.csat`)."""
         return frames.csat(
-            self.table("responses", accounts), by, filter=filter, **self._options(), **options
+            self.table("responses", accounts),
+            by,
+            filter=filter,
+            **self._options(accounts, filter, options),
+            **options,
         )
 
     def ces(
@@ -226,7 +282,11 @@ class Workbench:
     ) -> pl.DataFrame:
         """CES (mean effort, share agreeing) of the filtered responses (`analysis.ces`)."""
         return frames.ces(
-            self.table("responses", accounts), by, filter=filter, **self._options(), **options
+            self.table("responses", accounts),
+            by,
+            filter=filter,
+            **self._options(accounts, filter, options),
+            **options,
         )
 
     def trend(
@@ -251,7 +311,7 @@ class Workbench:
             window=window,
             by=by,
             min_n=min_n,
-            **self._options(),
+            **self._options(accounts, filter, options, dated=True),
             **options,
         )
 
@@ -268,8 +328,9 @@ class Workbench:
     ) -> pl.DataFrame:
         """Segment a minus segment b (each a filter), within the responses `filter` selects: the
         difference, its interval and a two-sided p-value (`analysis.compare`)."""
-        base = frames.select(self.table("responses", accounts), filter, **self._options())
-        return frames.compare(a, b, metric, responses=base, by=by, **self._options(), **options)
+        zone = self._options(accounts, filter, options)
+        base = frames.select(self.table("responses", accounts), filter, **zone)
+        return frames.compare(a, b, metric, responses=base, by=by, **zone, **options)
 
     def segment_breakdown(
         self,
@@ -293,7 +354,7 @@ class Workbench:
             filter=filter,
             min_n=min_n,
             p_adjust=p_adjust,
-            **self._options(),
+            **self._options(accounts, filter, options),
             **options,
         )
 
@@ -314,7 +375,7 @@ class Workbench:
             filter=filter,
             by=by,
             min_n=min_n,
-            **self._options(),
+            **self._options(accounts, filter, options),
             **options,
         )
 
@@ -333,7 +394,7 @@ class Workbench:
             metric,
             filter=filter,
             by=by,
-            **self._options(),
+            **self._options(accounts, filter, options),
             **options,
         )
 
@@ -432,6 +493,7 @@ class Workbench:
         p_adjust: PAdjust = "holm",
         accounts: Accounts = None,
         width: int = 100,
+        time_zone: str | None = None,
     ) -> display.Report:
         """What `workbench report` prints for the same options (`analysis.report`)."""
         parsed = frames.as_filter(filter)
@@ -441,8 +503,7 @@ class Workbench:
             metric=metric,
             by=by,
             every=every,
-            time_zone=self.time_zone,
-            today=self.today,
+            **self._options(accounts, parsed, {"time_zone": time_zone}, dated=True),
             min_n=min_n,
             p_adjust=p_adjust,
             width=width,
@@ -461,6 +522,7 @@ class Workbench:
         accounts: Accounts = None,
         format: Literal["csv", "parquet"] | None = None,
         bom: bool = False,
+        time_zone: str | None = None,
     ) -> Path:
         """Write a stored table, filtered, as `workbench export TABLE -o PATH --filter ...` does:
         the same rows, columns and bytes. Returns the path."""
@@ -475,7 +537,7 @@ class Workbench:
             columns=columns,
             format=format,
             bom=bom,
-            **self._options(),
+            **self._options(accounts, filter, {"time_zone": time_zone}),
         )
 
     def cli_environment(self) -> dict[str, str]:
@@ -508,10 +570,23 @@ class Workbench:
         self.close()
 
 
+class TimeZoneNote(UserWarning):
+    """The zone figures use is a fallback (accounts in different zones, or none known)."""
+
+
+def _dated(filter: FilterLike) -> bool:
+    """Whether a filter reads dates (since:, until:, last:), so its zone matters."""
+    try:
+        parsed = frames.as_filter(filter)
+    except (ValueError, TypeError):
+        return False
+    return bool(parsed and (parsed.since or parsed.until or parsed.last_days))
+
+
 def open_workbench(
     config: str | os.PathLike[str] | Settings | None = None,
     *,
-    time_zone: str = "UTC",
+    time_zone: str | None = None,
     today: date | None = None,
     progress: bool = True,
 ) -> Workbench:
@@ -536,7 +611,7 @@ def demo(
     responses: int = DEMO_RESPONSES,
     seed: int = DEMO_SEED,
     directory: str | os.PathLike[str] | None = None,
-    time_zone: str = "UTC",
+    time_zone: str | None = None,
     today: date | None = None,
     progress: bool = True,
 ) -> Workbench:
