@@ -81,20 +81,23 @@ def test_the_same_filter_gives_the_same_nps_as_workbench_report(
             "promoters": str(overall["promoters"][0]),
             "nps": shown(overall["nps"][0]),
             "se": shown(overall["se"][0]),
-            "ci_low": shown(overall["ci_low"][0]),
-            "ci_high": shown(overall["ci_high"][0]),
+            "95% CI": f"{shown(overall['ci_low'][0])} – {shown(overall['ci_high'][0])}",
         }
     ]
-    segments = synced.nps(text, by="pricing_plan")
-    by_plan = printed["By pricing_plan"]
+    segments = synced.segment_breakdown("pricing_plan", filter=text)
+    by_plan = printed["By pricing_plan, each against the rest"]
     assert [row["n"] for row in by_plan] == [str(n) for n in segments["n"]]
-    for row, (nps, low, high) in zip(
-        by_plan, segments.select("nps", "ci_low", "ci_high").iter_rows(), strict=True
-    ):
-        assert (row["nps"], row["ci_low"], row["ci_high"]) == (shown(nps), shown(low), shown(high))
+    rows = segments.select("n", "nps", "ci_low", "ci_high", "too_small").iter_rows()
+    for row, (n, nps, low, high, small) in zip(by_plan, rows, strict=True):
+        # A segment under min_n is kept: its figures "·", its interval "too small (n=12)".
+        expected = (
+            ("·", f"too small (n={n})") if small else (shown(nps), f"{shown(low)} – {shown(high)}")
+        )
+        assert (row["nps"], row["95% CI"]) == expected
     quarters = synced.trend(filter=text, every="quarter")
-    assert [row["nps"] for row in printed["Every quarter (UTC)"]] == [
-        "too few" if small else shown(value)
+    every = next(title for title in printed if title.startswith("Every quarter ("))
+    assert [row["nps"] for row in printed[every]] == [
+        "·" if small else shown(value)
         for value, small in quarters.select("nps", "too_small").iter_rows()
     ]
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench.analysis import charts
+from workbench.analysis.counting import count_line
 from workbench.analysis.estimators import Metric
 from workbench.analysis.filter_model import Filter
 from workbench.analysis.filters import compile_filter
@@ -39,6 +40,7 @@ HIDDEN = {
     "rank_by",
     "testable",
     "se_wald",
+    "ci_centre",  # in the frames; an 80-column report has no room for it beside the interval
 }
 SEGMENT_COLUMNS = (
     "n",
@@ -64,6 +66,16 @@ TAG_COLUMNS = (
     "note",
     "rank",
 )
+HEADERS = {
+    "ci_low": "95% CI",
+    "difference": "vs rest",
+    "difference_low": "vs rest CI",
+    "impact_low": "impact CI",
+    "p_adjusted": "p adj.",
+    "with_tag": "with",
+    "without_tag": "without",
+}
+"""Printed names that keep an 80-column report readable; an interval is one column."""
 RIGHT_ALIGNED = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt32, pl.UInt64, pl.Float64)
 
 
@@ -73,6 +85,12 @@ def _cell(value: Any, too_small: bool) -> str:
     if isinstance(value, float):
         return f"{value:.1f}" if abs(value) < 1e6 else f"{value:.3g}"
     return str(value)
+
+
+def _interval(low: Any, high: Any, too_small: bool, note: str | None) -> str:
+    if low is None or high is None:
+        return (note or "too small") if too_small else "—"
+    return f"{_cell(low, False)} – {_cell(high, False)}"
 
 
 def _p_cell(value: Any) -> str:
@@ -88,8 +106,12 @@ def metric_table(
     comparison methods and the p-value adjustment go in the caption. A group too small to show
     has "·" for its numbers and its note ("too small (n=12)")."""
     shown = [c for c in (columns or frame.columns) if c in frame.columns and c not in HIDDEN]
-    if "note" in shown and frame.height and frame["note"].null_count() == frame.height:
-        shown.remove("note")
+    if "note" in shown and frame.height:
+        notes = frame["note"].drop_nulls()
+        if notes.is_empty() or (
+            notes.str.starts_with("too small").all() and "too_small" in frame.columns
+        ):
+            shown.remove("note")  # nothing to say, or only "too small", which the CI cell says
     parts = [
         str(frame[c][0])
         for c in ("scale", "interval", "comparison")
@@ -101,17 +123,33 @@ def metric_table(
         parts.append(f"ranked by {frame['rank_by'][0]}")
     caption = " · ".join(parts)
     table = Table(title=title, caption=caption or None, show_edge=False, header_style="bold")
-    for column in shown:
-        justify = "right" if frame.schema[column] in RIGHT_ALIGNED else "left"
-        table.add_column(column, justify=justify)
     small = frame["too_small"].to_list() if "too_small" in frame.columns else [False] * frame.height
-    for row, is_small in zip(frame.select(shown).iter_rows(), small, strict=True):
-        table.add_row(
-            *(
-                _p_cell(v) if name.startswith("p_") else _cell(v, bool(is_small))
-                for name, v in zip(shown, row, strict=True)
-            )
-        )
+    values = frame.select(shown).rows()
+    notes = frame["note"].to_list() if "note" in frame.columns else [None] * frame.height
+    columns: list[tuple[str, bool, list[str]]] = []  # header, numeric, cells
+    for index, name in enumerate(shown):
+        if name.endswith("_high") and name.removesuffix("_high") + "_low" in shown:
+            continue  # drawn with its _low, as one interval
+        numeric = frame.schema[name] in RIGHT_ALIGNED
+        if name.endswith("_low") and (high := name.removesuffix("_low") + "_high") in shown:
+            other = shown.index(high)
+            cells = [
+                _interval(row[index], row[other], bool(tiny), said)
+                for row, tiny, said in zip(values, small, notes, strict=True)
+            ]
+        else:
+            cells = [
+                _p_cell(row[index]) if name.startswith("p_") else _cell(row[index], bool(tiny))
+                for row, tiny in zip(values, small, strict=True)
+            ]
+        columns.append((HEADERS.get(name, name), numeric, cells))
+    for header, numeric, cells in columns:
+        # A number is never cut ("-100…") and nor is its header ("detract…"): text columns
+        # (the segment's name, the note) wrap instead.
+        width = max([len(header), *map(len, cells)]) if numeric else None
+        table.add_column(header, justify="right" if numeric else "left", min_width=width)
+    for row in zip(*(cells for _, _, cells in columns), strict=True):
+        table.add_row(*row)
     return table
 
 
@@ -138,20 +176,20 @@ def report(
 ) -> Group:
     """Everything `workbench report` prints: overall, by segment, over time, scores and tags.
 
-    `filter` (a Filter or its text) is compiled against the frame in `time_zone`; when it says
-    `excluded:include` the metrics count excluded responses too. `min_n` applies to segments,
+    `filter` (a Filter or its text) is compiled against the frame in `time_zone`, as `export`
+    compiles it (so both refuse the same filters). Excluded responses are counted in the heading
+    and never in a metric (`workbench.analysis.counting`). `min_n` applies to segments,
     trend points and tags alike (shown as "too small (n=12)", never dropped); p-values across
     segments and across tags are adjusted by `p_adjust` ("holm" or "bh"), named in the caption.
     """
     parsed = Filter.parse(filter) if isinstance(filter, str) else filter
     selected = responses
-    include = False
+    include = False  # the rule: a metric never counts excluded responses
     if parsed is not None:
         selected = responses.filter(
-            compile_filter(parsed, responses.schema, time_zone=time_zone, today=today)
+            compile_filter(parsed, responses, time_zone=time_zone, today=today)
         )
-        include = parsed.excluded != "exclude"
-    heading = f"{metric.upper()} report · {selected.height:,} responses"
+    heading = f"{metric.upper()} report · {count_line(selected)}"
     if parsed is not None and not parsed.is_empty():
         heading += f" · filter: {parsed.to_text()}"
     parts: list[RenderableType] = [Text(heading, style="bold")]
