@@ -17,7 +17,8 @@ import polars as pl
 from workbench.analysis import Filter, KnownNames
 
 TIME_ZONE = "UTC"
-"""The zone the CLI's `--filter` uses for dates; the TUI uses the same so exports match."""
+"""The zone of dates when none is passed; the app passes `choose_time_zone`'s, the rule the
+CLI's `--filter` and the notebooks use, so exports match."""
 
 
 @dataclass(frozen=True)
@@ -35,22 +36,29 @@ class Selection:
         return self.rows.len()
 
 
-def mask_for(responses: pl.DataFrame, chosen: Filter, known: KnownNames) -> pl.Series:
+def mask_for(
+    responses: pl.DataFrame, chosen: Filter, known: KnownNames, time_zone: str = TIME_ZONE
+) -> pl.Series:
     """The filter's selection as a mask; raises FilterError for names `known` lacks, and
     ScoreScaleError (a FilterError) for a `score:` that would mix scales on these rows."""
     if chosen.is_empty():
         return pl.repeat(True, responses.height, dtype=pl.Boolean, eager=True).alias("mask")
     chosen.validate_names(known)
     return responses.select(
-        chosen.expression(responses, time_zone=TIME_ZONE).alias("mask")
+        chosen.expression(responses, time_zone=time_zone).alias("mask")
     ).to_series()
 
 
 def select(
-    responses: pl.DataFrame, newest_first: pl.Series, chosen: Filter, known: KnownNames
+    responses: pl.DataFrame,
+    newest_first: pl.Series,
+    chosen: Filter,
+    known: KnownNames,
+    time_zone: str = TIME_ZONE,
 ) -> Selection:
-    """Apply `chosen`: the mask, and the selected rows' indices newest first."""
-    mask = mask_for(responses, chosen, known)
+    """Apply `chosen`: the mask, and the selected rows' indices newest first; dates are
+    calendar days in `time_zone` (the app passes `choose_time_zone`'s)."""
+    mask = mask_for(responses, chosen, known, time_zone)
     if chosen.is_empty():
         return Selection(chosen, mask, newest_first)
     return Selection(chosen, mask, newest_first.filter(mask.gather(newest_first)))
