@@ -102,3 +102,34 @@ def test_store_check_and_repair(workspace) -> None:
     assert code == 0
     assert "workbench sync" in output
     assert run("store", "check")[0] == 0
+
+
+def errors(stderr: str) -> list[str]:
+    """The refusals on stderr (notes such as a time-zone warning may come before them)."""
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+@pytest.mark.parametrize("text", ["tag:PRICNG", "plann=Enterprise", "account:initech", 'score:"'])
+def test_report_refuses_what_export_refuses_with_the_same_line_and_status(
+    workspace, text: str
+) -> None:
+    """Both commands take `--filter` through one function (checked against the store): the
+    same refusal on stderr, the same exit status, nothing written or printed on stdout."""
+    tmp_path, _ = workspace
+    out = tmp_path / "refused.csv"
+    exported = CliRunner().invoke(app, ["export", "responses", "--filter", text, "-o", str(out)])
+    reported = CliRunner().invoke(app, ["report", "--filter", text])
+    assert exported.exit_code == 2
+    assert reported.exit_code == exported.exit_code
+    refusals = [errors(exported.stderr), errors(reported.stderr)]
+    assert refusals[0] == refusals[1]
+    assert len(refusals[0]) == 1
+    assert refusals[0][0].startswith("error: --filter: ")
+    assert reported.stdout == ""
+    assert not out.exists()
+
+
+def test_report_prints_the_filter_it_applied(workspace) -> None:
+    code, output = run("report", "--filter", "tag:PRICING", "--every", "month")
+    assert code == 0, output
+    assert "filter: tag:PRICING" in output
