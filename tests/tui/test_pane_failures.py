@@ -18,6 +18,7 @@ from textual.widgets import Select, Static
 
 from tests.tui.conftest import SIZE, Workspace, settle
 from workbench.analysis import Filter, nps
+from workbench.analysis.counting import count_line
 from workbench.data.store import Store
 from workbench.data.tables import load_table
 from workbench.tui.compute import surveys_view
@@ -77,7 +78,7 @@ def check_responses(app: Any, rows: pl.DataFrame, stored: int) -> None:
     assert app.selection is not None
     assert app.selection.count == rows.height
     count = text_of(app.query_one("#responses-count", Static))
-    assert f"{rows.height:,} of {stored:,} responses match" in count
+    assert count_line(rows, of=stored) in count  # "500 of 8,479 responses, 12 excluded"
     assert not app.query_one("#responses-pane").has_class("-failed")
 
 
@@ -114,13 +115,13 @@ def check_surveys(app: Any, rows: pl.DataFrame) -> None:
         snapshot.table("survey_answers"),
         snapshot.table("nps_summaries"),
     )
-    for widget, frame in (
-        ("#apptentive-surveys", expected.apptentive),
-        ("#cxi-imports", expected.imports),
+    for widget, frame, column, shown in (
+        ("#apptentive-surveys", expected.apptentive, "response_count", "responses"),
+        ("#cxi-imports", expected.imports, "selected", "selected"),
     ):
         table = app.query_one(widget, FrameView).table
         assert table is not None, widget
-        assert table["selected"].to_pylist() == [str(n) for n in frame["selected"]], widget
+        assert table[shown].to_pylist() == [str(n) for n in frame[column]], widget
     assert not app.query_one("#surveys-pane").has_class("-failed")
 
 

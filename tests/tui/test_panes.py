@@ -6,6 +6,7 @@ import polars as pl
 
 from tests.tui.conftest import SIZE, Workspace, settle
 from workbench.analysis import Filter, nps
+from workbench.analysis.segments import segment_breakdown
 from workbench.tui.panes.dashboard import DashboardPane
 from workbench.tui.panes.end_users import EndUsersPane
 from workbench.tui.panes.responses import ResponsesPane
@@ -131,8 +132,9 @@ async def test_dashboard_cards_equal_the_analysis_core(workspace: Workspace) -> 
         await settle(pilot)
         assert app.frames is not None
         assert app.frames.segment == "plan"
+        # The notebook's and the report's breakdown: each plan against the rest, Holm-adjusted.
         assert app.frames.segments.sort("plan").equals(
-            nps(workspace.responses, "plan").sort("plan")
+            segment_breakdown(workspace.responses, "plan", "nps").sort("plan")
         )
         chart = app.query_one("#chart-segments")
         assert "Enterprise" in chart.text

@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from tests.tui.conftest import SIZE, Workspace, settle
 from workbench.analysis import Filter, read_csv
+from workbench.analysis.counting import count_line
 from workbench.data.store import Store
 from workbench.data.tables import load_table
 from workbench.tui import jobs
@@ -67,7 +68,7 @@ async def test_a_rejected_filter_leaves_chips_counts_and_export_on_the_last_appl
         assert app.selection is not None
         assert app.selection.count == rows.height
         count = str(app.query_one("#responses-count", Static).render())
-        assert f"{rows.height:,} of {workspace.responses.height:,} responses match" in count
+        assert count_line(rows, of=workspace.responses.height) in count
         assert app.query_one(TagsPane).tags.equals(tags_before)
 
         await pilot.press("3", "ctrl+e")

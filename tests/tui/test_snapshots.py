@@ -35,7 +35,7 @@ def test_responses_with_a_filter(snap_compare, workspace: Workspace) -> None:  #
     assert snap_compare(
         workspace.app(),
         terminal_size=SIZE,
-        run_before=run_before(filter_text="tag:PRICING score:0-6"),
+        run_before=run_before(filter_text="tag:PRICING metric:nps score:0-6"),
     )
 
 

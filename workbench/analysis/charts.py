@@ -21,6 +21,7 @@ from typing import Any
 import plotext as plt
 import polars as pl
 
+from workbench.analysis.multiple import format_p
 from workbench.analysis.small_n import MIN_N, too_small_text
 
 Colour = str | int | tuple[int, int, int]
@@ -523,8 +524,7 @@ def segment_chart(
         )
 
 
-def _p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
+_p = format_p
 
 
 def tag_impact_chart(

@@ -72,3 +72,10 @@ def _adjust(p_values: Sequence[float | None] | np.ndarray, method: PAdjust) -> n
         adjusted = np.minimum.accumulate(np.minimum(1.0, m * ranked / i)[::-1])[::-1]
     out[order] = adjusted
     return out
+
+
+def format_p(p: float | None) -> str:
+    """A p-value as every face prints it: "<0.001", "0.004", "0.27"; "—" when not tested."""
+    if p is None:
+        return "—"
+    return "<0.001" if p < 0.001 else f"{p:.3f}" if p < 0.1 else f"{p:.2f}"

@@ -23,7 +23,7 @@ from workbench.analysis.estimators import Metric
 from workbench.analysis.filter_model import Filter
 from workbench.analysis.filters import compile_filter
 from workbench.analysis.metrics import ces, csat, nps, score_distribution
-from workbench.analysis.multiple import PAdjust
+from workbench.analysis.multiple import PAdjust, format_p
 from workbench.analysis.segments import segment_breakdown
 from workbench.analysis.small_n import MIN_N
 from workbench.analysis.tags import tag_impact
@@ -93,10 +93,7 @@ def _interval(low: Any, high: Any, too_small: bool, note: str | None) -> str:
     return f"{_cell(low, False)} – {_cell(high, False)}"
 
 
-def _p_cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
+_p_cell = format_p
 
 
 def metric_table(

@@ -22,7 +22,9 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from workbench.analysis import Filter
+from workbench.analysis.dates import ZoneChoice, choose_time_zone
 from workbench.data.store import Store
+from workbench.data.time_zones import settings_zones
 from workbench.settings import Settings, SettingsError, load_settings
 from workbench.tui import jobs
 from workbench.tui.commands import PaletteCommand, WorkbenchCommands
@@ -130,6 +132,8 @@ class WorkbenchApp(App[None]):
         self.config_file = config_file
         self.settings_loader = settings_loader or (lambda: load_settings(config_file))
         self.store = Store(settings.store_dir)
+        self.time_zone_pick: str | None = None
+        """A zone picked in the palette ("Time zone: ..."); None: the settings' rule."""
         self.sync_on_start = sync_on_start
         self.saved_filters = saved_filters or SavedFilters()
         self.theme_dirs = theme_dirs
@@ -144,6 +148,8 @@ class WorkbenchApp(App[None]):
         """The run that applied `filter` (its selection arrived)."""
         self.done_generation = 0
         """The last run whose every pane was computed (shown or failed)."""
+        self.asked_generation = 0
+        """The last run asked for by `set_filter` (the bar shows its filter once applied)."""
         self.selection: Selection | None = None
         self.selected: pl.DataFrame = self.snapshot.responses
         self.selected_filter = Filter()
@@ -223,6 +229,30 @@ class WorkbenchApp(App[None]):
 
     # --- commands ------------------------------------------------------------------------------
 
+    def _time_zone_commands(self) -> list[PaletteCommand]:
+        """One entry per zone worth picking: the accounts' own rule, UTC, each account's zone
+        and the settings' display zone."""
+        zones = sorted(
+            {"UTC", *self.account_zones().values()}
+            | ({self.settings.display.time_zone} if self.settings.display.time_zone else set())
+        )
+        commands = [
+            PaletteCommand(
+                "Time zone: the accounts' own",
+                "Dates, since:/until:/last: and trend buckets in the selected accounts' zone",
+                lambda: self.pick_time_zone(None),
+            )
+        ]
+        commands += [
+            PaletteCommand(
+                f"Time zone: {zone}",
+                f"Dates, since:/until:/last: and trend buckets in {zone}",
+                lambda z=zone: self.pick_time_zone(z),
+            )
+            for zone in zones
+        ]
+        return commands
+
     def palette_commands(self) -> list[PaletteCommand]:
         """Every action, for the command palette (the footer shows the common keys)."""
         commands = [
@@ -240,6 +270,7 @@ class WorkbenchApp(App[None]):
                 self.action_export,
             ),
             PaletteCommand("Filter", "Type a filter (/)", self.action_focus_filter),
+            *self._time_zone_commands(),
             PaletteCommand("Clear filter", "Show every response", self.action_clear_filter),
             PaletteCommand(
                 "Save filter", "Save the current filter by name (ctrl+s)", self.action_save_filter
@@ -282,6 +313,8 @@ class WorkbenchApp(App[None]):
         focus = getattr(widget, "focus_table", None)
         if callable(focus):
             self.call_after_refresh(focus)
+        elif self.focused is self.filter_bar.input:
+            self.set_focus(None)  # a pane without a table: keys 1-6 must switch panes again
 
     def _pane_widget(self, pane: str) -> Any:
         """The widget that shows a pane's content (not its problem line)."""
@@ -441,23 +474,56 @@ class WorkbenchApp(App[None]):
         """Ask for a filter. It becomes the current filter (chips, counts, export) only once
         it has selected its rows; a rejected one leaves the last applied filter in effect."""
         self.apply_filter(chosen)
+        self.asked_generation = self.generation
 
-    def _options(self) -> jobs.DashboardOptions:
+    def _options(self, chosen: Filter | None = None) -> jobs.DashboardOptions:
         pane = self.pane(DashboardPane)
-        return jobs.DashboardOptions(pane.metric, pane.every, pane.segment)
+        zone = self.zone_choice(chosen).time_zone
+        return jobs.DashboardOptions(pane.metric, pane.every, pane.segment, zone)
+
+    def account_zones(self) -> dict[str, str]:
+        """Each stored or configured account's own zone (settings, else inferred, else UTC)."""
+        zones = settings_zones(self.settings, self.store, self.snapshot.accounts)
+        return {name: zone.time_zone for name, zone in zones.items()}
+
+    def zone_choice(self, chosen: Filter | None = None) -> ZoneChoice:
+        """The zone for a filter's selection: the palette's pick, else display.time_zone, else
+        the selected accounts' own zone, else UTC with a note (`choose_time_zone`)."""
+        f = self.filter if chosen is None else chosen
+        platforms = {name: files.platform for name, files in self.snapshot.accounts.items()}
+        names = [
+            name
+            for name, platform in platforms.items()
+            if (not f.accounts or name in f.accounts)
+            and (not f.platforms or platform in f.platforms)
+        ]
+        zones = settings_zones(self.settings, self.store, names)
+        return choose_time_zone(
+            zones, names, chosen=self.time_zone_pick, display=self.settings.display.time_zone
+        )
+
+    def pick_time_zone(self, time_zone: str | None) -> None:
+        """Use `time_zone` for every figure from now on (None: back to the settings' rule)."""
+        self.time_zone_pick = time_zone
+        choice = self.zone_choice()
+        self.notify(f"Dates in {choice.label}", title="Time zone")
+        self.apply_filter()
 
     def apply_filter(self, chosen: Filter | None = None) -> None:
         """Run a filter (by default the current one again, e.g. on a new snapshot)."""
         if self.response_rows is None:
             return
         self.generation += 1
+        wanted = self.filter if chosen is None else chosen
         job = jobs.FilterJob(
             self.snapshot,
-            self.filter if chosen is None else chosen,
+            wanted,
             self.generation,
-            self._options(),
+            self._options(wanted),
             self.pane(DashboardPane).chart_sizes(),
             chart_palette(self.theme_variables),
+            zone=self.zone_choice(wanted),
+            account_zones=self.account_zones(),
         )
         self.filter_worker(job)
 
@@ -500,9 +566,13 @@ class WorkbenchApp(App[None]):
         if not self._current(message.generation):
             return
         self.selection = message.selection
+        changed = message.selection.filter != self.filter
         self.filter = message.selection.filter
         self.applied_generation = message.generation
-        self.filter_bar.show(self.filter)
+        if changed or message.generation == self.asked_generation:
+            # Only a filter asked for updates the bar: re-running the applied one (a new
+            # snapshot, another zone) keeps what the bar says, e.g. why a filter was refused.
+            self.filter_bar.show(self.filter)
         pane = self.pane(ResponsesPane)
         try:
             pane.show(
@@ -615,7 +685,9 @@ class WorkbenchApp(App[None]):
     def dashboard_options(self, message: DashboardPane.OptionsChanged) -> None:
         if not self.loaded:
             return
-        options = jobs.DashboardOptions(message.metric, message.every, message.segment)
+        options = jobs.DashboardOptions(
+            message.metric, message.every, message.segment, self.zone_choice().time_zone
+        )
         self.dashboard_worker(
             self.selected,
             options,
@@ -880,11 +952,16 @@ class WorkbenchApp(App[None]):
             except SettingsError as exc:
                 self.notify(f"Theme not saved: {exc}", severity="warning")
         if self.selection is not None and self.response_rows is not None:
-            self.pane(ResponsesPane).show(
-                self.selection,
-                self.snapshot.responses.height,
-                self.response_rows,
-                self._colours(),
-                keep_cursor=True,
+            selection, rows = self.selection, self.response_rows
+            self._show(
+                "responses",
+                self.generation,
+                lambda: self.pane(ResponsesPane).show(
+                    selection,
+                    self.snapshot.responses.height,
+                    rows,
+                    self._colours(),
+                    keep_cursor=True,
+                ),
             )
         self.rebuild_charts()

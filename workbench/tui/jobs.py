@@ -9,14 +9,15 @@ carry their generation, and the app drops any that arrive late.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 from textual.message import Message
 
 from workbench.analysis import ExportError, Filter, FilterError, Palette, write_csv
+from workbench.analysis.dates import ZoneChoice
 from workbench.data.schema import SchemaError
 from workbench.data.store import Store, StoreError
 from workbench.tui.compute import (
@@ -79,6 +80,8 @@ class DashboardOptions:
     metric: Metric
     every: Every
     segment: str | None
+    time_zone: str = "UTC"
+    """The selection's zone (`choose_time_zone`): its dates, buckets and `since:`."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,10 @@ class FilterJob:
     options: DashboardOptions
     chart_sizes: dict[str, tuple[int, int]]
     palette: Palette
+    zone: ZoneChoice | None = None
+    """The zone picked for this filter's selection, and why (the Surveys pane says it)."""
+    account_zones: Mapping[str, str] = field(default_factory=dict)
+    """Each account's own zone: Wootric's months are compared with nps_summary in it."""
 
 
 def attempt(pane: str, generation: int, post: Post, compute: Callable[[], Message]) -> bool:
@@ -111,7 +118,13 @@ def run_filter(job: FilterJob, post: Post, cancelled: Cancelled) -> None:
     computation fails alone: the others still get the filter's figures."""
     snapshot, generation = job.snapshot, job.generation
     try:
-        selection = select(snapshot.responses, snapshot.newest_first, job.filter, snapshot.known)
+        selection = select(
+            snapshot.responses,
+            snapshot.newest_first,
+            job.filter,
+            snapshot.known,
+            job.options.time_zone,
+        )
         selected = selected_responses(snapshot.responses, selection)
     except FilterError as exc:
         post(FilterRejected(job.filter.to_text(), str(exc), exc.suggestions, generation))
@@ -139,7 +152,9 @@ def run_filter(job: FilterJob, post: Post, cancelled: Cancelled) -> None:
     frames: list[DashboardFrames] = []
 
     def dashboard_ready() -> Message:
-        frames.append(dashboard(selected, options.metric, options.every, options.segment))
+        frames.append(
+            dashboard(selected, options.metric, options.every, options.segment, options.time_zone)
+        )
         return DashboardReady(frames[0], generation)
 
     if attempt("dashboard", generation, post, dashboard_ready):
@@ -177,6 +192,9 @@ def run_filter(job: FilterJob, post: Post, cancelled: Cancelled) -> None:
                 snapshot.table("surveys"),
                 snapshot.table("survey_answers"),
                 snapshot.table("nps_summaries"),
+                stored=snapshot.responses,
+                account_zones=job.account_zones,
+                zone=job.zone,
             ),
             generation,
         ),
@@ -215,7 +233,9 @@ def run_dashboard(
     frames: list[DashboardFrames] = []
 
     def dashboard_ready() -> Message:
-        frames.append(dashboard(selected, options.metric, options.every, options.segment))
+        frames.append(
+            dashboard(selected, options.metric, options.every, options.segment, options.time_zone)
+        )
         return DashboardReady(frames[0], generation)
 
     if cancelled() or not attempt("dashboard", generation, post, dashboard_ready):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from workbench.analysis import Filter, KnownNames
+from workbench.analysis.counting import is_excluded
 
 TIME_ZONE = "UTC"
 """The zone of dates when none is passed; the app passes `choose_time_zone`'s, the rule the
@@ -30,6 +31,8 @@ class Selection:
     """One boolean per stored response (load order): selected or not."""
     rows: pl.Series
     """For each displayed row (newest first), the index of its response in the snapshot."""
+    excluded: int = 0
+    """Selected responses excluded from calculations: listed here, never counted in a metric."""
 
     @property
     def count(self) -> int:
@@ -59,9 +62,11 @@ def select(
     """Apply `chosen`: the mask, and the selected rows' indices newest first; dates are
     calendar days in `time_zone` (the app passes `choose_time_zone`'s)."""
     mask = mask_for(responses, chosen, known, time_zone)
+    flagged = responses.select(is_excluded(responses).alias("excluded")).to_series()
+    excluded = int((flagged & mask).sum()) if responses.height else 0
     if chosen.is_empty():
-        return Selection(chosen, mask, newest_first)
-    return Selection(chosen, mask, newest_first.filter(mask.gather(newest_first)))
+        return Selection(chosen, mask, newest_first, excluded)
+    return Selection(chosen, mask, newest_first.filter(mask.gather(newest_first)), excluded)
 
 
 def selected_responses(responses: pl.DataFrame, selection: Selection) -> pl.DataFrame:

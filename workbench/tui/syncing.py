@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import polars as pl
 from textual.message import Message
 
+from workbench.analysis.counting import is_excluded
 from workbench.data.progress import SyncEvent, SyncSummary
 from workbench.data.store import Store
 from workbench.data.sync import sync
@@ -72,6 +74,7 @@ class SyncState:
     def rows(self, settings: Settings, snapshot: Snapshot) -> list[AccountRow]:
         """Every configured or stored account, as the Accounts tree shows it."""
         names = sorted(set(settings.accounts) | set(snapshot.accounts))
+        excluded = excluded_by_account(snapshot.responses)
         rows: list[AccountRow] = []
         for name in names:
             stored = snapshot.accounts.get(name)
@@ -94,6 +97,15 @@ class SyncState:
                     stored.written if stored else None,
                     onboarding,
                     self.problems.get(name),
+                    excluded.get(name, 0),
                 )
             )
         return rows
+
+
+def excluded_by_account(responses: pl.DataFrame) -> dict[str, int]:
+    """Stored responses excluded from calculations, per account (the tree says so)."""
+    if responses.is_empty() or "account" not in responses.columns:
+        return {}
+    counted = responses.group_by("account").agg(is_excluded(responses).sum().alias("excluded"))
+    return dict(counted.select("account", "excluded").iter_rows())

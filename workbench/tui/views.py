@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.markup import escape as content_escape
 
 from workbench.analysis import score_distribution
+from workbench.analysis.multiple import format_p
 
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 RESPONSE_COLUMNS = ("score", "metric", "comment", "tags", "date", "account")
@@ -104,7 +105,9 @@ def display_table(frame: pl.DataFrame, columns: dict[str, str] | None = None) ->
             continue
         dtype = frame.schema[source]
         col = pl.col(source)
-        if dtype.is_float():
+        if dtype.is_float() and source.startswith("p_"):
+            text = col.map_elements(format_p, return_dtype=pl.String)
+        elif dtype.is_float():
             text = col.round(1).cast(pl.String)
         elif isinstance(dtype, pl.Datetime):
             text = col.dt.strftime(DATE_FORMAT)

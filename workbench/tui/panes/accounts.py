@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static, Tree
 
+from workbench.analysis.counting import Counts, count_line
 from workbench.tui.widgets.sync_panel import SyncPanel
 
 Onboarding = Literal["complete", "required", "unknown"]
@@ -40,6 +41,8 @@ class AccountRow:
     written: datetime | None = None
     onboarding: Onboarding | None = None
     problem: str | None = None
+    excluded: int = 0
+    """Stored responses excluded from calculations (listed, never counted in a metric)."""
 
     def summary(self) -> str:
         parts = [f"last sync {self.written:%Y-%m-%d %H:%M} UTC" if self.written else "never synced"]
@@ -119,6 +122,8 @@ class AccountsPane(Horizontal):
                 node = branch.add(label, data=row.name, expand=True)
                 for table, count in sorted(row.tables.items()):
                     shown = f"{count:,} row{'s' * (count != 1)}" if count >= 0 else "stored"
+                    if table == "responses" and count >= 0:
+                        shown = count_line(Counts(count, row.excluded))
                     node.add_leaf(f"{escape(table)} [dim]{shown}[/]", data=row.name)
         if not rows:
             tree.root.add_leaf("No accounts yet: press a to add one.")

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_fastdatatable.data_table import DataTable
 
+from workbench.analysis.counting import Counts, count_line
 from workbench.tui.messages import ShowResponse
 from workbench.tui.selection import Selection
 from workbench.tui.views import ScoreColours
@@ -39,12 +40,8 @@ class ResponsesPane(Vertical):
     ) -> None:
         """Show the selected rows of `source`; `total` is the number stored, for the count."""
         self.rows = selection.rows
-        label = "response" if total == 1 else "responses"
-        count = (
-            f"{selection.count:,} {label}"
-            if selection.filter.is_empty()
-            else f"{selection.count:,} of {total:,} {label} match"
-        )
+        counted = Counts(selection.count, selection.excluded)
+        count = count_line(counted, of=None if selection.filter.is_empty() else total)
         self.query_one("#responses-count", Static).update(
             count + "   [dim]enter: details · ctrl+c: copy · ctrl+e: export[/]"
         )

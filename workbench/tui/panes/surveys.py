@@ -1,7 +1,14 @@
-"""The Surveys pane: Apptentive surveys with answer bars, CXI imports, Wootric NPS by month."""
+"""The Surveys pane: Apptentive surveys with answer bars, CXI imports, Wootric NPS by month.
+
+Wootric's `nps_summary` counts in the account's zone, so its months sit beside the store's
+months counted the same way in that zone; a month where they disagree is marked, and the
+selected responses' monthly trend says which zone it buckets in.
+"""
 
 from __future__ import annotations
 
+import polars as pl
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -14,9 +21,10 @@ APPTENTIVE = {
     "name": "survey",
     "active": "active",
     "response_count": "responses",
-    "selected": "selected",
     "account": "account",
 }
+"""No "selected" column: Apptentive survey answers are stored as totals per question, not as
+responses a filter could select (the pane's bars show them)."""
 IMPORTS = {
     "name": "import",
     "metric": "metric",
@@ -35,15 +43,15 @@ TREND = {
     "ci_low": "CI low",
     "ci_high": "CI high",
 }
-SUMMARIES = {
+MONTHS = {
     "account": "account",
-    "date_start": "from",
-    "date_end": "to",
-    "nps": "NPS (Wootric)",
-    "responses": "responses",
-    "promoters": "promoters",
-    "passives": "passives",
-    "detractors": "detractors",
+    "month": "month",
+    "n": "n (store)",
+    "nps": "NPS (store)",
+    "api_n": "n (Wootric)",
+    "api_nps": "NPS (Wootric)",
+    "check": "",
+    "time_zone": "zone",
 }
 
 
@@ -56,10 +64,19 @@ class SurveysPane(VerticalScroll):
         yield Static("", id="answer-bars")
         yield Static("CXI imports", classes="section-title")
         yield FrameView("No CXI imports stored.", id="cxi-imports", classes="short")
-        yield Static("Wootric NPS by month (selected responses)", classes="section-title")
-        yield FrameView("No Wootric responses selected.", id="wootric-trend", classes="short")
-        yield Static("Wootric's own NPS summaries, as fetched", classes="section-title")
+        yield Static(
+            "Wootric NPS by month: the store beside nps_summary, in each account's zone",
+            classes="section-title",
+            id="wootric-months-title",
+        )
         yield FrameView("No NPS summaries stored.", id="wootric-summaries", classes="short")
+        yield Static("", id="wootric-notes")
+        yield Static(
+            "Wootric NPS by month (selected responses)",
+            classes="section-title",
+            id="wootric-trend-title",
+        )
+        yield FrameView("No Wootric responses selected.", id="wootric-trend", classes="short")
 
     def show(self, frames: SurveyFrames) -> None:
         self.query_one("#apptentive-surveys", FrameView).show(
@@ -69,7 +86,22 @@ class SurveysPane(VerticalScroll):
             answer_bars(frames.answers, frames.apptentive)
         )
         self.query_one("#cxi-imports", FrameView).show(display_table(frames.imports, IMPORTS))
+        self.query_one("#wootric-trend-title", Static).update(
+            escape(f"Wootric NPS by month (selected responses, {frames.zone.label})")
+        )
         self.query_one("#wootric-trend", FrameView).show(display_table(frames.wootric_trend, TREND))
         self.query_one("#wootric-summaries", FrameView).show(
-            display_table(frames.wootric_summaries, SUMMARIES)
+            display_table(months_table(frames.wootric_months), MONTHS)
         )
+        self.query_one("#wootric-notes", Static).update(
+            escape("\n".join(frames.notes)) if frames.notes else ""
+        )
+
+
+def months_table(months: pl.DataFrame) -> pl.DataFrame:
+    """The comparison with a mark column: "≠ differs" where the store and Wootric disagree."""
+    if months.is_empty():
+        return months
+    return months.with_columns(
+        pl.when(pl.col("differs")).then(pl.lit("≠ differs")).otherwise(pl.lit("=")).alias("check")
+    )

@@ -19,13 +19,19 @@ TagMode = Literal["any", "all", "none", "drop"]
 COLUMNS = {
     "tag": "tag",
     "responses": "responses",
+    "n": "NPS n",
     "share": "% of scored",
     "with_tag": "NPS with tag",
     "impact": "NPS impact",
+    "impact_low": "impact low",
+    "impact_high": "impact high",
+    "p_adjusted": "p (Holm)",
+    "note": "note",
     "positive": "positive",
     "neutral": "neutral",
     "negative": "negative",
 }
+"""`responses` lists every row carrying the tag (excluded ones too); `NPS n` is what NPS counts."""
 
 
 class TagsPane(Vertical):
@@ -58,7 +64,8 @@ class TagsPane(Vertical):
         self.tags = tags
         self.query_one("#tags-count", Static).update(
             f"{tags.height:,} tags   [dim]a: any of · l: all of · n: none of · x: remove "
-            "· NPS impact = NPS − NPS without the tag's responses[/]"
+            "· NPS impact = NPS − NPS without the tag's responses, with its 95% interval "
+            "· responses include excluded ones, NPS n does not[/]"
         )
         self.query_one(FrameView).show(display_table(tags, COLUMNS), keep_cursor=True)
 

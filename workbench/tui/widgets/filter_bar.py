@@ -58,7 +58,7 @@ class FilterBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(
-            placeholder='Filter: tag:PRICING score:0-6 plan=Enterprise "slow"   (/ to focus)',
+            placeholder='Filter: tag:PRICING score:detractors plan=Enterprise "slow"  (/ to focus)',
             suggester=FilterSuggester(),
             id="filter-input",
         )
