@@ -53,7 +53,12 @@ def counts(responses: pl.DataFrame | pl.LazyFrame) -> Counts:
     return Counts(int(row["responses"][0]), int(row["excluded"][0] or 0))
 
 
-def count_line(responses: pl.DataFrame | pl.LazyFrame | Counts, *, of: int | None = None) -> str:
+def count_line(
+    responses: pl.DataFrame | pl.LazyFrame | Counts,
+    *,
+    of: int | None = None,
+    noun: str = "response",
+) -> str:
     """`5,850 responses, 130 excluded` (or `500 of 8,479 responses, none excluded` with `of`).
 
     Every face says a selection's size this way, so the TUI, the CLI and a notebook agree on
@@ -61,6 +66,6 @@ def count_line(responses: pl.DataFrame | pl.LazyFrame | Counts, *, of: int | Non
     """
     c = responses if isinstance(responses, Counts) else counts(responses)
     total = f"{c.responses:,} of {of:,}" if of is not None else f"{c.responses:,}"
-    noun = "response" if (of if of is not None else c.responses) == 1 else "responses"
+    noun = noun if (of if of is not None else c.responses) == 1 else f"{noun}s"
     excluded_part = f"{c.excluded:,} excluded" if c.excluded else "none excluded"
     return f"{total} {noun}, {excluded_part}"

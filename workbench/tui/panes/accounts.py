@@ -123,7 +123,7 @@ class AccountsPane(Horizontal):
                 for table, count in sorted(row.tables.items()):
                     shown = f"{count:,} row{'s' * (count != 1)}" if count >= 0 else "stored"
                     if table == "responses" and count >= 0:
-                        shown = count_line(Counts(count, row.excluded))
+                        shown = count_line(Counts(count, row.excluded), noun="row")
                     node.add_leaf(f"{escape(table)} [dim]{shown}[/]", data=row.name)
         if not rows:
             tree.root.add_leaf("No accounts yet: press a to add one.")
