@@ -20,6 +20,7 @@ from workbench.analysis import (
 )
 from workbench.analysis import write_parquet as write_parquet_file
 from workbench.analysis.report import report as build_report
+from workbench.analysis.small_n import MIN_N
 from workbench.cli.context import load, store
 from workbench.cli.output import console, fail
 from workbench.cli.time_zone import TimeZoneOption, time_zone_for
@@ -131,7 +132,13 @@ def report(
         list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
     ] = None,
     time_zone: TimeZoneOption = None,
-    min_n: Annotated[int, typer.Option(help="Below this n a point is marked too small.")] = 30,
+    min_n: Annotated[
+        int, typer.Option(min=1, help="Below this n a segment, tag or point is 'too small'.")
+    ] = MIN_N,
+    p_adjust: Annotated[
+        Literal["holm", "bh"],
+        typer.Option(help="How p-values across segments and tags are adjusted: Holm or BH."),
+    ] = "holm",
 ) -> None:
     """Print the metric for the filtered responses: overall, by segment, over time, tags."""
     frame = stored_table("responses", account)
@@ -148,6 +155,7 @@ def report(
             every=every,
             time_zone=zone,
             min_n=min_n,
+            p_adjust=p_adjust,
             width=min(console.width, 120),
         )
     except (FilterSyntaxError, FilterError) as exc:
