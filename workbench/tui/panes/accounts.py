@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from rich.markup import escape
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -43,6 +43,17 @@ class AccountRow:
     problem: str | None = None
     excluded: int = 0
     """Stored responses excluded from calculations (listed, never counted in a metric)."""
+
+    def short_summary(self) -> str:
+        """The tree's line for the account: when it was synced and what needs attention."""
+        parts = [f"{self.written:%Y-%m-%d}" if self.written else "never synced"]
+        if self.onboarding == "required":
+            parts.append("onboarding")
+        if not self.configured:
+            parts.append("not configured")
+        if self.problem:
+            parts.append("failed")
+        return " · ".join(parts)
 
     def summary(self) -> str:
         parts = [f"last sync {self.written:%Y-%m-%d %H:%M} UTC" if self.written else "never synced"]
@@ -88,6 +99,7 @@ class AccountsPane(Horizontal):
     def compose(self) -> ComposeResult:
         tree: Tree[str] = Tree("Accounts", id="accounts-tree")
         tree.show_root = False
+        tree.guide_depth = 3
         yield tree
         with Vertical(id="account-side"):
             yield Static("Select an account.", id="account-detail")
@@ -98,6 +110,9 @@ class AccountsPane(Horizontal):
                 yield Button("Edit", id="edit-account", compact=True)
                 yield Button("Remove", id="remove-account", compact=True, variant="error")
             yield SyncPanel(id="sync-panel")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < 120, "-narrow")
 
     @property
     def sync_panel(self) -> SyncPanel:
@@ -118,7 +133,7 @@ class AccountsPane(Horizontal):
             branch = tree.root.add(PLATFORM_TITLES.get(platform, platform), expand=True)
             for row in sorted(by_platform[platform], key=lambda r: r.name):
                 style = "" if row.configured else "[dim]"
-                label = f"{style}[b]{escape(row.name)}[/b] [dim]{escape(row.summary())}[/]"
+                label = f"{style}[b]{escape(row.name)}[/b] [dim]{escape(row.short_summary())}[/]"
                 node = branch.add(label, data=row.name, expand=True)
                 for table, count in sorted(row.tables.items()):
                     shown = f"{count:,} row{'s' * (count != 1)}" if count >= 0 else "stored"

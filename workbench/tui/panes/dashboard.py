@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, Select
 
@@ -27,8 +27,14 @@ EVERY: list[tuple[str, Every]] = [
 ]
 
 
-class DashboardPane(Vertical):
-    """Cards on top, choices below them, then four charts in a grid."""
+NARROW = 120
+"""Below this width the charts stack in one column (each keeps a readable height and the pane
+scrolls) instead of squeezing two side by side."""
+
+
+class DashboardPane(VerticalScroll):
+    """Cards on top, choices below them, then four charts in a grid; the pane scrolls when the
+    terminal is too small for all of them at their minimum height."""
 
     @dataclass
     class OptionsChanged(Message):
@@ -42,11 +48,11 @@ class DashboardPane(Vertical):
                 yield MetricCard(metric, id=f"card-{metric}", classes="card")
         with Horizontal(id="dashboard-options"):
             yield Label("Metric")
-            yield Select(METRICS, value="nps", allow_blank=False, id="metric-select")
+            yield Select(METRICS, value="nps", allow_blank=False, id="metric-select", compact=True)
             yield Label("Trend")
-            yield Select(EVERY, value="month", allow_blank=False, id="every-select")
+            yield Select(EVERY, value="month", allow_blank=False, id="every-select", compact=True)
             yield Label("Segment")
-            yield Select([], prompt="pick a property", id="segment-select")
+            yield Select([], prompt="pick a property", id="segment-select", compact=True)
         with Grid(id="charts"):
             for name in CHARTS:
                 yield ChartView(name, id=f"chart-{name}", classes="chart")
@@ -80,6 +86,20 @@ class DashboardPane(Vertical):
                 card.show_problem(frames.problems[metric])
             else:
                 card.show_metric(frame)
+        self.call_after_refresh(self._fit_cards)
+
+    def _fit_cards(self) -> None:
+        """Give the three cards one height: the tallest card's text, wrapped at its width."""
+        cards = list(self.query(MetricCard))
+        if not cards or not all(card.content_region.width for card in cards):
+            return
+        height = max(card.text_height() for card in cards)
+        for card in cards:
+            card.styles.height = height + card.styles.gutter.height
+
+    def focus_table(self) -> None:
+        """The pane itself takes focus, so the arrow and page keys scroll it."""
+        self.focus()
 
     def show_charts(self, charts: dict[str, str], problems: dict[str, str] | None = None) -> None:
         """The charts; one that could not be built says why in its place."""
@@ -90,6 +110,10 @@ class DashboardPane(Vertical):
 
     def chart_sizes(self) -> dict[str, tuple[int, int]]:
         return {chart.chart: chart.chart_size for chart in self.query(ChartView)}
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+        self.call_after_refresh(self._fit_cards)
 
     @on(Select.Changed)
     def option_changed(self, event: Select.Changed) -> None:

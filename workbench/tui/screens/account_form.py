@@ -115,6 +115,14 @@ class AccountFormScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self._show_platform_fields()
+        self.call_after_refresh(self.focus_first_field)
+
+    def focus_first_field(self) -> None:
+        """The first field that can be typed in: the name (adding) or the first shown field."""
+        for widget in self.query("#account-fields Input, #account-fields Select"):
+            if widget.focusable:
+                widget.focus()
+                return
 
     @property
     def platform(self) -> str:

@@ -7,28 +7,26 @@ from typing import ClassVar, Literal
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 Choice = Literal["demo", "add", "quit"]
 
-WELCOME = """\
-[b]Welcome to the feedback workbench[/b]
-
-It reads end users, survey responses, tags and surveys from Wootric NPS, Wootric CXI,
-Apptentive and Crowdskout into a local store, and shows NPS, CSAT and CES with their
-intervals, by segment and over time.
-
-No account is configured yet. Try the [b]demo[/b] (a local sandbox of the four APIs with
-synthetic data; no credentials needed), or [b]add an account[/b] of your own.
-"""
+WELCOME = (
+    "[b]Welcome to the feedback workbench[/b]\n\n"
+    "It reads end users, survey responses, tags and surveys from Wootric NPS, Wootric CXI, "
+    "Apptentive and Crowdskout into a local store, and shows NPS, CSAT and CES with their "
+    "intervals, by segment and over time.\n\n"
+    "No account is configured yet. Try the [b]demo[/b] (a local sandbox of the four APIs with "
+    "synthetic data; no credentials needed), or [b]add an account[/b] of your own."
+)
 
 
 class WelcomeScreen(Screen[Choice]):
     """Dismisses with "demo", "add" or "quit"."""
 
-    AUTO_FOCUS = "*"  # the app autofocuses nothing; a dialog focuses its first field
+    AUTO_FOCUS = "#demo"  # the app autofocuses nothing; the first choice takes focus
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "choose('demo')", "Start the demo"),
         Binding("a", "choose('add')", "Add an account"),
@@ -36,8 +34,9 @@ class WelcomeScreen(Screen[Choice]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Center(), Vertical(id="welcome", classes="dialog wide"):
-            yield Static(WELCOME, id="welcome-text")
+        with Vertical(id="welcome", classes="dialog wide"):
+            with VerticalScroll(id="welcome-scroll"):
+                yield Static(WELCOME, id="welcome-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Start the demo", variant="primary", id="demo")
                 yield Button("Add an account", id="add")

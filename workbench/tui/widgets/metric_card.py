@@ -48,6 +48,11 @@ class MetricCard(Static):
         self.tooltip = None
         self.update(f"[b]{value}[/b]\n{interval}\n[dim]{detail}[/dim]")
 
+    def text_height(self) -> int:
+        """Lines the card's text takes wrapped at the card's content width."""
+        width = self.content_region.width
+        return self.get_content_height(self.size, self.size, width) if width else 3
+
     def show_problem(self, reason: str) -> None:
         """The metric could not be computed: the reason and what to do, in place of it."""
         self.add_class("-failed")

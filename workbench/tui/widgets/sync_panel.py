@@ -6,14 +6,34 @@ The sync itself knows nothing of this widget: it calls `on_event`, the worker po
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.markup import escape
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, ProgressBar, Static
 
 from workbench.data.progress import SyncEvent
+
+NARROW = 72
+"""Below this panel width a row takes two lines (name and bar, then the status) and the status
+says what it waits for in fewer words."""
+
+_PROCESS = re.compile(r"^waiting for process (\d+)(?: on \S+)?(?: \([^)]*\))?(?: since (\S+))?$")
+_RATE = re.compile(r"^waiting for the rate window until (\S+)$")
+
+
+def short_status(message: str) -> str:
+    """A waiting message in fewer words, for a narrow panel ("waits for pid 1234 since
+    21:04:05", "rate window until 14:02:07"); other messages as they are."""
+    if match := _PROCESS.match(message):
+        since = f" since {match[2]}" if match[2] else ""
+        return f"waits for pid {match[1]}{since}"
+    if match := _RATE.match(message):
+        return f"rate window until {match[1]}"
+    return message
 
 
 def _key(account: str, table: str) -> str:
@@ -29,6 +49,7 @@ class SyncRow(Horizontal):
         self.label = event.account if event.table == "*" else f"{event.account} · {event.table}"
         self.latest = event
         self.ready = False
+        self.short = False
 
     def compose(self) -> ComposeResult:
         yield Label(escape(self.label), classes="sync-label")
@@ -53,7 +74,9 @@ class SyncRow(Horizontal):
             status.update(text if event.phase == "done" else f"skipped: {event.message or ''}")
             self.set_class(True, "-done")
         elif event.phase == "waiting":
-            status.update(escape(event.message or "waiting"))
+            message = event.message or "waiting"
+            status.update(escape(short_status(message) if self.short else message))
+            status.tooltip = message
         elif event.phase == "failed":
             bar.update(total=1, progress=0)
             status.update(escape(f"failed: {event.message or ''}"))
@@ -66,6 +89,14 @@ class SyncRow(Horizontal):
 
 class SyncPanel(VerticalScroll):
     """The bars of the sync in progress (or the last one)."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < NARROW
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            for row in self.query(SyncRow):
+                row.short = narrow
+                row.apply(row.latest)
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -84,7 +115,9 @@ class SyncPanel(VerticalScroll):
             row = rows.first(SyncRow)
             row.apply(event)
         else:
-            self.mount(SyncRow(event, id=key))
+            row = SyncRow(event, id=key)
+            row.short = self.has_class("-narrow")
+            self.mount(row)
 
     def finish(self, note: str) -> None:
         self.query_one("#sync-note", Static).update(note)
