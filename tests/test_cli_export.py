@@ -65,7 +65,7 @@ def test_export_parquet_and_columns(workspace) -> None:
         (["export", "nonsense", "-o", "x.csv"], "there is no table 'nonsense'"),
         (["export", "responses", "--filter", "tag:PRICNG", "-o", "x.csv"], "PRICING"),
         (["export", "responses", "--filter", 'score:"', "-o", "x.csv"], "--filter"),
-        (["export", "responses", "-a", "initech", "-o", "x.csv"], "workbench sync initech"),
+        (["export", "responses", "-a", "initech", "-o", "x.csv"], "no account named 'initech'"),
         (["export", "responses", "-o", "/no/such/dir/x.csv"], "/no/such/dir"),
         (["report", "--by", "plann"], "plan"),
     ],

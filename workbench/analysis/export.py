@@ -1,4 +1,4 @@
-"""CSV and Parquet export of any frame, written so that no partial file is ever left behind.
+"""CSV, Parquet and Excel export of any frame, written so that no partial file is ever left behind.
 
 CSV shape, chosen for spreadsheets and for reading back exactly:
 - list columns (tags) joined with ";" (an empty list is an empty quoted string, a null list an
@@ -9,6 +9,11 @@ CSV shape, chosen for spreadsheets and for reading back exactly:
 - timestamps as ISO 8601 in UTC with a `Z` (`2025-01-31T09:05:00Z`, fractions only when
   present); UTF-8, optionally with a BOM so Excel detects it; RFC 4180 quoting (commas, quotes,
   newlines and emoji in comments survive).
+
+Excel (.xlsx, by xlsxwriter) takes the CSV shape and its column names, with timestamps as Excel
+dates and times in UTC (Excel has no time zones). `export_format` picks the format from a file
+name and refuses a name it cannot honour, so no file is ever written in one format under
+another's name.
 
 Writing goes to a temporary file in the target directory, is flushed to disk, then renamed over
 the target (`os.replace`, atomic on one filesystem). Any failure removes the temporary file and
@@ -23,6 +28,7 @@ import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
@@ -82,8 +88,53 @@ def _scalar(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return expr
 
 
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
+"""The file name endings export understands, and the format each one means."""
+ExportFormat = Literal["csv", "parquet", "xlsx"]
+EXCEL_ROWS = 1_048_575
+"""The most data rows an Excel sheet holds (its 1,048,576 rows less the header)."""
+
+
+def export_format(path: str | os.PathLike[str], chosen: str | None = None) -> ExportFormat:
+    """The format to write `path` in: `chosen` (csv, parquet or xlsx), else the one its name
+    ends in. An ending that is none of those, or that names another format than `chosen`, is an
+    ExportError naming the supported ones (never CSV under an .xlsx name)."""
+    suffix = Path(path).suffix.lower()
+    supported = ", ".join(FORMATS)
+    if chosen is not None:
+        if chosen not in FORMATS.values():
+            raise ExportError(f"there is no format {chosen!r}; the formats are csv, parquet, xlsx")
+        if suffix in FORMATS and FORMATS[suffix] != chosen:
+            raise ExportError(
+                f"{Path(path).name} ends in {suffix} but the format is {chosen}; "
+                f"name the file .{chosen} or leave out the format"
+            )
+        return chosen  # type: ignore[return-value]
+    if suffix not in FORMATS:
+        ending = f"ends in {suffix}" if suffix else "has no ending"
+        raise ExportError(
+            f"cannot tell the format of {Path(path).name}: it {ending}; the supported endings "
+            f"are {supported}"
+        )
+    return FORMATS[suffix]  # type: ignore[return-value]
+
+
+class DuplicateColumnError(ValueError):
+    """A column asked for twice (`--columns id,id`); the message names it."""
+
+
+def _no_repeats(chosen: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for name in chosen:
+        if name in seen:
+            raise DuplicateColumnError(f"column {name!r} is named twice; name each column once")
+        seen.add(name)
+
+
 def select_columns(flat: pl.LazyFrame, columns: Sequence[str] | None) -> pl.LazyFrame:
-    """Keep `columns` in the order given; a bare property name means `property.<name>`."""
+    """Keep `columns` in the order given; a bare property name means `property.<name>`, and
+    `properties` means all the `property.*` columns. An unknown name is an UnknownNameError with
+    the nearest column, a name given twice a DuplicateColumnError."""
     if not columns:
         return flat
     available = flat.collect_schema().names()
@@ -93,8 +144,11 @@ def select_columns(flat: pl.LazyFrame, columns: Sequence[str] | None) -> pl.Lazy
             chosen.append(name)
         elif f"{PROPERTY_PREFIX}{name}" in available:
             chosen.append(f"{PROPERTY_PREFIX}{name}")
+        elif name == "properties" and any(c.startswith(PROPERTY_PREFIX) for c in available):
+            chosen.extend(c for c in available if c.startswith(PROPERTY_PREFIX))
         else:
             raise UnknownNameError("column", name, available)
+    _no_repeats(chosen)
     return flat.select(chosen)
 
 
@@ -154,22 +208,99 @@ def write_parquet(
 ) -> Path:
     """Write the frame as Parquet, nested types kept (tags a list, properties a struct).
 
-    `columns` keeps those, in that order (an unknown name is an UnknownNameError naming the
-    nearest column, before anything is written). A struct with no fields (responses without any
-    property) cannot be stored in Parquet, so such a column is left out; `data.schema.conform`
-    puts it back on reading.
+    `columns` keeps those, in that order; a property (`plan` or `property.plan`) becomes a
+    column of its own (an unknown name is an UnknownNameError naming the nearest column, a name
+    given twice a DuplicateColumnError, both before anything is written). A struct with no
+    fields (responses without any property) cannot be stored in Parquet, so such a column is
+    left out; `data.schema.conform` puts it back on reading.
     """
     lazy = frame.lazy()
     if columns:
-        available = lazy.collect_schema().names()
+        schema = lazy.collect_schema()
+        available = schema.names()
+        fields = (
+            [f.name for f in schema["properties"].fields]
+            if isinstance(schema.get("properties"), pl.Struct)
+            else []
+        )
+        chosen: list[pl.Expr] = []
+        names: list[str] = []
         for name in columns:
-            if name not in available:
-                raise UnknownNameError("column", name, available)
-        lazy = lazy.select(list(columns))
+            field = name.removeprefix(PROPERTY_PREFIX)
+            if name in available:
+                chosen.append(pl.col(name))
+                names.append(name)
+            elif field in fields:  # a property, by its name or as property.<name>
+                alias = f"{PROPERTY_PREFIX}{field}"
+                chosen.append(pl.col("properties").struct.field(field).alias(alias))
+                names.append(alias)
+            else:
+                known = [*available, *(f"{PROPERTY_PREFIX}{f}" for f in fields)]
+                raise UnknownNameError("column", name, known)
+        _no_repeats(names)
+        lazy = lazy.select(chosen)
     data = lazy.collect()
     empty_structs = [c for c, t in data.schema.items() if isinstance(t, pl.Struct) and not t.fields]
     data = data.drop(empty_structs)
     return atomic_write(path, lambda temp: data.write_parquet(temp))
+
+
+def write_excel(
+    frame: pl.DataFrame | pl.LazyFrame,
+    path: str | os.PathLike[str],
+    *,
+    columns: Sequence[str] | None = None,
+) -> Path:
+    """Write the frame as an Excel workbook (.xlsx): one sheet, the CSV's columns (lists joined
+    with ";", properties flattened), timestamps as Excel dates and times in UTC. Needs the
+    xlsxwriter package; without it, or with more rows than a sheet holds, an ExportError."""
+    flat = select_columns(flatten(frame), columns).collect()
+    if flat.height > EXCEL_ROWS:
+        raise ExportError(
+            f"cannot write {path}: {flat.height:,} rows is more than an Excel sheet holds "
+            f"({EXCEL_ROWS:,}); write .csv or .parquet instead"
+        )
+    try:
+        import xlsxwriter  # noqa: F401  (polars imports it itself; this only checks)
+    except ImportError:
+        raise ExportError(
+            f"cannot write {path}: Excel files need the xlsxwriter package "
+            "(pip install xlsxwriter); or write .csv or .parquet"
+        ) from None
+    zoned = [c for c, t in flat.schema.items() if isinstance(t, pl.Datetime) and t.time_zone]
+    sheet = flat.with_columns(
+        [pl.col(c).dt.convert_time_zone("UTC").dt.replace_time_zone(None) for c in zoned]
+    )
+
+    def write(temp: Path) -> None:
+        sheet.write_excel(
+            temp,
+            worksheet="export",
+            dtype_formats={pl.Datetime: "yyyy-mm-dd hh:mm:ss"},
+            autofit=sheet.height <= 10_000,
+            autofilter=True,
+            include_header=True,
+        )
+
+    return atomic_write(path, write)
+
+
+def write_export(
+    frame: pl.DataFrame | pl.LazyFrame,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    columns: Sequence[str] | None = None,
+    bom: bool = False,
+) -> Path:
+    """Write the frame in the format `export_format` picks for `path` (and `format`): the one
+    entry point for every face's export, so they all refuse the same names."""
+    kind = export_format(path, format)
+    if kind == "parquet":
+        return write_parquet(frame, path, columns=columns)
+    if kind == "xlsx":
+        return write_excel(frame, path, columns=columns)
+    return write_csv(frame, path, columns=columns, bom=bom)
 
 
 def read_csv(

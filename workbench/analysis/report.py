@@ -8,8 +8,10 @@ face only prints it.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -18,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench.analysis import charts
-from workbench.analysis.counting import count_line
+from workbench.analysis.counting import Counts, count_line, counts
 from workbench.analysis.estimators import Metric
 from workbench.analysis.filter_model import Filter
 from workbench.analysis.filters import compile_filter
@@ -155,6 +157,108 @@ def _metric(frame: pl.DataFrame, metric: Metric, by: str | None, include: bool) 
     return function(frame, by, include_excluded=include)
 
 
+@dataclass(frozen=True)
+class ReportFrames:
+    """The figures of a report, as the analysis frames: what the table, JSON and CSV forms of
+    `workbench report` are each rendered from, so all three show one computation.
+
+    `segments` (each against the rest, `segment_breakdown`), `trend` and `tags` (every tag,
+    not only the ten the table shows) are None when the report has no such section."""
+
+    metric: Metric
+    filter: Filter | None
+    time_zone: str
+    counts: Counts
+    heading: str
+    overall: pl.DataFrame
+    distribution: pl.DataFrame
+    by: str | None = None
+    segments: pl.DataFrame | None = None
+    every: Every | None = None
+    trend: pl.DataFrame | None = None
+    tags: pl.DataFrame | None = None
+    min_n: int = MIN_N
+    p_adjust: PAdjust = "holm"
+
+    def sections(self) -> dict[str, pl.DataFrame]:
+        """The figures by section name (overall, segments, trend, tags, scores), in report order;
+        a section the report does not have is left out."""
+        found = {
+            "overall": self.overall,
+            "segments": self.segments,
+            "trend": self.trend,
+            "tags": self.tags,
+            "scores": self.distribution,
+        }
+        return {name: frame for name, frame in found.items() if frame is not None}
+
+
+def report_frames(
+    responses: pl.DataFrame,
+    *,
+    filter: Filter | str | None = None,
+    metric: Metric = "nps",
+    by: str | None = None,
+    every: Every | None = None,
+    time_zone: str = "UTC",
+    today: date | None = None,
+    min_n: int = MIN_N,
+    p_adjust: PAdjust = "holm",
+    tags: bool = True,
+) -> ReportFrames:
+    """The figures of `report(...)` for the same options, as frames (see `report`)."""
+    parsed = Filter.parse(filter) if isinstance(filter, str) else filter
+    selected = responses
+    include = False  # the rule: a metric never counts excluded responses
+    if parsed is not None:
+        selected = responses.filter(
+            compile_filter(parsed, responses, time_zone=time_zone, today=today)
+        )
+    heading = f"{metric.upper()} report · {count_line(selected)}"
+    if parsed is not None and not parsed.is_empty():
+        heading += f" · filter: {parsed.to_text()}"
+    segments = (
+        segment_breakdown(
+            selected, by, metric, min_n=min_n, p_adjust=p_adjust, include_excluded=include
+        )
+        if by
+        else None
+    )
+    points = (
+        trend(
+            selected,
+            metric,
+            every=every,
+            time_zone=time_zone,
+            min_n=min_n,
+            include_excluded=include,
+        )
+        if every
+        else None
+    )
+    impact = (
+        tag_impact(selected, metric, min_n=min_n, p_adjust=p_adjust, include_excluded=include)
+        if tags and "tags" in selected.columns
+        else None
+    )
+    return ReportFrames(
+        metric=metric,
+        filter=parsed if parsed is not None and not parsed.is_empty() else None,
+        time_zone=time_zone,
+        counts=counts(selected),
+        heading=heading,
+        overall=_metric(selected, metric, None, include),
+        distribution=score_distribution(selected, metric, include_excluded=include),
+        by=by,
+        segments=segments,
+        every=every,
+        trend=points,
+        tags=impact,
+        min_n=min_n,
+        p_adjust=p_adjust,
+    )
+
+
 def report(
     responses: pl.DataFrame,
     *,
@@ -178,58 +282,66 @@ def report(
     and never in a metric (`workbench.analysis.counting`). `min_n` applies to segments,
     trend points and tags alike (shown as "too small (n=12)", never dropped); p-values across
     segments and across tags are adjusted by `p_adjust` ("holm" or "bh"), named in the caption.
+    The figures are `report_frames(...)`'s; `render_report` lays them out.
     """
-    parsed = Filter.parse(filter) if isinstance(filter, str) else filter
-    selected = responses
-    include = False  # the rule: a metric never counts excluded responses
-    if parsed is not None:
-        selected = responses.filter(
-            compile_filter(parsed, responses, time_zone=time_zone, today=today)
-        )
-    heading = f"{metric.upper()} report · {count_line(selected)}"
-    if parsed is not None and not parsed.is_empty():
-        heading += f" · filter: {parsed.to_text()}"
-    parts: list[RenderableType] = [Text(heading, style="bold")]
-    parts.append(metric_table(_metric(selected, metric, None, include), "Overall"))
-    if by:
-        segments = segment_breakdown(
-            selected, by, metric, min_n=min_n, p_adjust=p_adjust, include_excluded=include
-        )
-        value = {"nps": "nps", "csat": "csat", "ces": "mean"}[metric]
+    frames = report_frames(
+        responses,
+        filter=filter,
+        metric=metric,
+        by=by,
+        every=every,
+        time_zone=time_zone,
+        today=today,
+        min_n=min_n,
+        p_adjust=p_adjust,
+        tags=tags,
+    )
+    return render_report(frames, width=width, chart_height=chart_height, palette=palette)
+
+
+def render_report(
+    frames: ReportFrames,
+    *,
+    width: int = 100,
+    chart_height: int = 16,
+    palette: charts.Palette = charts.DEFAULT,
+) -> Group:
+    """The tables and charts of a report's frames (the top ten tags only)."""
+    parts: list[RenderableType] = [Text(frames.heading, style="bold")]
+    parts.append(metric_table(frames.overall, "Overall"))
+    if frames.by and frames.segments is not None:
+        by = frames.by
+        value = {"nps": "nps", "csat": "csat", "ces": "mean"}[frames.metric]
         columns = [by, SEGMENT_COLUMNS[0], value, *SEGMENT_COLUMNS[1:]]
-        parts.append(metric_table(segments, f"By {by}, each against the rest", columns))
+        parts.append(metric_table(frames.segments, f"By {by}, each against the rest", columns))
         parts.append(
             _chart(
                 charts.segment_chart(
-                    segments, by, width=width, height=chart_height, palette=palette, min_n=min_n
+                    frames.segments,
+                    by,
+                    width=width,
+                    height=chart_height,
+                    palette=palette,
+                    min_n=frames.min_n,
                 )
             )
         )
-    if every:
-        points = trend(
-            selected,
-            metric,
-            every=every,
-            time_zone=time_zone,
-            min_n=min_n,
-            include_excluded=include,
-        )
-        parts.append(metric_table(points, f"Every {every} ({time_zone})"))
+    if frames.every and frames.trend is not None:
+        parts.append(metric_table(frames.trend, f"Every {frames.every} ({frames.time_zone})"))
         parts.append(
-            _chart(charts.trend_chart(points, width=width, height=chart_height, palette=palette))
+            _chart(
+                charts.trend_chart(frames.trend, width=width, height=chart_height, palette=palette)
+            )
         )
-    distribution = score_distribution(selected, metric, include_excluded=include)
     parts.append(
         _chart(
             charts.score_distribution_chart(
-                distribution, width=width, height=chart_height, palette=palette
+                frames.distribution, width=width, height=chart_height, palette=palette
             )
         )
     )
-    if tags and "tags" in selected.columns:
-        impact = tag_impact(
-            selected, metric, min_n=min_n, p_adjust=p_adjust, include_excluded=include
-        ).head(10)
+    if frames.tags is not None:
+        impact = frames.tags.head(10)
         parts.append(metric_table(impact, "Tag impact (top 10)", TAG_COLUMNS))
         parts.append(
             _chart(
@@ -237,6 +349,69 @@ def report(
             )
         )
     return Group(*parts)
+
+
+# --- the forms for scripts: JSON and one long CSV ---------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A cell as JSON holds it: dates and times in ISO 8601, NaN and infinities as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def report_json(frames: ReportFrames) -> dict[str, Any]:
+    """The report as one JSON-ready object: what it is of (metric, filter, time zone, counts,
+    min_n, p_adjust) and a list of rows per section (`overall`, `segments`, `trend`, `tags`,
+    `scores`), each row every column of the analysis frame (estimates, intervals, methods)."""
+    document: dict[str, Any] = {
+        "metric": frames.metric,
+        "filter": frames.filter.to_text() if frames.filter is not None else None,
+        "time_zone": frames.time_zone,
+        "responses": frames.counts.responses,
+        "excluded": frames.counts.excluded,
+        "counted": frames.counts.counted,
+        "min_n": frames.min_n,
+        "p_adjust": frames.p_adjust,
+        "by": frames.by,
+        "every": frames.every,
+    }
+    for name, frame in frames.sections().items():
+        document[name] = [
+            {key: _plain(value) for key, value in row.items()} for row in frame.to_dicts()
+        ]
+    return document
+
+
+GROUP_COLUMNS = {"trend": "period", "tags": "tag", "scores": "score"}
+"""The column that names a row in each section of the long CSV (segments: the `by` column)."""
+
+
+def report_long(frames: ReportFrames) -> pl.DataFrame:
+    """The report as one long table for a CSV: a row per figure row, `section` (overall,
+    segments, trend, tags, scores) and `group` (the segment's value, the trend's period, the
+    tag, the score; "all" overall) first, then every column of the sections' frames (a column
+    a section lacks is empty there). Segments also say what they are by (`by`)."""
+    parts: list[pl.DataFrame] = []
+    for name, frame in frames.sections().items():
+        key = frames.by if name == "segments" else GROUP_COLUMNS.get(name)
+        if key is not None and key in frame.columns:
+            group = frame[key].cast(pl.String)
+            rest = frame.drop(key)
+        else:
+            group = pl.Series(["all"] * frame.height, dtype=pl.String)
+            rest = frame
+        head = pl.DataFrame(
+            {"section": [name] * frame.height, "group": group},
+            schema={"section": pl.String, "group": pl.String},
+        )
+        if name == "segments":
+            head = head.with_columns(by=pl.lit(frames.by, pl.String))
+        parts.append(pl.concat([head, rest], how="horizontal"))
+    return pl.concat(parts, how="diagonal_relaxed")
 
 
 def _chart(text: str) -> Text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,10 +17,9 @@ from workbench.analysis import (
     FilterError,
     FilterSyntaxError,
     UnknownNameError,
-    write_csv,
 )
-from workbench.analysis import write_parquet as write_parquet_file
-from workbench.analysis.report import report as build_report
+from workbench.analysis.export import DuplicateColumnError, export_format, write_export
+from workbench.analysis.report import render_report, report_frames, report_json, report_long
 from workbench.analysis.small_n import MIN_N
 from workbench.cli.context import load, store
 from workbench.cli.output import console, fail
@@ -27,13 +27,21 @@ from workbench.cli.time_zone import TimeZoneOption, time_zone_for
 from workbench.data.schema import TABLES, SchemaError
 from workbench.data.store import StoreError
 from workbench.data.tables import load_table
+from workbench.settings.model import unknown_account
 
 
 def stored_table(table: str, accounts: list[str] | None) -> pl.DataFrame:
-    """A stored table (of these accounts), or one line saying why it cannot be read."""
+    """A stored table (of these accounts), or one line saying why it cannot be read: an account
+    that is neither configured nor stored is unknown (with the nearest name); one configured
+    but not synced yet says to run `workbench sync` for it."""
     settings = load()
+    stored = store(settings)
     try:
-        return load_table(store(settings), table, accounts or None)
+        known = sorted({*settings.accounts, *stored.accounts()})
+        for name in accounts or []:
+            if name not in known:
+                fail(escape(unknown_account(name, known)), code=2)
+        return load_table(stored, table, accounts or None)
     except (StoreError, SchemaError) as exc:
         fail(escape(str(exc)))
 
@@ -94,29 +102,32 @@ def export(
         list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
     ] = None,
     file_format: Annotated[
-        Literal["csv", "parquet"] | None,
-        typer.Option("--format", help="csv or parquet (default: from the file name)."),
+        Literal["csv", "parquet", "xlsx"] | None,
+        typer.Option("--format", help="csv, parquet or xlsx (default: from the file name)."),
     ] = None,
     bom: Annotated[bool, typer.Option(help="Start the CSV with a BOM, for Excel.")] = False,
     time_zone: TimeZoneOption = None,
 ) -> None:
-    """Write a stored table, filtered, to CSV or Parquet (the same rows the TUI exports)."""
+    """Write a stored table, filtered, to CSV, Parquet or Excel (the same rows the TUI exports).
+
+    The format comes from the file name (.csv, .parquet, .xlsx) or --format; any other name is
+    refused before anything is read."""
     if table not in TABLES:
         fail(f"there is no table {table!r}; the tables are {', '.join(TABLES)}", code=2)
-    kind = file_format or ("parquet" if output.suffix.lower() == ".parquet" else "csv")
+    try:
+        kind = export_format(output, file_format)
+    except ExportError as exc:
+        fail(escape(f"-o: {exc}"), code=2)
     frame = filtered(table, filter_text, account, time_zone=time_zone)
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     try:
-        if kind == "parquet":
-            written = write_parquet_file(frame, output, columns=chosen)
-        else:
-            written = write_csv(frame, output, columns=chosen, bom=bom)
+        written = write_export(frame, output, format=kind, columns=chosen, bom=bom)
     except ExportError as exc:
         fail(escape(str(exc)))
-    except UnknownNameError as exc:
+    except (UnknownNameError, DuplicateColumnError) as exc:
         fail(escape(f"--columns: {exc}"), code=2)
-    except pl.exceptions.ColumnNotFoundError as exc:
-        fail(escape(f"--columns: {str(exc).splitlines()[0]}"), code=2)
+    except pl.exceptions.PolarsError as exc:  # e.g. a name polars refuses: still one line
+        fail(escape(f"--columns: {str(exc).strip().splitlines()[0]}"), code=2)
     console.print(f"Wrote {frame.height:,} rows of {table} to {escape(str(written))}")
 
 
@@ -139,15 +150,25 @@ def report(
         Literal["holm", "bh"],
         typer.Option(help="How p-values across segments and tags are adjusted: Holm or BH."),
     ] = "holm",
+    output_format: Annotated[
+        Literal["table", "json", "csv"],
+        typer.Option(
+            "--format",
+            help="table (for people), or json or csv (for scripts: every figure with its "
+            "interval; csv is one long table with a section column).",
+        ),
+    ] = "table",
 ) -> None:
-    """Print the metric for the filtered responses: overall, by segment, over time, tags."""
+    """Print the metric for the filtered responses: overall, by segment, over time, tags.
+
+    All three formats are the same figures (`analysis.report.report_frames`)."""
     frame = stored_table("responses", account)
     zone = time_zone_for(frame, filter_text, account, time_zone, dated=True).time_zone
     chosen, _ = checked_filter(frame, filter_text, time_zone=zone)
     if frame.is_empty():
         fail("no responses are stored yet; run `workbench sync` first")
     try:
-        rendered = build_report(
+        figures = report_frames(
             frame,
             filter=chosen,
             metric=metric,
@@ -156,10 +177,14 @@ def report(
             time_zone=zone,
             min_n=min_n,
             p_adjust=p_adjust,
-            width=min(console.width, 120),
         )
     except (FilterSyntaxError, FilterError) as exc:
         fail(escape(f"--filter: {exc}"), code=2)
     except (ValueError, pl.exceptions.PolarsError) as exc:
         fail(escape(str(exc).splitlines()[0]), code=2)
-    console.print(rendered)
+    if output_format == "json":
+        typer.echo(json.dumps(report_json(figures), indent=2, ensure_ascii=False, allow_nan=False))
+    elif output_format == "csv":
+        typer.echo(report_long(figures).write_csv(), nl=False)
+    else:
+        console.print(render_report(figures, width=min(console.width, 120)))
