@@ -11,7 +11,6 @@ from textual_fastdatatable.data_table import DataTable
 
 from workbench.tui.compute import search_end_users
 from workbench.tui.messages import ShowEndUser
-from workbench.tui.views import display_table
 from workbench.tui.widgets.grid import FrameView
 
 COLUMNS = {
@@ -48,7 +47,7 @@ class EndUsersPane(Vertical):
         self.query_one("#end-users-count", Static).update(
             f"{self.shown.height:,} end users   [dim]enter: details[/]"
         )
-        self.query_one(FrameView).show(display_table(self.shown, COLUMNS))
+        self.query_one(FrameView).show_frame(self.shown, COLUMNS)
 
     @on(Input.Changed, "#end-user-search")
     def searched(self, event: Input.Changed) -> None:
@@ -58,8 +57,9 @@ class EndUsersPane(Vertical):
     @on(DataTable.RowSelected)
     def open_row(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if 0 <= event.cursor_row < self.shown.height:
-            row = self.shown.row(event.cursor_row, named=True)
+        shown = self.query_one(FrameView).frame
+        if shown is not None and 0 <= event.cursor_row < shown.height:
+            row = shown.row(event.cursor_row, named=True)
             self.post_message(ShowEndUser(row["account"], row["id"]))
 
     def focus_table(self) -> None:

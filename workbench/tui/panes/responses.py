@@ -1,6 +1,12 @@
-"""The Responses pane: every selected response, newest first, score coloured by category."""
+"""The Responses pane: every selected response, newest first, score coloured by category.
+
+The table reads the stored responses through a row index (`ResponsesBackend`), so its view
+sorts, searches and exports by that index rather than by a frame of shown rows.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -11,23 +17,82 @@ from textual.widgets import Static
 from textual_fastdatatable.data_table import DataTable
 
 from workbench.analysis.counting import Counts, count_line
+from workbench.tui import tables
 from workbench.tui.messages import ShowResponse
 from workbench.tui.selection import Selection
-from workbench.tui.views import ScoreColours
+from workbench.tui.views import RESPONSE_COLUMNS, ScoreColours
 from workbench.tui.widgets.grid import FrameView
-from workbench.tui.widgets.responses_backend import ResponsesBackend
+from workbench.tui.widgets.responses_backend import SOURCE_COLUMNS, ResponsesBackend
+
+COLUMNS = dict(zip(SOURCE_COLUMNS, RESPONSE_COLUMNS, strict=True))
+"""Stored column -> header, in the order shown."""
+
+
+class ResponsesView(FrameView):
+    """The responses table: `rows` (snapshot positions, in the order shown) over `source`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = dict(COLUMNS)
+        self.arrow: pa.Table | None = None
+        self.given = pl.Series("row", [], pl.UInt32)
+        """The selection's rows, newest first, before the view's sort."""
+        self.rows = pl.Series("row", [], pl.UInt32)
+        self.colours: ScoreColours | None = None
+
+    def show_rows(
+        self, source: pa.Table, rows: pl.Series, colours: ScoreColours, **options: Any
+    ) -> None:
+        self.arrow, self.given, self.colours = source, rows, colours
+        keys = [c for c, _ in self.sort_keys]
+        self.rows = rows
+        if keys and rows.len():
+            order = tables.sort_order(pl.from_arrow(source.select(keys))[rows], self.sort_keys)  # type: ignore[index]
+            if order is not None:
+                self.rows = rows.gather(order)
+        labels = list(self.labels().values())
+        self.show(ResponsesBackend(source, self.rows.to_arrow(), colours, labels), **options)
+
+    def redraw(self) -> None:
+        if self.arrow is not None and self.colours is not None:
+            self.show_rows(self.arrow, self.given, self.colours, keep_cursor=True)
+
+    def _responses(self) -> pl.DataFrame:
+        return self.app.snapshot.responses  # type: ignore[attr-defined]
+
+    def cell_value(self, row: int, column: str) -> Any:
+        if self.arrow is None or not 0 <= row < self.rows.len():
+            return None
+        return self.arrow.column(column)[int(self.rows[row])].as_py()
+
+    def rows_frame(self, rows: list[int]) -> pl.DataFrame:
+        positions = self.rows.gather([r for r in rows if r < self.rows.len()])
+        return self._responses()[positions]
+
+    def frequency_input(self) -> tuple[pl.DataFrame, bool]:
+        return self.app.selected, True  # type: ignore[attr-defined]
+
+    def search_frame(self) -> pl.DataFrame:
+        if self.arrow is None:
+            return pl.DataFrame()
+        return pl.from_arrow(self.arrow)[self.rows]  # type: ignore[index]
+
+    @property
+    def export_name(self) -> str:
+        return "responses"
 
 
 class ResponsesPane(Vertical):
     """A count line and the table; enter or a double click opens a response."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.rows = pl.Series("row", [], pl.UInt32)
-
     def compose(self) -> ComposeResult:
         yield Static("Loading responses…", classes="pane-status", id="responses-count")
-        yield FrameView("No responses match the filter.", id="responses-table")
+        yield ResponsesView("No responses match the filter.", id="responses-table")
+
+    @property
+    def rows(self) -> pl.Series:
+        """For each shown row (in the order shown), its position in the snapshot."""
+        return self.query_one(ResponsesView).rows
 
     def show(
         self,
@@ -39,14 +104,14 @@ class ResponsesPane(Vertical):
         keep_cursor: bool = False,
     ) -> None:
         """Show the selected rows of `source`; `total` is the number stored, for the count."""
-        self.rows = selection.rows
         counted = Counts(selection.count, selection.excluded)
         count = count_line(counted, of=None if selection.filter.is_empty() else total)
         self.query_one("#responses-count", Static).update(
-            count + "   [dim]enter: details · ctrl+c: copy · ctrl+e: export[/]"
+            count + "   [dim]enter: details · ctrl+c: copy · ctrl+e: export · ?: table keys[/]"
         )
-        backend = ResponsesBackend(source, selection.rows.to_arrow(), colours)
-        self.query_one(FrameView).show(backend, keep_cursor=keep_cursor)
+        self.query_one(ResponsesView).show_rows(
+            source, selection.rows, colours, keep_cursor=keep_cursor
+        )
 
     @on(DataTable.RowSelected)
     def open_row(self, event: DataTable.RowSelected) -> None:

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from workbench.tui.compute import SurveyFrames
-from workbench.tui.views import answer_bars, display_table
+from workbench.tui.views import answer_bars
 from workbench.tui.widgets.grid import FrameView
 
 APPTENTIVE = {
@@ -79,19 +79,17 @@ class SurveysPane(VerticalScroll):
         yield FrameView("No Wootric responses selected.", id="wootric-trend", classes="short")
 
     def show(self, frames: SurveyFrames) -> None:
-        self.query_one("#apptentive-surveys", FrameView).show(
-            display_table(frames.apptentive, APPTENTIVE)
-        )
+        self.query_one("#apptentive-surveys", FrameView).show_frame(frames.apptentive, APPTENTIVE)
         self.query_one("#answer-bars", Static).update(
             answer_bars(frames.answers, frames.apptentive)
         )
-        self.query_one("#cxi-imports", FrameView).show(display_table(frames.imports, IMPORTS))
+        self.query_one("#cxi-imports", FrameView).show_frame(frames.imports, IMPORTS)
         self.query_one("#wootric-trend-title", Static).update(
             escape(f"Wootric NPS by month (selected responses, {frames.zone.label})")
         )
-        self.query_one("#wootric-trend", FrameView).show(display_table(frames.wootric_trend, TREND))
-        self.query_one("#wootric-summaries", FrameView).show(
-            display_table(months_table(frames.wootric_months), MONTHS)
+        self.query_one("#wootric-trend", FrameView).show_frame(frames.wootric_trend, TREND)
+        self.query_one("#wootric-summaries", FrameView).show_frame(
+            months_table(frames.wootric_months), MONTHS
         )
         self.query_one("#wootric-notes", Static).update(
             escape("\n".join(frames.notes)) if frames.notes else ""

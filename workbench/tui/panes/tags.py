@@ -12,7 +12,6 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from workbench.tui.views import display_table
 from workbench.tui.widgets.grid import FrameView
 
 TagMode = Literal["any", "all", "none", "drop"]
@@ -67,14 +66,15 @@ class TagsPane(Vertical):
             "· NPS impact = NPS − NPS without the tag's responses, with its 95% interval "
             "· responses include excluded ones, NPS n does not[/]"
         )
-        self.query_one(FrameView).show(display_table(tags, COLUMNS), keep_cursor=True)
+        self.query_one(FrameView).show_frame(tags, COLUMNS, keep_cursor=True)
 
     def current_tag(self) -> str | None:
-        grid = self.query_one(FrameView).grid
-        if grid is None or not grid.row_count or self.tags.is_empty():
+        view = self.query_one(FrameView)
+        grid, shown = view.grid, view.frame
+        if grid is None or not grid.row_count or shown is None or shown.is_empty():
             return None
-        row = min(grid.cursor_row, self.tags.height - 1)
-        return str(self.tags["tag"][row])
+        row = min(grid.cursor_row, shown.height - 1)
+        return str(shown["tag"][row])
 
     def action_pick(self, mode: TagMode) -> None:
         tag = self.current_tag()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
+
+from workbench.tui.commands import keys_markdown
 
 HELP = """\
 # Feedback workbench
@@ -30,6 +32,13 @@ HELP = """\
 | `a` `l` `n` `x` | (Tags) add the tag as any of / all of / none of, or remove it |
 | `t` | change the theme |
 | `?` | this help · `q` quit |
+
+## Tables
+
+In every table (Responses, End users, Tags, Surveys); a click on a header sorts by it too.
+Each is also in the command palette.
+
+{table_keys}
 
 ## The filter language
 
@@ -57,6 +66,11 @@ fewer than 30 responses are marked too small.
 """
 
 
+def help_text(app: Any) -> str:
+    """The help, with the table keys read from their bindings."""
+    return HELP.replace("{table_keys}", keys_markdown(app))
+
+
 class HelpScreen(ModalScreen[None]):
     """Closes with escape, `?` or `q`."""
 
@@ -72,4 +86,4 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog wide"):
-            yield Markdown(HELP)
+            yield Markdown(help_text(self.app))

@@ -6,21 +6,34 @@ measures every cell of every column to size the columns, which is most of the co
 new selection; the first few thousand rows size the columns as well for a person reading them.
 Why swap rather than refill: the widget cannot be cleared (its `clear()` says to mount a new
 one), so `FrameView.show` mounts a fresh `Grid` in place of the old.
+
+The table tools (sort, frequency table, filter from a cell, search, go to row, export of the
+highlighted rows) are `Grid.BINDINGS`: the palette and the help screen list them from there.
+The grid only reads keys; its `FrameView` holds the rows in their raw values (sorted by its
+keys, which survive a new table) and does the work. A pane whose rows are not a frame (the
+Responses index) overrides the few `FrameView` methods that read rows.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
 
+import polars as pl
 import pyarrow as pa
-from textual import events
+from textual import events, on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.message import Message
 from textual.widgets import Static
 from textual_fastdatatable import ArrowBackend
 from textual_fastdatatable.data_table import DataTable
 
-from workbench.tui.views import as_tsv
+from workbench.tui import tables
+from workbench.tui.tables import SortKey
+from workbench.tui.views import as_tsv, display_table
 
 MEASURED_ROWS = 2_000
 MAX_COLUMN_WIDTH = 60
@@ -40,6 +53,26 @@ class SampledBackend(ArrowBackend):
 class Grid(DataTable):
     """A range-cursor table: enter (or a double click) opens the row, ctrl+c copies as TSV."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left_square_bracket", "sort(False, False)", "Sort ascending by this column"),
+        Binding("right_square_bracket", "sort(True, False)", "Sort descending by this column"),
+        Binding("left_curly_bracket", "sort(False, True)", "Add this column as ascending key"),
+        Binding("right_curly_bracket", "sort(True, True)", "Add this column as descending key"),
+        Binding("F", "frequency", "Frequency table of this column"),
+        Binding("equals_sign", "filter_cell(False)", "Filter: keep this cell's value"),
+        Binding("minus", "filter_cell(True)", "Filter: exclude this cell's value"),
+        Binding("ctrl+f", "search", "Search in the table"),
+        Binding("f3", "search_next(False)", "Next search match"),
+        Binding("shift+f3", "search_next(True)", "Previous search match"),
+        Binding("ctrl+g", "goto_row", "Go to row number"),
+        Binding("E", "export_highlighted", "Export the highlighted rows"),
+    ]
+    TOOLS: ClassVar[frozenset[str]] = frozenset(
+        str(b.action).split("(")[0] for b in BINDINGS if isinstance(b, Binding)
+    )
+    """The actions above, which a plain view (e.g. inside the frequency table) leaves out
+    except sorting."""
+
     def __init__(self, data: pa.Table | ArrowBackend, **kwargs: Any) -> None:
         super().__init__(
             backend=data if isinstance(data, ArrowBackend) else SampledBackend(data),
@@ -49,6 +82,61 @@ class Grid(DataTable):
             zebra_stripes=True,
             **kwargs,
         )
+
+    @property
+    def view(self) -> FrameView | None:
+        parent = self.parent
+        return parent if isinstance(parent, FrameView) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        view = self.view
+        plain = view is None or not view.tools
+        return not (plain and action in self.TOOLS and action != "sort")
+
+    def highlighted_rows(self) -> list[int]:
+        """The rows of the selected range, or the cursor's row."""
+        if not self.row_count:
+            return []
+        anchor = self.selection_anchor_coordinate
+        cursor = self.cursor_coordinate
+        if anchor is None:
+            return [cursor.row]
+        top, bottom = sorted((anchor.row, cursor.row))
+        return list(range(top, bottom + 1))
+
+    def action_sort(self, descending: bool, add: bool) -> None:
+        if self.view is not None and self.row_count:
+            self.view.sort_by(self.cursor_column, descending=descending, add=add)
+
+    def action_frequency(self) -> None:
+        if self.view is not None and self.row_count:
+            self.view.open_frequency(self.cursor_column)
+
+    def action_filter_cell(self, exclude: bool) -> None:
+        if self.view is not None and self.row_count:
+            self.view.filter_cell(self.cursor_row, self.cursor_column, exclude=exclude)
+
+    def action_search(self) -> None:
+        if self.view is not None:
+            self.view.open_search()
+
+    def action_search_next(self, backwards: bool) -> None:
+        if self.view is not None:
+            self.view.search_next(backwards=backwards)
+
+    def action_goto_row(self) -> None:
+        if self.view is not None:
+            self.view.open_goto()
+
+    def action_export_highlighted(self) -> None:
+        if self.view is not None:
+            self.view.export_rows(self.highlighted_rows())
+
+    @on(DataTable.HeaderSelected)
+    def header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        if self.view is not None:
+            self.view.sort_by(event.column_index, click=True)
 
     def action_select_cursor(self) -> None:
         """Enter opens the row under the cursor (the stock range cursor selects nothing)."""
@@ -82,13 +170,36 @@ class Grid(DataTable):
 
 
 class FrameView(Container):
-    """Holds one Grid and replaces it when `show` is given a new table."""
+    """Holds one Grid and replaces it when `show` is given a new table.
 
-    def __init__(self, empty_message: str = "Nothing to show", **kwargs: Any) -> None:
+    `show_frame` shows a polars frame (raw values) sorted by `sort_keys`; the keys stay when
+    the next frame comes (a new filter), and the header marks them (`score ▼`, `date ▲2`).
+    """
+
+    @dataclass
+    class CellFilter(Message):
+        """Add `column=value` (or `column!=value`, `exclude`) to the filter."""
+
+        column: str
+        value: Any
+        exclude: bool = False
+
+    def __init__(
+        self, empty_message: str = "Nothing to show", *, tools: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.empty_message = empty_message
+        self.tools = tools
+        """False: only sorting (no filter, frequency, search or export from this table)."""
         self.table: pa.Table | None = None
         self.backend: ArrowBackend | None = None
+        self.sort_keys: list[SortKey] = []
+        self.columns: dict[str, str] = {}
+        """Source column -> header label, in the order shown."""
+        self.source: pl.DataFrame | None = None
+        self.frame: pl.DataFrame | None = None
+        """The rows shown, raw values, in the order shown (`source` sorted by `sort_keys`)."""
+        self.search_term = ""
 
     def compose(self) -> ComposeResult:
         yield Static(self.empty_message, classes="empty-note")
@@ -103,6 +214,7 @@ class FrameView(Container):
         old = self.grid
         had_focus = old is not None and old.has_focus
         row = old.cursor_row if (old is not None and keep_cursor) else 0
+        column = old.cursor_column if (old is not None and keep_cursor) else 0
         self.table = table if isinstance(table, pa.Table) else None
         self.backend = table if isinstance(table, ArrowBackend) else None
         rows = table.num_rows if isinstance(table, pa.Table) else table.row_count
@@ -112,11 +224,188 @@ class FrameView(Container):
             return
         grid = Grid(table)
         self.mount(grid)
-        if row:
-            grid.call_after_refresh(grid.move_cursor, row=min(row, rows - 1))
+        if row or column:
+            grid.call_after_refresh(grid.move_cursor, row=min(row, rows - 1), column=column)
         if had_focus:
             grid.focus()
+
+    def show_frame(
+        self, frame: pl.DataFrame, columns: dict[str, str] | None = None, **options: Any
+    ) -> None:
+        """Show `frame`'s `columns` (source -> label) as text, sorted by the view's keys."""
+        self.source = frame
+        self.columns = dict(columns or {c: c for c in frame.columns})
+        self.sort_keys = [k for k in self.sort_keys if k[0] in frame.columns]
+        self.frame = tables.sort_frame(frame, self.sort_keys)
+        self.show(display_table(self.frame, self.labels()), **options)
+
+    def labels(self) -> dict[str, str]:
+        """The header labels with the sort marks."""
+        return {
+            source: tables.header_label(label, source, self.sort_keys)
+            for source, label in self.columns.items()
+        }
+
+    def redraw(self) -> None:
+        """Show the same rows again (after the keys changed)."""
+        if self.source is not None:
+            self.show_frame(self.source, self.columns, keep_cursor=True)
 
     def focus_grid(self) -> None:
         if self.grid is not None:
             self.grid.focus()
+
+    # --- what the tools read (the Responses view reads its index instead) -------------------
+
+    def column_at(self, index: int) -> str | None:
+        names = list(self.columns)
+        return names[index] if 0 <= index < len(names) else None
+
+    def cell_value(self, row: int, column: str) -> Any:
+        frame = self.frame
+        if frame is None or column not in frame.columns or not 0 <= row < frame.height:
+            return None
+        return frame[row, column]
+
+    def rows_frame(self, rows: list[int]) -> pl.DataFrame:
+        """The raw rows at these positions, to export."""
+        frame = self.frame if self.frame is not None else pl.DataFrame()
+        return frame[[r for r in rows if r < frame.height]]
+
+    def frequency_input(self) -> tuple[pl.DataFrame, bool]:
+        """The rows to count and whether they are responses (then the metric is shown)."""
+        return (self.source if self.source is not None else pl.DataFrame()), False
+
+    def search_frame(self) -> pl.DataFrame:
+        """What search looks in, one row per shown row."""
+        frame = self.frame if self.frame is not None else pl.DataFrame()
+        return frame.select([c for c in self.columns if c in frame.columns])
+
+    @property
+    def export_name(self) -> str:
+        return (self.id or "rows").removesuffix("-table")
+
+    # --- the tools -------------------------------------------------------------------------
+
+    def sort_by(
+        self, index: int, *, descending: bool = False, add: bool = False, click: bool = False
+    ) -> None:
+        column = self.column_at(index)
+        if column is None:
+            return
+        if click:
+            self.sort_keys = tables.click_key(self.sort_keys, column)
+        else:
+            self.sort_keys = tables.toggle_key(self.sort_keys, column, descending, add)
+        self.redraw()
+        keys = ", ".join(f"{self.columns.get(c, c)} {tables.ARROWS[d]}" for c, d in self.sort_keys)
+        self.notify(f"Sorted by {keys}" if keys else "Unsorted", timeout=2)
+
+    def filter_cell(self, row: int, index: int, *, exclude: bool) -> None:
+        column = self.column_at(index)
+        if column is not None:
+            self.post_message(self.CellFilter(column, self.cell_value(row, column), exclude))
+
+    def open_frequency(self, index: int) -> None:
+        from workbench.tui.screens.frequency import FrequencyScreen
+
+        column = self.column_at(index)
+        frame, responses = self.frequency_input()
+        if column is None or column not in frame.columns:
+            return
+        counted = tables.frequency(frame, column, metric=responses)
+        label = self.columns.get(column, column)
+
+        def chosen(value: Any) -> None:
+            if value is not None:
+                self.post_message(self.CellFilter(column, value[0]))
+
+        self.app.push_screen(FrequencyScreen(column, label, counted, frame.height), chosen)
+
+    def open_search(self) -> None:
+        from workbench.tui.screens.prompt import PromptScreen
+
+        grid = self.grid
+        start = grid.cursor_row if grid is not None else 0
+
+        def typed(term: str) -> None:
+            self.search_term = term
+            self._go_to_match(start - 1)
+
+        def done(term: str | None) -> None:
+            if term:
+                self.search_term = term
+
+        self.app.push_screen(
+            PromptScreen("Search in the table", "text to find", self.search_term, typed), done
+        )
+
+    def _go_to_match(self, after: int, backwards: bool = False) -> bool:
+        grid = self.grid
+        matches = tables.matching_rows(self.search_frame(), self.search_term)
+        found = tables.next_match(matches, after, backwards)
+        if grid is None or found is None:
+            if self.search_term:
+                self.notify(f"No row holds {self.search_term!r}", timeout=2)
+            return False
+        grid.move_cursor(row=found)
+        return True
+
+    def search_next(self, *, backwards: bool = False) -> None:
+        grid = self.grid
+        if not self.search_term:
+            self.open_search()
+        elif grid is not None:
+            self._go_to_match(grid.cursor_row, backwards)
+
+    def open_goto(self) -> None:
+        from workbench.tui.screens.prompt import PromptScreen
+
+        grid = self.grid
+        if grid is None:
+            return
+
+        def chosen(text: str | None) -> None:
+            self.go_to_row(text or "")
+
+        self.app.push_screen(
+            PromptScreen(f"Go to row (1-{grid.row_count:,})", "row number"), chosen
+        )
+
+    def go_to_row(self, text: str) -> None:
+        grid = self.grid
+        try:
+            number = int(text.replace(",", "").strip())
+        except ValueError:
+            if text.strip():
+                self.notify(f"{text!r} is not a row number", severity="warning")
+            return
+        if grid is not None and grid.row_count:
+            grid.move_cursor(row=max(0, min(number, grid.row_count) - 1))
+
+    def export_rows(self, rows: list[int]) -> None:
+        """Ask where to write the highlighted rows, then write them as `workbench export`."""
+        from workbench.analysis.export import flatten
+        from workbench.tui.screens.export import ExportRequest, ExportScreen
+
+        frame = self.rows_frame(rows)
+        if frame.is_empty():
+            self.notify("No rows are highlighted.")
+            return
+        name = f"{self.export_name}-highlighted"
+        columns = flatten(frame.head(0)).collect_schema().names()
+        applied = getattr(self.app, "filter", None)
+        text = applied.to_text() if applied is not None else ""
+
+        def write(request: ExportRequest | None) -> None:
+            if request is not None:
+                self._export_worker(frame, request)
+
+        screen = ExportScreen(name, frame.height, columns, Path.cwd() / f"{name}.csv", text)
+        self.app.push_screen(screen, write)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export_worker(self, frame: pl.DataFrame, request: Any) -> None:
+        from workbench.tui.jobs import export_csv
+
+        export_csv(frame, request.path, request.columns, request.bom, self.app.post_message)

@@ -32,8 +32,15 @@ def category_colours(colours: ScoreColours) -> dict[tuple[str, int], str]:
 class ResponsesBackend(SampledBackend):
     """Shows `source` rows `rows[0]`, `rows[1]`, ... formatted for reading."""
 
-    def __init__(self, source: pa.Table, rows: Sequence[int], colours: ScoreColours) -> None:
+    def __init__(
+        self,
+        source: pa.Table,
+        rows: Sequence[int],
+        colours: ScoreColours,
+        labels: Sequence[str] = RESPONSE_COLUMNS,
+    ) -> None:
         self.source = source
+        self.labels = tuple(labels)
         self.rows = pa.array(rows, pa.int64()) if not isinstance(rows, pa.Array) else rows
         self.colours = category_colours(colours)
         self.other = colours.other
@@ -45,7 +52,7 @@ class ResponsesBackend(SampledBackend):
         records = taken.to_pylist()
         columns = {
             name: [self._format(record[source], c, record["metric"]) for record in records]
-            for c, (name, source) in enumerate(zip(RESPONSE_COLUMNS, SOURCE_COLUMNS, strict=True))
+            for c, (name, source) in enumerate(zip(self.labels, SOURCE_COLUMNS, strict=True))
         }
         return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
@@ -87,7 +94,7 @@ class ResponsesBackend(SampledBackend):
         return [self._cell(p, column_index) for p in self.rows.to_pylist()]
 
     def sort(self, by: Any) -> None:
-        """The rows are newest first by construction; sorting happens in the filter run."""
+        """The rows come sorted (newest first, or by the view's keys: `ResponsesView`)."""
 
 
 def response_source(responses: Mapping[str, Any] | Any) -> pa.Table:

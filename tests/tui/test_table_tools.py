@@ -1,0 +1,258 @@
+"""The table tools on a real store: sort, frequency table, filter from a cell, filter history,
+search, go to row and export of the highlighted rows, each checked against polars."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from textual.widgets import Input
+
+from tests.tui.conftest import SIZE, Workspace, settle
+from workbench.analysis import Condition, Filter, nps, read_csv
+from workbench.tui.commands import keys_markdown
+from workbench.tui.panes.end_users import EndUsersPane
+from workbench.tui.panes.responses import ResponsesPane, ResponsesView
+from workbench.tui.screens.export import ExportScreen
+from workbench.tui.screens.frequency import FrequencyScreen
+from workbench.tui.screens.help import help_text
+from workbench.tui.screens.prompt import PromptScreen
+from workbench.tui.widgets.grid import FrameView, Grid
+
+ACCOUNT, SCORE, METRIC = 5, 0, 1
+
+
+def grid_of(app: object) -> Grid:
+    grid = app.query_one(ResponsesPane).query_one(Grid)  # type: ignore[attr-defined]
+    grid.focus()
+    return grid
+
+
+def shown(app: object) -> pl.DataFrame:
+    """The responses in the order the table shows them."""
+    pane = app.query_one(ResponsesPane)  # type: ignore[attr-defined]
+    return app.snapshot.responses[pane.rows]  # type: ignore[attr-defined]
+
+
+def assert_sorted_account_then_score(frame: pl.DataFrame) -> None:
+    keys = frame.select("account", "score", "created_at").with_row_index()
+    expected = keys.sort(
+        ["account", "score", "created_at"],
+        descending=[False, True, True],
+        nulls_last=True,
+        maintain_order=True,
+    )
+    assert keys["account"].to_list() == expected["account"].to_list()
+    assert keys["score"].to_list() == expected["score"].to_list()
+
+
+async def test_sort_keys_in_header_and_after_a_filter_change(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = grid_of(app)
+        grid.move_cursor(column=ACCOUNT)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        accounts = shown(app)["account"].to_list()
+        assert accounts == sorted(accounts)
+        grid = grid_of(app)
+        grid.move_cursor(column=SCORE)
+        await pilot.pause()
+        await pilot.press("right_curly_bracket")
+        await settle(pilot)
+        assert_sorted_account_then_score(shown(app))
+        labels = [str(c.label) for c in grid_of(app).ordered_columns]
+        assert labels[ACCOUNT] == "account ▲1"
+        assert labels[SCORE] == "score ▼2"
+        app.set_filter(Filter.parse("metric:nps"))
+        await settle(pilot)
+        after = shown(app)
+        assert after.height == workspace.responses.filter(pl.col("metric") == "nps").height
+        assert_sorted_account_then_score(after)
+        assert [str(c.label) for c in grid_of(app).ordered_columns][SCORE] == "score ▼2"
+        # the same key again, the same way, takes it off; a header click sorts alone
+        grid = grid_of(app)
+        grid.move_cursor(column=SCORE)
+        await pilot.pause()
+        await pilot.press("right_curly_bracket")
+        await settle(pilot)
+        assert app.query_one(ResponsesView).sort_keys == [("account", False)]
+        app.query_one(ResponsesView).sort_by(SCORE, click=True)
+        await settle(pilot)
+        scores = shown(app)["score"].to_list()
+        assert scores == sorted(scores, key=lambda s: (s is None, s))
+
+
+async def test_sort_in_a_frame_pane(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        view = app.query_one(EndUsersPane).query_one(FrameView)
+        grid = view.grid
+        assert grid is not None
+        grid.focus()
+        grid.move_cursor(column=list(view.columns).index("email"))
+        await pilot.pause()
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert view.frame is not None
+        emails = view.frame["email"].to_list()
+        users = app.query_one(EndUsersPane).shown
+        assert emails == users.sort("email", descending=True, nulls_last=True)["email"].to_list()
+        grid = view.grid
+        assert grid is not None
+        first = grid.get_row_at(0)[list(view.columns).index("email")]
+        assert first == view.frame["email"][0]
+
+
+async def test_frequency_table_counts_and_filter(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_cursor(column=ACCOUNT)
+        await pilot.pause()
+        await pilot.press("F")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FrequencyScreen)
+        expected = workspace.responses.group_by("account").len()
+        got = dict(zip(screen.counts["account"], screen.counts["count"], strict=True))
+        assert got == dict(zip(expected["account"], expected["len"], strict=True))
+        scores = nps(workspace.responses, by="account")
+        for row in scores.iter_rows(named=True):
+            mine = screen.counts.filter(pl.col("account") == row["account"]).row(0, named=True)
+            assert mine["nps"] == row["nps"]
+            assert (mine["ci_low"], mine["ci_high"]) == (row["ci_low"], row["ci_high"])
+        first = screen.counts["account"][0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is app.screen_stack[0]
+        assert Condition(field="account", op="=", values=[first]) in app.filter.conditions
+        wanted = workspace.responses.filter(pl.col("account") == first).height
+        assert app.query_one(ResponsesPane).rows.len() == wanted
+
+
+async def test_frequency_of_tags_counts_each_tag(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_cursor(column=3)
+        await pilot.pause()
+        await pilot.press("F")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FrequencyScreen)
+        expected = workspace.responses.explode("tags").group_by("tags").len()
+        got = dict(zip(screen.counts["tags"], screen.counts["count"], strict=True))
+        assert got == dict(zip(expected["tags"], expected["len"], strict=True))
+
+
+async def test_filter_from_a_cell_and_undo_redo(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_cursor(row=0, column=METRIC)
+        await pilot.pause()
+        metric = shown(app)["metric"][0]
+        await pilot.press("equals_sign")
+        await settle(pilot)
+        assert app.filter.to_text() == f"metric={metric}"
+        assert shown(app).height == workspace.responses.filter(pl.col("metric") == metric).height
+        grid_of(app).move_cursor(row=0, column=ACCOUNT)
+        await pilot.pause()
+        account = shown(app)["account"][0]
+        await pilot.press("minus")
+        await settle(pilot)
+        assert app.filter.to_text() == f"metric={metric} account!={account}"
+        expected = workspace.responses.filter(
+            (pl.col("metric") == metric) & (pl.col("account") != account)
+        )
+        assert shown(app).height == expected.height
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert app.filter.to_text() == f"metric={metric}"
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert app.filter.is_empty()
+        assert shown(app).height == workspace.responses.height
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert app.filter.to_text() == f"metric={metric}"
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert app.filter.to_text() == f"metric={metric} account!={account}"
+        assert shown(app).height == expected.height
+
+
+async def test_search_and_go_to_row(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = grid_of(app)
+        frame = shown(app)
+        term = "globex"
+        matches = [i for i, a in enumerate(frame["account"]) if term in a.lower()]
+        assert len(matches) >= 2
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*term, "enter")
+        await settle(pilot)
+        grid = grid_of(app)
+        assert grid.cursor_row == matches[0]
+        await pilot.press("f3")
+        await pilot.pause()
+        assert grid.cursor_row == matches[1]
+        await pilot.press("shift+f3")
+        await pilot.pause()
+        assert grid.cursor_row == matches[0]
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        await pilot.press("4", "2", "enter")
+        await settle(pilot)
+        assert grid_of(app).cursor_row == 41
+
+
+async def test_export_the_highlighted_rows(workspace: Workspace, tmp_path: Path) -> None:
+    app = workspace.app()
+    target = tmp_path / "highlighted.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_cursor(row=2, column=0)
+        await pilot.pause()
+        await pilot.press("shift+down", "shift+down", "shift+down")
+        await pilot.press("E")
+        await settle(pilot)
+        assert isinstance(app.screen, ExportScreen)
+        assert app.screen.rows == 4
+        app.screen.query_one("#export-path", Input).value = str(target)
+        app.screen.query_one("#export-path", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        written = read_csv(target)
+        assert written["id"].to_list() == shown(app)["id"][2:6].to_list()
+
+
+async def test_every_tool_is_in_the_palette_and_the_help(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {c.title: c.help for c in app.palette_commands()}
+        for binding in Grid.BINDINGS:
+            title = f"Table: {binding.description}"  # type: ignore[union-attr]
+            assert title in titles
+            assert app.get_key_display(binding) in titles[title]  # type: ignore[arg-type]
+            assert binding.description in help_text(app)  # type: ignore[union-attr]
+        assert "Undo filter" in titles
+        assert "Redo filter" in titles
+        undo = next(b for b in app.BINDINGS if getattr(b, "action", "") == "undo_filter")
+        assert f"| `{app.get_key_display(undo)}` | Undo filter |" in keys_markdown(app)  # type: ignore[arg-type]
+        grid_of(app).move_cursor(column=ACCOUNT)
+        titles_run = {c.title: c.run for c in app.palette_commands()}
+        titles_run["Table: Sort ascending by this column"]()
+        await settle(pilot)
+        accounts = shown(app)["account"].to_list()
+        assert accounts == sorted(accounts)
