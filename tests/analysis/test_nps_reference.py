@@ -138,9 +138,7 @@ def test_compare_adjusted_wald_two_sample_by_hand() -> None:
     assert row["se_a"] == pytest.approx(100 * math.sqrt(vx / nx), rel=1e-12)
     assert row["ci_low"] == pytest.approx(100 * (centre - Z95 * se), rel=1e-12)
     assert row["ci_high"] == pytest.approx(100 * (centre + Z95 * se), rel=1e-12)
-    assert row["p_value"] == pytest.approx(
-        math.erfc(abs(centre / se) / math.sqrt(2)), rel=1e-12
-    )
+    assert row["p_value"] == pytest.approx(math.erfc(abs(centre / se) / math.sqrt(2)), rel=1e-12)
     assert row["interval"] == "adjusted-wald 95%"
 
 

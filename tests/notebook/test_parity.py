@@ -186,4 +186,4 @@ async def test_the_same_filter_gives_the_same_nps_on_the_tui_dashboard(
             low, high = expected["ci_low"][0], expected["ci_high"][0]
             assert f"95% CI {low:.1f} to {high:.1f}" in card
             assert app.frames.segment == "pricing_plan"
-            assert app.frames.segments.equals(synced.nps(text, by="pricing_plan"))
+            assert app.frames.segments.equals(synced.segment_breakdown("pricing_plan", filter=text))

@@ -186,7 +186,9 @@ async def _infer(
     zones reproduce every month."""
     prefer = [before] if before else []
     inference = infer_time_zone(responses, summaries, prefer=prefer)
-    if inference.time_zone is not None and inference.others:
+    # A zone an earlier sync settled (with its own one-day questions) that still reproduces
+    # every month is kept without asking again: an incremental sync costs no extra requests.
+    if inference.time_zone is not None and inference.others and inference.time_zone != before:
         extra = await _telling_answers(
             run, responses, summaries, [inference.time_zone, *inference.others]
         )
