@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.analysis.frames import synthetic
 from workbench.analysis import nps, trend
 from workbench.analysis.charts import PLAIN
-from workbench.analysis.report import metric_table, render_text, report
+from workbench.analysis.report import (
+    metric_table,
+    render_report,
+    render_text,
+    report,
+    report_frames,
+    report_json,
+    report_long,
+)
 
 
 def test_report_has_tables_and_charts() -> None:
@@ -34,3 +44,28 @@ def test_report_counts_match_the_metric_function() -> None:
     n = nps(frame)["n"][0]
     text = render_text(report(frame, palette=PLAIN, tags=False))
     assert f" {n} " in text
+
+
+def test_the_table_json_and_csv_forms_are_one_computation() -> None:
+    frame = synthetic(2_000)
+    options = {"filter": "-tag:PRICING", "by": "plan", "every": "month"}
+    frames = report_frames(frame, **options)
+    assert render_text(render_report(frames, palette=PLAIN), width=110) == render_text(
+        report(frame, **options, palette=PLAIN), width=110
+    )
+    document = report_json(frames)
+    assert document["filter"] == "-tag:PRICING"
+    assert [row["n"] for row in document["segments"]] == frames.segments["n"].to_list()
+    assert document["overall"][0]["ci_low"] == frames.overall["ci_low"][0]
+    long = report_long(frames)
+    assert long.columns[:2] == ["section", "group"]
+    assert long.filter(section="tags").height == frames.tags.height
+    assert long.filter(section="trend")["group"].to_list() == [
+        str(day) for day in frames.trend["period"]
+    ]
+
+
+def test_json_has_no_nan_and_dates_in_iso() -> None:
+    frames = report_frames(synthetic(120), by="plan", every="week", min_n=50)
+    text = json.dumps(report_json(frames), allow_nan=False)  # raises on NaN or infinity
+    assert '"period": "2025-' in text

@@ -7,14 +7,17 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
+import nbformat
 import polars as pl
 import pytest
 from IPython.lib.pretty import pretty
 
 import workbench
+from tests.notebook.conftest import execute
 from workbench import analysis
 from workbench.analysis import PLAIN, Filter, FilterError, ScoreRange
 from workbench.analysis import charts as analysis_charts
@@ -265,3 +268,84 @@ def test_the_package_re_exports_the_notebook_api() -> None:
     assert {"demo", "open_workbench", "Workbench"} <= set(dir(workbench))
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         _ = workbench.nonsense
+
+
+def test_a_report_is_shown_once_in_jupyter(
+    synced: Workbench, kernels, isolated_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`wb.report(...)` as the last line of a cell: one output (the cell's value, as HTML and
+    text), not a second copy that rich printed to the notebook while rendering it."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from workbench.notebook import open_workbench\n"
+            f"wb = open_workbench({str(synced.config_path)!r}, time_zone='UTC')\n"
+            "wb.report(by='pricing_plan', every='quarter')"
+        )
+    ]
+    path = tmp_path / "report.ipynb"
+    nbformat.write(notebook, path)
+    executed = execute(path, kernels, isolated_env, tmp_path)
+    outputs = [o for o in executed.cells[0].outputs if o.output_type != "stream"]
+    assert [o.output_type for o in outputs] == ["execute_result"], outputs
+    data = outputs[0].data
+    assert "<pre" in data["text/html"]
+    assert "NPS report" in data["text/html"]
+    assert data["text/plain"].startswith("NPS report")
+
+
+def test_a_report_has_one_html_and_one_text_form_in_ipython(synced: Workbench) -> None:
+    from IPython.core.formatters import DisplayFormatter
+
+    report = synced.report(by="pricing_plan", time_zone="UTC")
+    shown, _ = DisplayFormatter().format(report)
+    assert set(shown) == {"text/plain", "text/html"}
+    assert shown["text/html"].count("NPS report") == 1
+    assert shown["text/plain"].count("NPS report") == 1
+
+
+def test_a_demo_never_closed_removes_its_directory_at_interpreter_exit(tmp_path: Path) -> None:
+    code = (
+        "from workbench.notebook import demo\n"
+        "wb = demo(responses=50, progress=False)\n"
+        "directory = wb.config_path.parent\n"
+        "assert directory.is_dir() and (directory / 'config.toml').is_file()\n"
+        "print(directory)\n"
+        "print(wb.accounts['base_url'][0])\n"
+        "globals()['kept'] = wb  # still referenced at exit: only the exit cleans up\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
+    env["HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    directory, url = result.stdout.split()
+    assert directory.startswith(tempfile.gettempdir())
+    assert not Path(directory).exists()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url, timeout=5)
+
+
+def test_a_closed_demo_is_not_closed_again_at_exit() -> None:
+    opened = workbench.demo(responses=50, progress=False)
+    directory = opened.config_path.parent
+    opened.close()
+    assert not directory.exists()
+    assert opened._cleanup is not None
+    assert not opened._cleanup.alive
+    opened.close()  # twice is harmless
+
+
+def test_export_to_xlsx_is_a_workbook_and_an_unknown_ending_is_refused(
+    synced: Workbench, tmp_path: Path
+) -> None:
+    import zipfile
+
+    from workbench.analysis import ExportError
+
+    out = synced.export(tmp_path / "pricing.xlsx", filter="tag:PRICING", columns=["id", "score"])
+    assert zipfile.is_zipfile(out)
+    with pytest.raises(ExportError, match=r"supported endings are \.csv, \.parquet, \.xlsx"):
+        synced.export(tmp_path / "pricing.txt")
+    assert not (tmp_path / "pricing.txt").exists()

@@ -48,7 +48,6 @@ SEGMENT_COLUMNS = (
     "n",
     "ci_low",
     "ci_high",
-    "rest",
     "difference",
     "difference_low",
     "difference_high",
@@ -420,7 +419,15 @@ def _chart(text: str) -> Text:
 
 def render_text(renderables: RenderableType | Sequence[RenderableType], width: int = 100) -> str:
     """Plain text of rich renderables (for notebooks, logs and tests)."""
-    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    # force_jupyter=False: in a Jupyter kernel rich would otherwise send what it prints to the
+    # notebook as well (a report shown twice: once here, once as the value of the cell).
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        force_jupyter=False,
+    )
     items = renderables if isinstance(renderables, Sequence) else [renderables]
     for item in items:
         console.print(item)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ import polars as pl
 from workbench.analysis import Filter, KnownNames, answer_distribution
 from workbench.analysis.dates import ZoneChoice, choose_time_zone, selection_accounts
 from workbench.analysis.dates import zone as zone_of
+from workbench.analysis.export import export_format, write_export
 from workbench.analysis.multiple import PAdjust
 from workbench.analysis.report import report as build_report
 from workbench.analysis.small_n import MIN_N
@@ -85,6 +87,10 @@ class Workbench:
         self.today = today
         self.progress = progress
         self._demo = demo
+        # A demo's sandbox and temporary directory go when close() is called, when this
+        # Workbench is collected, or at the latest when the interpreter exits (a notebook
+        # kernel shut down without close()): weakref.finalize runs once, whichever comes first.
+        self._cleanup = weakref.finalize(self, demo.close) if demo is not None else None
         self.closed = False
 
     def __repr__(self) -> str:
@@ -520,24 +526,32 @@ class Workbench:
         filter: FilterLike = None,
         columns: Sequence[str] | None = None,
         accounts: Accounts = None,
-        format: Literal["csv", "parquet"] | None = None,
+        format: Literal["csv", "parquet", "xlsx"] | None = None,
         bom: bool = False,
         time_zone: str | None = None,
     ) -> Path:
         """Write a stored table, filtered, as `workbench export TABLE -o PATH --filter ...` does:
-        the same rows, columns and bytes. Returns the path."""
+        the same rows, columns and bytes, in the format of the name's ending (.csv, .parquet,
+        .xlsx) or `format`; another ending is an ExportError. Returns the path."""
         if frames.says_something(filter) and table != "responses":
             raise ValueError(
                 f"a filter applies to the responses table; {table} has no scores or comments"
             )
+        kind = export_format(path, format)  # an ending it cannot honour: ExportError, no file
+        options = self._options(accounts, filter, {"time_zone": time_zone})
+        if kind == "xlsx":
+            rows = self.table(table, accounts)
+            if frames.says_something(filter):
+                rows = frames.select(rows, filter, **options)
+            return write_export(rows, path, format=kind, columns=columns)
         return frames.export(
             self.table(table, accounts),
             path,
             filter=filter,
             columns=columns,
-            format=format,
+            format=kind,
             bom=bom,
-            **self._options(accounts, filter, {"time_zone": time_zone}),
+            **options,
         )
 
     def cli_environment(self) -> dict[str, str]:
@@ -553,9 +567,9 @@ class Workbench:
 
     def close(self) -> None:
         """Stop the demo sandbox (and remove its directory) if this Workbench started one."""
-        if self._demo is not None:
-            self._demo.close()
-            self._demo = None
+        if self._cleanup is not None:
+            self._cleanup()  # Demo.close, once
+        self._demo = None
         self.closed = True
 
     def __enter__(self) -> Workbench:
@@ -617,7 +631,8 @@ def demo(
 ) -> Workbench:
     """A Workbench on the built-in sandbox: the four platforms served on a loopback port, one
     account each, a store in a temporary directory (or `directory`). Nothing is fetched until
-    `sync()`. `close()` stops the sandbox and removes the temporary directory."""
+    `sync()`. `close()` stops the sandbox and removes the temporary directory; without it, that
+    happens when the Workbench is collected or the interpreter exits."""
     started = start_demo(
         Path(directory) if directory is not None else None, responses=responses, seed=seed
     )
