@@ -69,3 +69,16 @@ def test_json_has_no_nan_and_dates_in_iso() -> None:
     frames = report_frames(synthetic(120), by="plan", every="week", min_n=50)
     text = json.dumps(report_json(frames), allow_nan=False)  # raises on NaN or infinity
     assert '"period": "2025-' in text
+
+
+def test_at_80_columns_a_wide_table_leaves_out_columns_instead_of_cutting_them() -> None:
+    frames = report_frames(synthetic(2_000), by="plan", every="month")
+    text = render_text(render_report(frames, width=80, palette=PLAIN), width=80)
+    table_lines = [line for line in text.splitlines() if "┃" in line or "│" in line]
+    assert table_lines
+    assert all(len(line.rstrip()) <= 80 for line in table_lines), max(table_lines, key=len)
+    assert "not shown at this width: se" in " ".join(text.split())
+    header = next(line for line in text.splitlines() if line.lstrip().startswith("period"))
+    assert "95% CI" in header  # the interval is never the one left out
+    wide = render_text(render_report(frames, width=160, palette=PLAIN), width=160)
+    assert "not shown" not in wide

@@ -97,12 +97,66 @@ def _interval(low: Any, high: Any, too_small: bool, note: str | None) -> str:
 _p_cell = format_p
 
 
+NARROW_DROPS = (
+    "se",
+    "passives",
+    "detractors",
+    "promoters",
+    "rest",
+    "share",
+    "without_tag",
+    "with_tag",
+    "rank",
+    "p_adjusted",
+    "difference",
+    "impact",
+)
+"""The columns a table too wide for its `width` leaves out, first to last, until it fits (the
+caption names them; `workbench report --format csv` has every one). The group, n, the estimate
+and the intervals are never left out."""
+TEXT_WIDTH = 12
+"""The least width a text column (a segment's name, a note) is counted at: it wraps below it."""
+
+
+def _fitted(
+    columns: list[tuple[str, str, bool, list[str]]], width: int | None
+) -> tuple[list[tuple[str, str, bool, list[str]]], list[str]]:
+    """The columns that fit in `width` (a rich table without edges: a column is its widest
+    cell plus a space either side, with a rule between two), and the headers left out."""
+    if width is None:
+        return columns, []
+
+    def needed(kept: list[tuple[str, str, bool, list[str]]]) -> int:
+        sizes = [
+            (natural if numeric else min(natural, max(TEXT_WIDTH, len(header))))
+            for _, header, numeric, cells in kept
+            for natural in [max([len(header), *map(len, cells)])]
+        ]
+        return sum(size + 2 for size in sizes) + max(len(sizes) - 1, 0)
+
+    kept = list(columns)
+    dropped: list[str] = []
+    for name in NARROW_DROPS:
+        if needed(kept) <= width:
+            break
+        for column in kept:
+            if column[0] == name:
+                kept.remove(column)
+                dropped.append(column[1])
+                break
+    return kept, dropped
+
+
 def metric_table(
-    frame: pl.DataFrame, title: str | None = None, columns: Sequence[str] | None = None
+    frame: pl.DataFrame,
+    title: str | None = None,
+    columns: Sequence[str] | None = None,
+    width: int | None = None,
 ) -> Table:
     """A rich table of a metric frame (all its columns, or `columns`); the scale, interval and
     comparison methods and the p-value adjustment go in the caption. A group too small to show
-    has "·" for its numbers and its note ("too small (n=12)")."""
+    has "·" for its numbers and its note ("too small (n=12)"). With a `width`, a table wider
+    than that leaves out columns (NARROW_DROPS, named in the caption) instead of being cut."""
     shown = [c for c in (columns or frame.columns) if c in frame.columns and c not in HIDDEN]
     if "note" in shown and frame.height:
         notes = frame["note"].drop_nulls()
@@ -119,12 +173,10 @@ def metric_table(
         parts.append(f"p adjusted: {frame['p_adjust'][0]}")
     if "rank_by" in frame.columns and frame.height:
         parts.append(f"ranked by {frame['rank_by'][0]}")
-    caption = " · ".join(parts)
-    table = Table(title=title, caption=caption or None, show_edge=False, header_style="bold")
+    table_columns: list[tuple[str, str, bool, list[str]]] = []  # name, header, numeric, cells
     small = frame["too_small"].to_list() if "too_small" in frame.columns else [False] * frame.height
     values = frame.select(shown).rows()
     notes = frame["note"].to_list() if "note" in frame.columns else [None] * frame.height
-    columns: list[tuple[str, bool, list[str]]] = []  # header, numeric, cells
     for index, name in enumerate(shown):
         if name.endswith("_high") and name.removesuffix("_high") + "_low" in shown:
             continue  # drawn with its _low, as one interval
@@ -140,13 +192,18 @@ def metric_table(
                 _p_cell(row[index]) if name.startswith("p_") else _cell(row[index], bool(tiny))
                 for row, tiny in zip(values, small, strict=True)
             ]
-        columns.append((HEADERS.get(name, name), numeric, cells))
-    for header, numeric, cells in columns:
+        table_columns.append((name, HEADERS.get(name, name), numeric, cells))
+    kept, dropped = _fitted(table_columns, width)
+    if dropped:
+        parts.append(f"not shown at this width: {', '.join(dropped)}")
+    caption = " · ".join(parts)
+    table = Table(title=title, caption=caption or None, show_edge=False, header_style="bold")
+    for _, header, numeric, cells in kept:
         # A number is never cut ("-100…") and nor is its header ("detract…"): text columns
         # (the segment's name, the note) wrap instead.
         width = max([len(header), *map(len, cells)]) if numeric else None
         table.add_column(header, justify="right" if numeric else "left", min_width=width)
-    for row in zip(*(cells for _, _, cells in columns), strict=True):
+    for row in zip(*(cells for _, _, _, cells in kept), strict=True):
         table.add_row(*row)
     return table
 
@@ -307,12 +364,14 @@ def render_report(
 ) -> Group:
     """The tables and charts of a report's frames (the top ten tags only)."""
     parts: list[RenderableType] = [Text(frames.heading, style="bold")]
-    parts.append(metric_table(frames.overall, "Overall"))
+    parts.append(metric_table(frames.overall, "Overall", width=width))
     if frames.by and frames.segments is not None:
         by = frames.by
         value = {"nps": "nps", "csat": "csat", "ces": "mean"}[frames.metric]
         columns = [by, SEGMENT_COLUMNS[0], value, *SEGMENT_COLUMNS[1:]]
-        parts.append(metric_table(frames.segments, f"By {by}, each against the rest", columns))
+        parts.append(
+            metric_table(frames.segments, f"By {by}, each against the rest", columns, width)
+        )
         parts.append(
             _chart(
                 charts.segment_chart(
@@ -326,7 +385,9 @@ def render_report(
             )
         )
     if frames.every and frames.trend is not None:
-        parts.append(metric_table(frames.trend, f"Every {frames.every} ({frames.time_zone})"))
+        parts.append(
+            metric_table(frames.trend, f"Every {frames.every} ({frames.time_zone})", width=width)
+        )
         parts.append(
             _chart(
                 charts.trend_chart(frames.trend, width=width, height=chart_height, palette=palette)
@@ -341,7 +402,7 @@ def render_report(
     )
     if frames.tags is not None:
         impact = frames.tags.head(10)
-        parts.append(metric_table(impact, "Tag impact (top 10)", TAG_COLUMNS))
+        parts.append(metric_table(impact, "Tag impact (top 10)", TAG_COLUMNS, width))
         parts.append(
             _chart(
                 charts.tag_impact_chart(impact, width=width, height=chart_height, palette=palette)
