@@ -7,12 +7,15 @@ exit code of 1 or 2; no traceback reaches the terminal.
 from __future__ import annotations
 
 import os
+from importlib.metadata import version
+from typing import Annotated
 
 import typer
 
 from workbench.cli import accounts, auth, export, sandbox, store, sync, ui
-from workbench.cli.output import errors
+from workbench.cli.output import console, errors
 
+ui.words_in_help()
 app = typer.Typer(
     name="workbench",
     help="Feedback workbench: customer feedback from Wootric, CXI, Apptentive and Crowdskout.",
@@ -27,7 +30,33 @@ app.command()(auth.auth)
 app.command()(sync.sync)
 app.command()(export.export)
 app.command()(export.report)
-app.callback()(ui.launch)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"workbench {version('feedback-workbench')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version of the workbench and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Feedback workbench: customer feedback from Wootric, CXI, Apptentive and Crowdskout.
+
+    With no command, opens the terminal app on the configured accounts."""
+    ui.launch(ctx)
+
+
 app.command()(ui.demo)
 
 
