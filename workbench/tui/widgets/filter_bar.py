@@ -40,6 +40,11 @@ class FilterSuggester(Suggester):
         return suggestion if suggestion != value and suggestion.startswith(value) else None
 
 
+PLACEHOLDER = 'e.g. tag:PRICING score:detractors plan=Enterprise "slow"   (/ to type a filter)'
+"""Dim, and starting with "e.g.", so it is not taken for a filter in effect (the chips below
+say which one is)."""
+
+
 class ChipButton(Button):
     """One removable piece of the filter; pressing it removes that piece."""
 
@@ -58,8 +63,9 @@ class FilterBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(
-            placeholder='Filter: tag:PRICING score:detractors plan=Enterprise "slow"  (/ to focus)',
+            placeholder=PLACEHOLDER,
             suggester=FilterSuggester(),
+            select_on_focus=False,
             id="filter-input",
         )
         yield Static("", id="filter-error")
@@ -75,8 +81,10 @@ class FilterBar(Vertical):
             suggester.known = known
 
     def show(self, chosen: Filter) -> None:
-        """Show the filter in effect: its canonical text and one chip per piece."""
-        self.input.value = chosen.to_text()
+        """Show the filter in effect and one chip per piece; the text stays as it was typed
+        when it is this filter (the canonical text otherwise)."""
+        if not self._typed_is(chosen):
+            self.input.value = chosen.to_text()
         self.clear_error()
         box = self.query_one("#filter-chips", Horizontal)
         box.remove_children()
@@ -85,6 +93,15 @@ class FilterBar(Vertical):
             box.mount_all(ChipButton(chip.label, chip.without) for chip in pieces)
         else:
             box.mount(Static("no filter: every response", classes="chip-note"))
+
+    def _typed_is(self, chosen: Filter) -> bool:
+        text = self.input.value
+        if not text.strip():
+            return False
+        try:
+            return Filter.parse(text) == chosen
+        except ValueError:
+            return False
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#filter-error", Static)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -41,20 +42,23 @@ class MetricCard(Static):
         super().__init__("", **kwargs)
         self.metric = metric
         self.border_title = TITLES[metric]
+        self.lines: list[str] = []
 
     def show_metric(self, frame: pl.DataFrame) -> None:
         value, interval, detail = card_lines(self.metric, frame)
         self.remove_class("-failed")
         self.tooltip = None
+        self.lines = [value, interval, detail]
         self.update(f"[b]{value}[/b]\n{interval}\n[dim]{detail}[/dim]")
 
     def text_height(self) -> int:
         """Lines the card's text takes wrapped at the card's content width."""
-        width = self.content_region.width
-        return self.get_content_height(self.size, self.size, width) if width else 3
+        width = max(self.content_region.width, 1)
+        return max(3, sum(max(1, -(-cell_len(line) // width)) for line in self.lines))
 
     def show_problem(self, reason: str) -> None:
         """The metric could not be computed: the reason and what to do, in place of it."""
         self.add_class("-failed")
         self.tooltip = reason
+        self.lines = reason.splitlines()
         self.update(Text(reason))
