@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli import accounts, auth, export, sandbox, store, sync, ui
+from workbench.cli import accounts, auth, export, sandbox, serve, store, sync, ui
 from workbench.cli.output import console, errors
 
 ui.words_in_help()
@@ -58,6 +58,7 @@ def _root(
 
 
 app.command()(ui.demo)
+app.command()(serve.serve)
 
 
 def main() -> None:
