@@ -40,6 +40,21 @@ def browse_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def check_free(host: str, port: int) -> None:
+    """Fail in one line, before anything is printed, when the address cannot be listened on."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        fail(escape(f"cannot listen on {host}:{port}: {exc.strerror or exc}"))
+    for family, kind, proto, _name, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp does
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                fail(escape(f"cannot listen on {host}:{port}: {exc.strerror or exc}"))
+
+
 def served_command(*, demo: bool) -> str:
     """The shell command textual-serve runs for each browser: this same Python and workbench."""
     return shlex.join([sys.executable, "-m", "workbench", *(["demo"] if demo else [])])
@@ -73,11 +88,12 @@ def serve(
             console.print(f"Serving the workbench{' demo' if demo else ''} at {url}")
             console.print("Open it in a browser; Ctrl+C stops the server.")
 
+    check_free(host, port)
     if not is_loopback(host):
         warn(
             escape(
-                f"listening on {host}: anyone who can reach this machine on port {port} can "
-                "use the workbench, with no login (the default, 127.0.0.1, is this machine only)."
+                f"listening on {host}: anyone on the network who can reach port {port} can use "
+                "the workbench, with no login (the default, 127.0.0.1, is this machine only)."
             )
         )
     server = WorkbenchServer(
