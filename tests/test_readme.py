@@ -146,16 +146,26 @@ SKIP_RULES: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
         "serves until stopped (the curl examples get the same sandbox served in-process)",
         lambda argv: argv[:3] == ["workbench", "sandbox", "serve"],
     ),
+    (
+        "serves the app to a browser until stopped (tests/test_serve.py opens it in Chromium)",
+        lambda argv: argv[:2] == ["workbench", "serve"],
+    ),
 )
 
 SKIPPED = {
     "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/workbench demo": 0,
     "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest -n 2": 0,
     "workbench auth field-team": 3,
+    "workbench serve --demo": 5,
 }
 """Every README block command a rule skips, with the index of that rule in SKIP_RULES."""
 
-SKIPPED_INLINE = {"workbench": 2, "workbench demo": 2, "workbench sandbox serve": 4}
+SKIPPED_INLINE = {
+    "workbench": 2,
+    "workbench demo": 2,
+    "workbench sandbox serve": 4,
+    "workbench serve": 5,
+}
 """Every `workbench ...` span in the prose that names a command which is not run (its names and
 options are still checked against `--help`)."""
 
