@@ -349,3 +349,17 @@ def test_export_to_xlsx_is_a_workbook_and_an_unknown_ending_is_refused(
     with pytest.raises(ExportError, match=r"supported endings are \.csv, \.parquet, \.xlsx"):
         synced.export(tmp_path / "pricing.txt")
     assert not (tmp_path / "pricing.txt").exists()
+
+
+def test_the_notebook_export_writes_excel_and_refuses_other_names(tmp_path) -> None:
+    import zipfile
+
+    from workbench.analysis import ExportError
+    from workbench.notebook.frames import export
+
+    frame = pl.DataFrame({"id": ["1", "2"], "score": [3, 9]})
+    written = export(frame, tmp_path / "scores.xlsx")
+    assert zipfile.is_zipfile(written)  # a real workbook, not CSV under an .xlsx name
+    with pytest.raises(ExportError, match=r"supported endings are \.csv, \.parquet, \.xlsx"):
+        export(frame, tmp_path / "scores.xls")
+    assert not (tmp_path / "scores.xls").exists()

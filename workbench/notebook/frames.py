@@ -21,6 +21,7 @@ import polars as pl
 from workbench import analysis
 from workbench.analysis import Filter
 from workbench.analysis import segments as segment_analysis
+from workbench.analysis.export import write_export
 from workbench.analysis.small_n import MIN_N
 from workbench.analysis.trend import Every
 
@@ -249,18 +250,14 @@ def export(
     *,
     filter: FilterLike = None,
     columns: Sequence[str] | None = None,
-    format: Literal["csv", "parquet"] | None = None,
+    format: Literal["csv", "parquet", "xlsx"] | None = None,
     bom: bool = False,
     time_zone: str = "UTC",
     today: date | None = None,
 ) -> Path:
-    """Write the (filtered) frame as `workbench export` does: CSV by `analysis.write_csv` (or
-    Parquet when the name ends in .parquet); returns the path. A filter applies to responses."""
+    """Write the (filtered) frame as `workbench export` does (`analysis.write_export`: CSV,
+    Parquet or Excel by the name's ending or `format`, any other name refused); returns the
+    path. A filter applies to responses."""
     if says_something(filter):
         frame = select(frame, filter, time_zone=time_zone, today=today)
-    kind = format or ("parquet" if Path(path).suffix.lower() == ".parquet" else "csv")
-    if kind == "parquet":
-        return analysis.write_parquet(frame.select(list(columns)) if columns else frame, path)
-    if kind != "csv":
-        raise ValueError(f"format is csv or parquet, not {format!r}")
-    return analysis.write_csv(frame, path, columns=list(columns) if columns else None, bom=bom)
+    return write_export(frame, path, format=format, columns=columns, bom=bom)
