@@ -256,3 +256,58 @@ async def test_every_tool_is_in_the_palette_and_the_help(workspace: Workspace) -
         await settle(pilot)
         accounts = shown(app)["account"].to_list()
         assert accounts == sorted(accounts)
+
+
+async def test_columns_hide_move_and_kept_per_table(workspace: Workspace) -> None:
+    from workbench.tui.preferences import TableColumns
+
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_cursor(column=METRIC)
+        await pilot.pause()
+        await pilot.press("H")
+        await settle(pilot)
+        labels = [str(c.label) for c in grid_of(app).ordered_columns]
+        assert labels == ["score", "comment", "tags", "date", "account"]
+        grid_of(app).move_cursor(column=4)
+        await pilot.pause()
+        await pilot.press("less_than_sign")
+        await settle(pilot)
+        grid = grid_of(app)
+        assert [str(c.label) for c in grid.ordered_columns][3:] == ["account", "date"]
+        first = shown(app).row(0, named=True)
+        assert grid.get_row_at(0)[3] == first["account"]
+        assert grid.get_row_at(0)[4] == f"{first['created_at']:%Y-%m-%d %H:%M}"
+        assert TableColumns().get("responses-table") == [
+            "score",
+            "text",
+            "tags",
+            "account",
+            "created_at",
+        ]
+    again = workspace.app()
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        labels = [str(c.label) for c in grid_of(again).ordered_columns]
+        assert labels == ["score", "comment", "tags", "account", "date"]
+        await pilot.press("U")
+        await settle(pilot)
+        labels = [str(c.label) for c in grid_of(again).ordered_columns]
+        assert labels == ["score", "metric", "comment", "tags", "date", "account"]
+        assert TableColumns().get("responses-table") is None
+
+
+async def test_a_click_on_a_header_sorts(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click(grid_of(app), offset=(2, 0))
+        await settle(pilot)
+        assert app.query_one(ResponsesView).sort_keys == [("score", False)]
+        scores = shown(app)["score"].to_list()
+        assert scores == sorted(scores, key=lambda s: (s is None, s))
+        assert str(grid_of(app).ordered_columns[SCORE].label) == "score ▲"
+        await pilot.click(grid_of(app), offset=(2, 0))
+        await settle(pilot)
+        assert app.query_one(ResponsesView).sort_keys == [("score", True)]

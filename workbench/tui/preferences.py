@@ -67,3 +67,50 @@ class SavedFilters:
         filters = self.load()
         if filters.pop(name, None) is not None:
             write_config(self.path, {"filters": filters})
+
+
+TABLES_FILE = "tables.toml"
+
+
+def tables_file() -> Path:
+    """~/.config/workbench/tables.toml on Linux: each table's columns, shown and in order."""
+    return platformdirs.user_config_path(APP_NAME) / TABLES_FILE
+
+
+class TableColumns:
+    """Which columns each table shows, in which order: `[columns] table-id = ["a", "b"]`.
+
+    Kept apart from the config file for the reason saved filters are: it is written often
+    and must never copy a setting. Reading never raises; a table never arranged is absent.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or tables_file()
+
+    def load(self) -> dict[str, list[str]]:
+        try:
+            document = read_document(self.path)
+        except SettingsError:
+            return {}
+        table = document.get("columns", {})
+        if not isinstance(table, dict):
+            return {}
+        return {
+            str(k): [str(c) for c in v]
+            for k, v in table.items()
+            if isinstance(v, list) and all(isinstance(c, str) for c in v)
+        }
+
+    def get(self, table: str) -> list[str] | None:
+        return self.load().get(table)
+
+    def save(self, table: str, columns: list[str] | None) -> None:
+        """Keep `columns` for `table` (None: back to the table's own); raises SettingsError."""
+        document = read_document(self.path) if self.path.exists() else {}
+        arranged = self.load()
+        if columns is None:
+            arranged.pop(table, None)
+        else:
+            arranged[table] = list(columns)
+        document["columns"] = arranged
+        write_config(self.path, document)

@@ -33,6 +33,7 @@ class ResponsesView(FrameView):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.all_columns = dict(COLUMNS)
         self.columns = dict(COLUMNS)
         self.arrow: pa.Table | None = None
         self.given = pl.Series("row", [], pl.UInt32)
@@ -44,6 +45,7 @@ class ResponsesView(FrameView):
         self, source: pa.Table, rows: pl.Series, colours: ScoreColours, **options: Any
     ) -> None:
         self.arrow, self.given, self.colours = source, rows, colours
+        self.arrange_columns()
         keys = [c for c, _ in self.sort_keys]
         self.rows = rows
         if keys and rows.len():
@@ -51,7 +53,10 @@ class ResponsesView(FrameView):
             if order is not None:
                 self.rows = rows.gather(order)
         labels = list(self.labels().values())
-        self.show(ResponsesBackend(source, self.rows.to_arrow(), colours, labels), **options)
+        backend = ResponsesBackend(
+            source, self.rows.to_arrow(), colours, labels, list(self.columns)
+        )
+        self.show(backend, **options)
 
     def redraw(self) -> None:
         if self.arrow is not None and self.colours is not None:
@@ -107,7 +112,7 @@ class ResponsesPane(Vertical):
         counted = Counts(selection.count, selection.excluded)
         count = count_line(counted, of=None if selection.filter.is_empty() else total)
         self.query_one("#responses-count", Static).update(
-            count + "   [dim]enter: details · ctrl+c: copy · ctrl+e: export · ?: table keys[/]"
+            count + "   [dim]enter: details · ctrl+c: copy · ctrl+e: export[/]"
         )
         self.query_one(ResponsesView).show_rows(
             source, selection.rows, colours, keep_cursor=keep_cursor

@@ -54,24 +54,45 @@ class Grid(DataTable):
     """A range-cursor table: enter (or a double click) opens the row, ctrl+c copies as TSV."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left_square_bracket", "sort(False, False)", "Sort ascending by this column"),
-        Binding("right_square_bracket", "sort(True, False)", "Sort descending by this column"),
-        Binding("left_curly_bracket", "sort(False, True)", "Add this column as ascending key"),
-        Binding("right_curly_bracket", "sort(True, True)", "Add this column as descending key"),
-        Binding("F", "frequency", "Frequency table of this column"),
-        Binding("equals_sign", "filter_cell(False)", "Filter: keep this cell's value"),
-        Binding("minus", "filter_cell(True)", "Filter: exclude this cell's value"),
-        Binding("ctrl+f", "search", "Search in the table"),
-        Binding("f3", "search_next(False)", "Next search match"),
-        Binding("shift+f3", "search_next(True)", "Previous search match"),
-        Binding("ctrl+g", "goto_row", "Go to row number"),
-        Binding("E", "export_highlighted", "Export the highlighted rows"),
+        Binding(
+            "left_square_bracket", "sort(False, False)", "Sort ascending by this column", show=False
+        ),
+        Binding(
+            "right_square_bracket",
+            "sort(True, False)",
+            "Sort descending by this column",
+            show=False,
+        ),
+        Binding(
+            "left_curly_bracket",
+            "sort(False, True)",
+            "Add this column as ascending key",
+            show=False,
+        ),
+        Binding(
+            "right_curly_bracket",
+            "sort(True, True)",
+            "Add this column as descending key",
+            show=False,
+        ),
+        Binding("F", "frequency", "Frequency table of this column", show=False),
+        Binding("equals_sign", "filter_cell(False)", "Filter: keep this cell's value", show=False),
+        Binding("minus", "filter_cell(True)", "Filter: exclude this cell's value", show=False),
+        Binding("ctrl+f", "search", "Search in the table", show=False),
+        Binding("f3", "search_next(False)", "Next search match", show=False),
+        Binding("shift+f3", "search_next(True)", "Previous search match", show=False),
+        Binding("ctrl+g", "goto_row", "Go to row number", show=False),
+        Binding("E", "export_highlighted", "Export the highlighted rows", show=False),
+        Binding("H", "hide_column", "Hide this column", show=False),
+        Binding("less_than_sign", "move_column(-1)", "Move this column left", show=False),
+        Binding("greater_than_sign", "move_column(1)", "Move this column right", show=False),
+        Binding("U", "show_columns", "Show every column again (in its first order)", show=False),
     ]
     TOOLS: ClassVar[frozenset[str]] = frozenset(
         str(b.action).split("(")[0] for b in BINDINGS if isinstance(b, Binding)
     )
-    """The actions above, which a plain view (e.g. inside the frequency table) leaves out
-    except sorting."""
+    """The actions above (none in the footer: `?` and the palette list them); a plain view
+    (the frequency table's) offers only sorting."""
 
     def __init__(self, data: pa.Table | ArrowBackend, **kwargs: Any) -> None:
         super().__init__(
@@ -127,6 +148,18 @@ class Grid(DataTable):
     def action_goto_row(self) -> None:
         if self.view is not None:
             self.view.open_goto()
+
+    def action_hide_column(self) -> None:
+        if self.view is not None and self.row_count:
+            self.view.hide_column(self.cursor_column)
+
+    def action_move_column(self, step: int) -> None:
+        if self.view is not None and self.row_count:
+            self.view.move_column(self.cursor_column, step)
+
+    def action_show_columns(self) -> None:
+        if self.view is not None:
+            self.view.show_every_column()
 
     def action_export_highlighted(self) -> None:
         if self.view is not None:
@@ -194,8 +227,13 @@ class FrameView(Container):
         self.table: pa.Table | None = None
         self.backend: ArrowBackend | None = None
         self.sort_keys: list[SortKey] = []
+        self.all_columns: dict[str, str] = {}
+        """Source column -> header label: every column the pane offers, in its order."""
         self.columns: dict[str, str] = {}
-        """Source column -> header label, in the order shown."""
+        """The columns shown (source -> label), in the order shown."""
+        self.arranged: list[str] | None = None
+        """The columns chosen (hidden ones left out, in the order chosen); None: the pane's."""
+        self._arrangement_read = False
         self.source: pl.DataFrame | None = None
         self.frame: pl.DataFrame | None = None
         """The rows shown, raw values, in the order shown (`source` sorted by `sort_keys`)."""
@@ -234,7 +272,8 @@ class FrameView(Container):
     ) -> None:
         """Show `frame`'s `columns` (source -> label) as text, sorted by the view's keys."""
         self.source = frame
-        self.columns = dict(columns or {c: c for c in frame.columns})
+        self.all_columns = dict(columns or {c: c for c in frame.columns})
+        self.arrange_columns()
         self.sort_keys = [k for k in self.sort_keys if k[0] in frame.columns]
         self.frame = tables.sort_frame(frame, self.sort_keys)
         self.show(display_table(self.frame, self.labels()), **options)
@@ -247,9 +286,62 @@ class FrameView(Container):
         }
 
     def redraw(self) -> None:
-        """Show the same rows again (after the keys changed)."""
+        """Show the same rows again (after the keys or the columns changed)."""
         if self.source is not None:
-            self.show_frame(self.source, self.columns, keep_cursor=True)
+            self.show_frame(self.source, self.all_columns, keep_cursor=True)
+
+    def column_preferences(self) -> Any:
+        from workbench.tui.preferences import TableColumns
+
+        return TableColumns()
+
+    def arrange_columns(self) -> None:
+        """`columns` from `all_columns` and the arrangement kept in the preferences."""
+        if not self._arrangement_read and self.tools and self.id:
+            self._arrangement_read = True
+            self.arranged = self.column_preferences().get(self.id)
+        chosen = [c for c in (self.arranged or []) if c in self.all_columns]
+        self.columns = (
+            {c: self.all_columns[c] for c in chosen} if chosen else dict(self.all_columns)
+        )
+
+    def _keep_columns(self, arranged: list[str] | None, cursor: int | None = None) -> None:
+        self.arranged = arranged
+        if self.id:
+            from workbench.settings import SettingsError
+
+            try:
+                self.column_preferences().save(self.id, arranged)
+            except SettingsError as exc:
+                self.notify(f"Columns not kept: {exc}", severity="warning")
+        self.redraw()
+        grid = self.grid
+        if grid is not None and cursor is not None:
+            grid.call_after_refresh(grid.move_cursor, column=cursor)
+
+    def hide_column(self, index: int) -> None:
+        shown = list(self.columns)
+        if len(shown) <= 1 or not 0 <= index < len(shown):
+            self.notify("The last column stays shown.", timeout=2)
+            return
+        label = self.columns[shown[index]]
+        del shown[index]
+        self._keep_columns(shown, min(index, len(shown) - 1))
+        keys = self.app.get_key_display(
+            next(b for b in Grid.BINDINGS if b.action == "show_columns")
+        )  # type: ignore[union-attr,arg-type]
+        self.notify(f"Hid {label}; {keys} shows every column again", timeout=3)
+
+    def move_column(self, index: int, step: int) -> None:
+        shown = list(self.columns)
+        target = index + step
+        if not (0 <= index < len(shown) and 0 <= target < len(shown)):
+            return
+        shown[index], shown[target] = shown[target], shown[index]
+        self._keep_columns(shown, target)
+
+    def show_every_column(self) -> None:
+        self._keep_columns(None)
 
     def focus_grid(self) -> None:
         if self.grid is not None:

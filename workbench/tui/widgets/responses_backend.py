@@ -38,9 +38,12 @@ class ResponsesBackend(SampledBackend):
         rows: Sequence[int],
         colours: ScoreColours,
         labels: Sequence[str] = RESPONSE_COLUMNS,
+        sources: Sequence[str] = SOURCE_COLUMNS,
     ) -> None:
         self.source = source
         self.labels = tuple(labels)
+        self.sources = tuple(sources)
+        """The stored column of each shown column (the view may hide or reorder them)."""
         self.rows = pa.array(rows, pa.int64()) if not isinstance(rows, pa.Array) else rows
         self.colours = category_colours(colours)
         self.other = colours.other
@@ -51,33 +54,38 @@ class ResponsesBackend(SampledBackend):
         taken = self.source.take(self.rows.slice(0, min(MEASURED_ROWS, len(self.rows))))
         records = taken.to_pylist()
         columns = {
-            name: [self._format(record[source], c, record["metric"]) for record in records]
-            for c, (name, source) in enumerate(zip(self.labels, SOURCE_COLUMNS, strict=True))
+            name: [self._format(record[source], source, record["metric"]) for record in records]
+            for name, source in zip(self.labels, self.sources, strict=True)
         }
         return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
     def _cell(self, position: int, column: int) -> str:
-        value = self.source.column(SOURCE_COLUMNS[column])[position].as_py()
-        metric = self.source.column("metric")[position].as_py() if column == 0 else None
-        return self._format(value, column, metric)
+        source = self.sources[column]
+        value = self.source.column(source)[position].as_py()
+        metric = self.source.column("metric")[position].as_py() if source == "score" else None
+        return self._format(value, source, metric)
 
-    def _format(self, value: Any, column: int, metric: str | None) -> str:
+    def _format(self, value: Any, source: str, metric: str | None) -> str:
         if value is None:
             return ""
-        if column == 0:
+        if source == "score":
             colour = self.colours.get((metric or "", value), self.other)
             return f"[{colour}]{value}[/]"
-        if column == 2:
+        if source == "text":
             return escape(" ".join(str(value).split()))
-        if column == 3:
+        if source == "tags":
             return escape(", ".join(value))
-        if column == 4:
+        if source == "created_at":
             return value.strftime(DATE_FORMAT)
         return escape(str(value))
 
     @property
     def row_count(self) -> int:
         return len(self.rows)
+
+    @property
+    def column_count(self) -> int:
+        return len(self.sources)
 
     @property
     def source_row_count(self) -> int:
@@ -88,7 +96,7 @@ class ResponsesBackend(SampledBackend):
 
     def get_row_at(self, index: int) -> Sequence[Any]:
         position = self.rows[index].as_py()
-        return [self._cell(position, c) for c in range(len(SOURCE_COLUMNS))]
+        return [self._cell(position, c) for c in range(len(self.sources))]
 
     def get_column_at(self, column_index: int) -> list[Any]:
         return [self._cell(p, column_index) for p in self.rows.to_pylist()]
