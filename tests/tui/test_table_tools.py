@@ -311,3 +311,59 @@ async def test_a_click_on_a_header_sorts(workspace: Workspace) -> None:
         await pilot.click(grid_of(app), offset=(2, 0))
         await settle(pilot)
         assert app.query_one(ResponsesView).sort_keys == [("score", True)]
+
+
+async def test_tags_frequency_filters_by_tag_and_palette_undo(workspace: Workspace) -> None:
+    from workbench.tui.panes.tags import TagsPane
+
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        view = app.query_one(TagsPane).query_one(FrameView)
+        assert view.grid is not None
+        view.grid.focus()
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, FrequencyScreen)
+        tag = app.screen.counts["tag"][0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filter.tags_any == [tag]
+        expected = workspace.responses.filter(pl.col("tags").list.contains(tag)).height
+        assert app.query_one(ResponsesPane).rows.len() == expected
+        run = {c.title: c.run for c in app.palette_commands()}
+        run["Undo filter"]()
+        await settle(pilot)
+        assert app.filter.is_empty()
+        run["Redo filter"]()
+        await settle(pilot)
+        assert app.filter.tags_any == [tag]
+
+
+async def test_widen_and_narrow_a_column_kept_per_table(workspace: Workspace) -> None:
+    from workbench.tui.preferences import TableColumns
+
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = grid_of(app)
+        before = grid.ordered_columns[2].render_width
+        grid.move_cursor(column=2)
+        await pilot.pause()
+        await pilot.press("w")
+        await settle(pilot)
+        assert grid_of(app).ordered_columns[2].render_width == before + 10
+        await pilot.press("W", "W")
+        await settle(pilot)
+        assert grid_of(app).ordered_columns[2].render_width == before - 10
+        assert TableColumns().widths("responses-table") == {"text": before - 12}
+    again = workspace.app()
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert grid_of(again).ordered_columns[2].render_width == before - 10
+        await pilot.press("U")
+        await settle(pilot)
+        assert grid_of(again).ordered_columns[2].render_width == before
+        assert TableColumns().widths("responses-table") == {}

@@ -78,7 +78,8 @@ def tables_file() -> Path:
 
 
 class TableColumns:
-    """Which columns each table shows, in which order: `[columns] table-id = ["a", "b"]`.
+    """Which columns each table shows, in which order: `[columns] table-id = ["a", "b"]`, and
+    the widths set by hand: `[widths.table-id] comment = 90`.
 
     Kept apart from the config file for the reason saved filters are: it is written often
     and must never copy a setting. Reading never raises; a table never arranged is absent.
@@ -113,4 +114,28 @@ class TableColumns:
         else:
             arranged[table] = list(columns)
         document["columns"] = arranged
+        write_config(self.path, document)
+
+    def widths(self, table: str) -> dict[str, int]:
+        """Column -> width in cells, for the columns widened or narrowed by hand."""
+        try:
+            document = read_document(self.path)
+        except SettingsError:
+            return {}
+        kept = document.get("widths", {})
+        mine = kept.get(table, {}) if isinstance(kept, dict) else {}
+        if not isinstance(mine, dict):
+            return {}
+        return {str(k): v for k, v in mine.items() if isinstance(v, int) and v > 0}
+
+    def save_widths(self, table: str, widths: dict[str, int]) -> None:
+        """Keep `widths` for `table` (empty: every column sized by its content)."""
+        document = read_document(self.path) if self.path.exists() else {}
+        kept = document.get("widths", {})
+        kept = dict(kept) if isinstance(kept, dict) else {}
+        if widths:
+            kept[table] = dict(widths)
+        else:
+            kept.pop(table, None)
+        document["widths"] = kept
         write_config(self.path, document)

@@ -86,7 +86,9 @@ class Grid(DataTable):
         Binding("H", "hide_column", "Hide this column", show=False),
         Binding("less_than_sign", "move_column(-1)", "Move this column left", show=False),
         Binding("greater_than_sign", "move_column(1)", "Move this column right", show=False),
-        Binding("U", "show_columns", "Show every column again (in its first order)", show=False),
+        Binding("w", "widen_column(10)", "Widen this column", show=False),
+        Binding("W", "widen_column(-10)", "Narrow this column", show=False),
+        Binding("U", "show_columns", "Show every column again (first order, widths)", show=False),
     ]
     TOOLS: ClassVar[frozenset[str]] = frozenset(
         str(b.action).split("(")[0] for b in BINDINGS if isinstance(b, Binding)
@@ -94,9 +96,15 @@ class Grid(DataTable):
     """The actions above (none in the footer: `?` and the palette list them); a plain view
     (the frequency table's) offers only sorting."""
 
-    def __init__(self, data: pa.Table | ArrowBackend, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data: pa.Table | ArrowBackend,
+        widths: list[int | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             backend=data if isinstance(data, ArrowBackend) else SampledBackend(data),
+            column_widths=widths,
             cursor_type="range",
             max_column_content_width=MAX_COLUMN_WIDTH,
             show_row_labels=False,
@@ -156,6 +164,13 @@ class Grid(DataTable):
     def action_move_column(self, step: int) -> None:
         if self.view is not None and self.row_count:
             self.view.move_column(self.cursor_column, step)
+
+    def action_widen_column(self, step: int) -> None:
+        if self.view is not None and self.row_count:
+            columns = self.ordered_columns
+            if 0 <= self.cursor_column < len(columns):
+                now = columns[self.cursor_column].render_width - 2  # the cell padding
+                self.view.set_width(self.cursor_column, now + step)
 
     def action_show_columns(self) -> None:
         if self.view is not None:
@@ -234,6 +249,8 @@ class FrameView(Container):
         self.arranged: list[str] | None = None
         """The columns chosen (hidden ones left out, in the order chosen); None: the pane's."""
         self._arrangement_read = False
+        self.widths: dict[str, int] = {}
+        """Widths set by hand (w / W), by source column; the others fit their content."""
         self.source: pl.DataFrame | None = None
         self.frame: pl.DataFrame | None = None
         """The rows shown, raw values, in the order shown (`source` sorted by `sort_keys`)."""
@@ -260,7 +277,8 @@ class FrameView(Container):
         if rows == 0:
             self.mount(Static(self.empty_message, classes="empty-note"))
             return
-        grid = Grid(table)
+        widths = [self.widths.get(c) for c in self.columns] if self.widths else None
+        grid = Grid(table, widths)
         self.mount(grid)
         if row or column:
             grid.call_after_refresh(grid.move_cursor, row=min(row, rows - 1), column=column)
@@ -300,6 +318,7 @@ class FrameView(Container):
         if not self._arrangement_read and self.tools and self.id:
             self._arrangement_read = True
             self.arranged = self.column_preferences().get(self.id)
+            self.widths = self.column_preferences().widths(self.id)
         chosen = [c for c in (self.arranged or []) if c in self.all_columns]
         self.columns = (
             {c: self.all_columns[c] for c in chosen} if chosen else dict(self.all_columns)
@@ -341,7 +360,26 @@ class FrameView(Container):
         self._keep_columns(shown, target)
 
     def show_every_column(self) -> None:
+        self.widths = {}
+        self._save_widths()
         self._keep_columns(None)
+
+    def set_width(self, index: int, width: int) -> None:
+        column = self.column_at(index)
+        if column is None:
+            return
+        self.widths[column] = max(3, min(width, 400))
+        self._save_widths()
+        self._keep_columns(self.arranged, index)
+
+    def _save_widths(self) -> None:
+        if self.id:
+            from workbench.settings import SettingsError
+
+            try:
+                self.column_preferences().save_widths(self.id, self.widths)
+            except SettingsError as exc:
+                self.notify(f"Widths not kept: {exc}", severity="warning")
 
     def focus_grid(self) -> None:
         if self.grid is not None:
