@@ -367,3 +367,20 @@ async def test_widen_and_narrow_a_column_kept_per_table(workspace: Workspace) ->
         await settle(pilot)
         assert grid_of(again).ordered_columns[2].render_width == before
         assert TableColumns().widths("responses-table") == {}
+
+
+async def test_expand_a_long_column_in_place(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = grid_of(app)
+        usual = grid.ordered_columns[2].render_width
+        longest = grid.ordered_columns[2].content_width
+        grid.move_cursor(column=2)
+        await pilot.pause()
+        await pilot.press("underscore")
+        await settle(pilot)
+        assert grid_of(app).ordered_columns[2].render_width == max(3, longest) + 2
+        await pilot.press("underscore")
+        await settle(pilot)
+        assert grid_of(app).ordered_columns[2].render_width == usual

@@ -88,6 +88,12 @@ class Grid(DataTable):
         Binding("greater_than_sign", "move_column(1)", "Move this column right", show=False),
         Binding("w", "widen_column(10)", "Widen this column", show=False),
         Binding("W", "widen_column(-10)", "Narrow this column", show=False),
+        Binding(
+            "underscore",
+            "expand_column",
+            "Expand this column to its longest text (again: fit)",
+            show=False,
+        ),
         Binding("U", "show_columns", "Show every column again (first order, widths)", show=False),
     ]
     TOOLS: ClassVar[frozenset[str]] = frozenset(
@@ -171,6 +177,15 @@ class Grid(DataTable):
             if 0 <= self.cursor_column < len(columns):
                 now = columns[self.cursor_column].render_width - 2  # the cell padding
                 self.view.set_width(self.cursor_column, now + step)
+
+    def action_expand_column(self) -> None:
+        """Show the column's longest text whole (long comments), or back to the usual width."""
+        if self.view is not None and self.row_count:
+            columns = self.ordered_columns
+            if 0 <= self.cursor_column < len(columns):
+                self.view.toggle_expanded(
+                    self.cursor_column, columns[self.cursor_column].content_width
+                )
 
     def action_show_columns(self) -> None:
         if self.view is not None:
@@ -371,6 +386,17 @@ class FrameView(Container):
         self.widths[column] = max(3, min(width, 400))
         self._save_widths()
         self._keep_columns(self.arranged, index)
+
+    def toggle_expanded(self, index: int, longest: int) -> None:
+        column = self.column_at(index)
+        if column is None:
+            return
+        if column in self.widths:
+            del self.widths[column]
+            self._save_widths()
+            self._keep_columns(self.arranged, index)
+        else:
+            self.set_width(index, longest)
 
     def _save_widths(self) -> None:
         if self.id:
