@@ -18,18 +18,20 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from workbench.analysis import Filter
 from workbench.analysis.dates import ZoneChoice, choose_time_zone
-from workbench.data.store import Store
+from workbench.data.store import Store, StoreError
+from workbench.data.tables import load_table
 from workbench.data.time_zones import settings_zones
 from workbench.settings import Settings, SettingsError, load_settings
 from workbench.tui import jobs
-from workbench.tui.commands import PaletteCommand, WorkbenchCommands
+from workbench.tui.commands import PaletteCommand, WorkbenchCommands, table_commands
 from workbench.tui.compute import DashboardFrames
 from workbench.tui.failures import describe
+from workbench.tui.history import FilterHistory
 from workbench.tui.messages import (
     ChartsReady,
     DashboardReady,
@@ -74,6 +76,7 @@ from workbench.tui.syncing import SyncState, run_sync
 from workbench.tui.themes import load_themes
 from workbench.tui.theming import chart_palette, score_colours
 from workbench.tui.views import score_categories
+from workbench.tui.widgets.grid import FrameView
 from workbench.tui.widgets.pane_problem import PaneProblem
 
 
@@ -107,10 +110,13 @@ class WorkbenchApp(App[None]):
             for i, (pane, title) in enumerate(zip(PANES, TITLES, strict=True))
         ),
         Binding("slash", "focus_filter", "Filter"),
+        Binding("escape", "leave_input", "Back to the pane", show=False),
         Binding("ctrl+e", "export", "Export", priority=True),
         Binding("ctrl+s", "save_filter", "Save filter", show=False),
         Binding("ctrl+o", "load_filter", "Load filter", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("ctrl+z", "undo_filter", "Undo filter", show=False),
+        Binding("ctrl+y", "redo_filter", "Redo filter", show=False),
         Binding("t", "change_theme", "Theme", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
@@ -154,6 +160,8 @@ class WorkbenchApp(App[None]):
         self.selected: pl.DataFrame = self.snapshot.responses
         self.selected_filter = Filter()
         """The filter that selected `selected` (export writes these rows under this label)."""
+        self.history = FilterHistory()
+        """The filters applied, for undo and redo."""
         self.failures: dict[str, str] = {}
         """Panes whose computation failed for the current filter, with what they show."""
         self.shown: dict[str, int] = {}
@@ -300,6 +308,7 @@ class WorkbenchApp(App[None]):
             PaletteCommand("Help", "Keys and the filter language (?)", self.action_help),
             PaletteCommand("Change theme", "Pick a colour theme (t)", self.action_change_theme),
         ]
+        commands += table_commands(self)
         return commands
 
     # --- actions -------------------------------------------------------------------------------
@@ -330,6 +339,12 @@ class WorkbenchApp(App[None]):
 
     def action_focus_filter(self) -> None:
         self.filter_bar.input.focus()
+
+    def action_leave_input(self) -> None:
+        """Escape in the filter bar or any input of a pane: back to the active pane."""
+        if isinstance(self.focused, Input):
+            self.set_focus(None)
+            self.action_show_pane(self.active_pane)
 
     def action_clear_filter(self) -> None:
         self.set_filter(Filter())
@@ -568,6 +583,7 @@ class WorkbenchApp(App[None]):
         self.selection = message.selection
         changed = message.selection.filter != self.filter
         self.filter = message.selection.filter
+        self.history.record(self.filter)
         self.applied_generation = message.generation
         if changed or message.generation == self.asked_generation:
             # Only a filter asked for updates the bar: re-running the applied one (a new
@@ -739,6 +755,33 @@ class WorkbenchApp(App[None]):
     ) -> None:
         jobs.run_charts(frames, sizes, palette, generation, self.post_message)
 
+    # --- table tools: filter from a cell, filter history ------------------------------------
+
+    @on(FrameView.CellFilter)
+    def cell_filter(self, message: FrameView.CellFilter) -> None:
+        from workbench.tui.tables import with_cell
+
+        try:
+            chosen = with_cell(self.filter, message.column, message.value, exclude=message.exclude)
+        except ValueError as exc:
+            self.notify(str(exc), title="Not filtered", severity="warning")
+            return
+        self.set_filter(chosen)
+
+    def action_undo_filter(self) -> None:
+        previous = self.history.undo()
+        if previous is None:
+            self.notify("No earlier filter to go back to.", timeout=3)
+        else:
+            self.set_filter(previous)
+
+    def action_redo_filter(self) -> None:
+        following = self.history.redo()
+        if following is None:
+            self.notify("No later filter to go forward to.", timeout=3)
+        else:
+            self.set_filter(following)
+
     # --- details -------------------------------------------------------------------------------
 
     @on(ShowResponse)
@@ -779,8 +822,17 @@ class WorkbenchApp(App[None]):
                 self._end_user(message.account, message.end_user_id),
                 mine(self.snapshot.responses),
                 mine(self.snapshot.table("declines")),
+                self._page_views(message.account, message.end_user_id),
             )
         )
+
+    def _page_views(self, account: str, end_user_id: str) -> pl.DataFrame:
+        """The end user's stored page views (read when asked: no pane shows the table)."""
+        try:
+            views = load_table(self.store, "page_views", [account])
+        except (StoreError, OSError, pl.exceptions.PolarsError):
+            return pl.DataFrame()
+        return views.filter(pl.col("end_user_id") == end_user_id)
 
     # --- accounts and sync ---------------------------------------------------------------------
 
