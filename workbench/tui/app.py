@@ -22,7 +22,7 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from workbench.analysis import Filter
-from workbench.analysis.dates import ZoneChoice, choose_time_zone
+from workbench.analysis.dates import ZoneChoice, choose_time_zone, selection_accounts
 from workbench.data.store import Store, StoreError
 from workbench.data.tables import load_table
 from workbench.data.time_zones import settings_zones
@@ -505,13 +505,8 @@ class WorkbenchApp(App[None]):
         """The zone for a filter's selection: the palette's pick, else display.time_zone, else
         the selected accounts' own zone, else UTC with a note (`choose_time_zone`)."""
         f = self.filter if chosen is None else chosen
-        platforms = {name: files.platform for name, files in self.snapshot.accounts.items()}
-        names = [
-            name
-            for name, platform in platforms.items()
-            if (not f.accounts or name in f.accounts)
-            and (not f.platforms or platform in f.platforms)
-        ]
+        # The accounts the selection may hold, found as the CLI and the notebook find them.
+        names = selection_accounts(self.snapshot.responses, f.accounts, f.platforms)
         zones = settings_zones(self.settings, self.store, names)
         return choose_time_zone(
             zones, names, chosen=self.time_zone_pick, display=self.settings.display.time_zone
