@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -151,7 +152,7 @@ class Demo:
             if account.platform == "crowdskout":
                 config = self.settings.account(name)
                 assert isinstance(config, CrowdskoutAccount)
-                token = run_coroutine(lambda c=config, n=name: browser_login(n, c))
+                token = run_coroutine(partial(browser_login, name, config))
                 token_cache(self.store_dir).store(name, token.cached())
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import plotext as plt
 import polars as pl
@@ -215,7 +215,7 @@ def _trend(
     if not any(shown):
         note = "Too few responses in every period to show a number"
         if "n" in frame.columns:
-            note += f" (largest n = {frame['n'].max()})"
+            note += f" (largest n = {frame['n'].max()!s})"
         return message_box(note, width, height, heading)
     if _too_small_canvas(width, height):
         return message_box(heading, width, height)
@@ -245,7 +245,11 @@ def _trend(
             else:
                 plt.plot(px, [values[i] for i in piece], color=palette.line)
             for bound in (lows, highs):
-                points = [i for i in piece if bound[i] is not None and math.isfinite(bound[i])]
+                points = [
+                    i
+                    for i in piece
+                    if bound[i] is not None and math.isfinite(cast(float, bound[i]))
+                ]
                 if len(points) > 1:
                     plt.plot(
                         [xs[i] for i in points],
@@ -429,7 +433,7 @@ def _rows_chart(
     lines = [_title_line(title, width)]
     for row in shown:
         cells = [" "] * bar_width
-        colour_of = [""] * bar_width
+        colour_of: list[Colour] = [""] * bar_width
         if row.value is not None:
             if kind == "bars":
                 length = round(abs(row.value) * scale)

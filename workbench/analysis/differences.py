@@ -52,7 +52,7 @@ RANGE: Final[dict[str, float]] = {"nps": 200.0, "csat": 100.0}
 def check_method(method: str) -> CompareMethod:
     if method not in COMPARE_METHODS:
         raise ValueError(f"a comparison is 'adjusted-wald' or 'wald', not {method!r}")
-    return method  # type: ignore[return-value]
+    return method
 
 
 def label(est: E.Estimator, method: CompareMethod, level: float) -> str:

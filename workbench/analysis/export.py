@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from workbench.analysis.fields import UnknownNameError
 
@@ -71,7 +72,7 @@ def flatten(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     return lazy.select(exprs)
 
 
-def _scalar(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def _scalar(expr: pl.Expr, dtype: PolarsDataType) -> pl.Expr:
     if isinstance(dtype, pl.Datetime):
         utc = (
             expr.dt.convert_time_zone("UTC")
@@ -218,11 +219,8 @@ def write_parquet(
     if columns:
         schema = lazy.collect_schema()
         available = schema.names()
-        fields = (
-            [f.name for f in schema["properties"].fields]
-            if isinstance(schema.get("properties"), pl.Struct)
-            else []
-        )
+        props = schema.get("properties")
+        fields = [f.name for f in props.fields] if isinstance(props, pl.Struct) else []
         chosen: list[pl.Expr] = []
         names: list[str] = []
         for name in columns:
@@ -314,7 +312,8 @@ def read_csv(
     `tags` is split, `property.*` become a struct and ISO-UTC text becomes timestamps.
     """
     try:
-        raw = pl.read_csv(path, infer_schema=False)
+        # polars' stubs leave out os.PathLike, which read_csv accepts (it normalizes the path)
+        raw = pl.read_csv(path, infer_schema=False)  # type: ignore[arg-type]
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise ExportError(f"cannot read {path}: {str(exc).strip().splitlines()[0]}") from None
     if schema is None:
@@ -337,7 +336,7 @@ def read_csv(
     return raw.select(out)
 
 
-def _parse(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def _parse(text: pl.Expr, dtype: PolarsDataType) -> pl.Expr:
     if isinstance(dtype, pl.List):
         return (
             pl.when(text == "")
@@ -361,7 +360,8 @@ def _parse(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 
 def _infer(raw: pl.DataFrame, path: str | os.PathLike[str]) -> pl.DataFrame:
-    inferred = pl.read_csv(path, infer_schema_length=None) if raw.width else raw
+    # polars' stubs leave out os.PathLike, which read_csv accepts (it normalizes the path)
+    inferred = pl.read_csv(path, infer_schema_length=None) if raw.width else raw  # type: ignore[arg-type]
     props = [c for c in raw.columns if c.startswith(PROPERTY_PREFIX)]
     exprs: list[pl.Expr] = []
     for name in raw.columns:

@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from workbench.data.schema import property_names
 
@@ -69,7 +70,7 @@ def _strip_prefix(name: str) -> tuple[str, bool]:
     return name, False
 
 
-def resolve(name: str, schema: pl.Schema) -> tuple[pl.Expr, pl.DataType]:
+def resolve(name: str, schema: pl.Schema) -> tuple[pl.Expr, PolarsDataType]:
     """The expression and type for `name`: a column, else a property (`plan` or `property.plan`).
 
     A column wins over a property of the same name; the property stays reachable as

@@ -290,7 +290,7 @@ class _Parser:
         op_token = self.take()
         if op_token.kind == "op":
             value, _ = self.value(f"a value after '{op_token.value}'")
-            self.add("conditions", [Condition(field=name.value, op=op_token.value, values=[value])])  # type: ignore[arg-type]
+            self.add("conditions", [Condition(field=name.value, op=op_token.value, values=[value])])
             return
         op = "in"
         if op_token.value.lower() == "not":
@@ -299,7 +299,7 @@ class _Parser:
         self.expect_punct("(", "'(' after 'in'")
         values = [v for v, _ in self.values("a value in the list")]
         self.expect_punct(")", "',' or ')' to close the list")
-        self.add("conditions", [Condition(field=name.value, op=op, values=values)])  # type: ignore[arg-type]
+        self.add("conditions", [Condition(field=name.value, op=op, values=values)])
 
     def keyed(self, key_token: Token, negated: bool) -> None:
         key = key_token.value.lower()

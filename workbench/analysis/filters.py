@@ -9,12 +9,13 @@ tag requires reading the data (or the tags table), which the TUI does once and r
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from workbench.analysis.dates import day_range, today_in, zone
 from workbench.analysis.fields import (
@@ -265,7 +266,7 @@ def _ordered(metrics: Iterable[str]) -> list[str]:
     return known + sorted(m for m in found if m not in SCALED_METRICS)
 
 
-def _add_metric(metrics: list[str]) -> str:
+def _add_metric(metrics: Sequence[str]) -> str:
     """`add metric:nps (or csat, ces)`: the metric: terms that would settle it."""
     names = [m for m in metrics if m != _NO_METRIC] or list(SCALED_METRICS)
     rest = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
@@ -329,6 +330,7 @@ def _score(
 
     if isinstance(f.score, ScoreRange):
         return _range(f, f.score, present(), scales)
+    assert f.score is not None  # _score is called only for a filter with a score
     return _band(f, f.score, present, scales)
 
 
@@ -432,7 +434,7 @@ def _condition(c: Condition, schema: pl.Schema) -> pl.Expr:
     return compare(value).fill_null(False)
 
 
-def _convert(value: str, dtype: pl.DataType, name: str) -> Any:
+def _convert(value: str, dtype: PolarsDataType, name: str) -> Any:
     """A typed value for the field's type, or a FilterError saying what it should look like."""
     try:
         if dtype.is_integer():

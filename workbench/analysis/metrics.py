@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -126,7 +127,7 @@ def compare(
     """
     est = E.estimator(metric, scale=scale, method="wald", level=level)
     keys = group_names(by)
-    options = {"include_excluded": include_excluded, "select_metric": select_metric}
+    options: dict[str, Any] = {"include_excluded": include_excluded, "select_metric": select_metric}
     left = E.count(E.scored(a, est, by, **options), est, keys)
     right = E.count(E.scored(b, est, by, **options), est, keys)
     if keys:

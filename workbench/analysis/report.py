@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -159,9 +159,9 @@ def metric_table(
     than that leaves out columns (NARROW_DROPS, named in the caption) instead of being cut."""
     shown = [c for c in (columns or frame.columns) if c in frame.columns and c not in HIDDEN]
     if "note" in shown and frame.height:
-        notes = frame["note"].drop_nulls()
-        if notes.is_empty() or (
-            notes.str.starts_with("too small").all() and "too_small" in frame.columns
+        said_notes = frame["note"].drop_nulls()
+        if said_notes.is_empty() or (
+            said_notes.str.starts_with("too small").all() and "too_small" in frame.columns
         ):
             shown.remove("note")  # nothing to say, or only "too small", which the CI cell says
     parts = [
@@ -209,7 +209,8 @@ def metric_table(
 
 
 def _metric(frame: pl.DataFrame, metric: Metric, by: str | None, include: bool) -> pl.DataFrame:
-    function = {"nps": nps, "csat": csat, "ces": ces}[metric]
+    functions: dict[str, Callable[..., pl.DataFrame]] = {"nps": nps, "csat": csat, "ces": ces}
+    function = functions[metric]
     return function(frame, by, include_excluded=include)
 
 

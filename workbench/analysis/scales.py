@@ -206,7 +206,8 @@ class Scales(BaseModel):
 
     def of(self, metric: str) -> Scale | None:
         """The scale of `metric`, or None for a metric without one (`other`)."""
-        return {"nps": self.nps, "csat": self.csat, "ces": self.ces}.get(metric)
+        scales: dict[str, Scale] = {"nps": self.nps, "csat": self.csat, "ces": self.ces}
+        return scales.get(metric)
 
     def metrics_of(self, band: str) -> tuple[Metric, ...]:
         """The metrics that have a band called `band` (`neutral`: csat and ces)."""
@@ -220,7 +221,8 @@ class Scales(BaseModel):
         return scale.band(name)
 
     def _scale(self, metric: Metric) -> Scale:
-        return {"nps": self.nps, "csat": self.csat, "ces": self.ces}[metric]
+        scales: dict[str, Scale] = {"nps": self.nps, "csat": self.csat, "ces": self.ces}
+        return scales[metric]
 
 
 SCALES: Final = Scales()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Final, Literal
+from datetime import date
+from typing import Final, Literal, cast
 
 import polars as pl
 
@@ -102,7 +103,14 @@ def _rolling_counts(
     if daily.is_empty():
         return daily.select(*keys, "period", *est.counts)
     days_grid = pl.DataFrame(
-        {"period": pl.date_range(daily["period"].min(), daily["period"].max(), "1d", eager=True)}
+        {
+            "period": pl.date_range(
+                cast(date, daily["period"].min()),
+                cast(date, daily["period"].max()),
+                "1d",
+                eager=True,
+            )
+        }
     )
     grid = daily.select(keys).unique().join(days_grid, how="cross") if keys else days_grid
     filled = (

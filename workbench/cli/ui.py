@@ -24,7 +24,7 @@ def launch(ctx: typer.Context) -> None:
 
     settings = load()
 
-    def reload():  # type: ignore[no-untyped-def]
+    def reload():
         with settings_errors():
             return load_settings()
 
@@ -94,5 +94,6 @@ def help_type(param: click.Parameter, ctx: click.Context) -> str | None:
 def words_in_help() -> None:
     """Make every `workbench … --help` name option types in words (`help_type`): one switch,
     turned on where the app is built, for the commands of every sub-app alike."""
-    typer.core.TyperOption.display_type_rich = help_type  # type: ignore[method-assign]
-    typer.core.TyperArgument.display_type_rich = help_type  # type: ignore[method-assign]
+    # typer types this hook with the classes of the click it vendors, not click's own
+    typer.core.TyperOption.display_type_rich = help_type  # type: ignore[method-assign,assignment]
+    typer.core.TyperArgument.display_type_rich = help_type  # type: ignore[method-assign,assignment]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -132,7 +132,10 @@ def _collect(
 
 def wootric_responses(rows: Iterable[Row], account: str) -> Normalized:
     def read(row: Row) -> dict[str, Any]:
-        end_user = row.get("end_user") if isinstance(row.get("end_user"), dict) else {}
+        end_user = cast(
+            "dict[str, Any]",
+            row.get("end_user") if isinstance(row.get("end_user"), dict) else {},
+        )
         return {
             "account": account,
             "platform": "wootric",
@@ -155,7 +158,10 @@ def wootric_responses(rows: Iterable[Row], account: str) -> Normalized:
 
 def wootric_declines(rows: Iterable[Row], account: str) -> Normalized:
     def read(row: Row) -> dict[str, Any]:
-        end_user = row.get("end_user") if isinstance(row.get("end_user"), dict) else {}
+        end_user = cast(
+            "dict[str, Any]",
+            row.get("end_user") if isinstance(row.get("end_user"), dict) else {},
+        )
         return {
             "account": account,
             "platform": "wootric",

@@ -306,6 +306,8 @@ def _choice_counts(answered: Row, question: Row) -> list[tuple[str | None, int]]
     """(choice, count) pairs; a free-text question's answers summed under choice None."""
     free_text = (answered.get("type") or question.get("type")) == "singleline"
     counts: dict[str | None, int] = {}
+    choice: str | None
+    count: int | None
     for entry in _list(answered, "responses"):
         if isinstance(entry, str):  # a free-text answer listed as itself: one answer
             choice, count = entry, 1

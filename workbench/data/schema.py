@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 TIMESTAMP: Final = pl.Datetime("us", "UTC")
 """Every instant in the store: UTC, microseconds (the APIs give seconds at best)."""
@@ -47,7 +48,9 @@ class Table:
         return f"Table({self.name!r}, {len(self.schema)} columns)"
 
 
-def _table(name: str, doc: str, columns: Mapping[str, pl.DataType], **kw: tuple[str, ...]) -> Table:
+def _table(
+    name: str, doc: str, columns: Mapping[str, PolarsDataType], **kw: tuple[str, ...]
+) -> Table:
     return Table(
         name, doc, pl.Schema({"account": pl.String, "platform": pl.String, **columns}), **kw
     )

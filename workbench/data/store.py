@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from workbench.data.lock import AccountLock
 from workbench.data.schema import TABLES
@@ -474,7 +475,7 @@ def _cursor_problem(value: Any) -> str | None:
     return None
 
 
-def _family(dtype: pl.DataType) -> str:
+def _family(dtype: PolarsDataType) -> str:
     if dtype.is_numeric():
         return "number"
     if isinstance(dtype, pl.Datetime | pl.Date):
@@ -484,7 +485,7 @@ def _family(dtype: pl.DataType) -> str:
     return type(dtype).__name__
 
 
-def _compatible(found: pl.DataType, expected: pl.DataType) -> bool:
+def _compatible(found: PolarsDataType, expected: PolarsDataType) -> bool:
     """Close enough that the store's merge casts without loss of meaning: numbers of any width
     for a number, any struct of properties, lists of compatible items."""
     if isinstance(found, pl.Null) or found == expected:

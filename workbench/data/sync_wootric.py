@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from datetime import date, timedelta
+from typing import cast
 
 import polars as pl
 
@@ -161,7 +162,7 @@ async def _telling_answers(
     """One-day nps_summary answers that tell apart `candidates` (zones whose months all
     reproduce the stored answers), asked one at a time, each chosen by the last; not stored."""
     months = settled_months(summaries, responses)
-    first, last = months["date_start"].min(), months["date_end"].max()
+    first, last = cast(date, months["date_start"].min()), cast(date, months["date_end"].max())
     asked: list[dict[str, object]] = []
     remaining = list(candidates)
     for _ in range(TELLING_DAYS):

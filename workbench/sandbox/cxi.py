@@ -48,7 +48,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import numpy as np
@@ -1116,7 +1116,11 @@ class Cxi:
         now = self._now()
         import_id = self._ids.take("imports")
         metric = metric or METRIC_TYPES[import_id % len(METRIC_TYPES)]
-        newest = int(data.responses["feedback_date"].max() or 0) if data.responses.height else 0
+        newest = (
+            int(cast("int | None", data.responses["feedback_date"].max()) or 0)
+            if data.responses.height
+            else 0
+        )
         start = max(newest + 1, now - 7 * 86_400)
         created_at = max([now, *(i.created_at + 1 for i in data.imports.values())])
         imported = CxiImport(

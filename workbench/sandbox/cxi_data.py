@@ -443,10 +443,10 @@ def matches_filter_rules(rules: dict[str, Any], metric_of_import: dict[int, str 
         condition &= pl.col("import_id").is_in(ids)
     sentiment = rules.get("sentiment")
     if sentiment:
-        wanted = [
+        sentiments = [
             str(s).lower() for s in (sentiment if isinstance(sentiment, list) else [sentiment])
         ]
-        condition &= pl.col("sentiment").is_in(wanted).fill_null(False)
+        condition &= pl.col("sentiment").is_in(sentiments).fill_null(False)
     score = rules.get("score")
     if isinstance(score, dict):
         ops = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}

@@ -375,6 +375,7 @@ class Wootric:
 
     def _delete_end_user(self, call: Call, key: str) -> Reply:
         """Marks for deletion, by id or email; performed the following day at 07:00 UTC."""
+        position: int | None
         if key.isdigit():
             position = self._end_user(call, key)
         else:

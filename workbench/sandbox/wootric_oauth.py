@@ -86,10 +86,10 @@ class OAuth:
                     f'Bearer realm="Doorkeeper", error="{exc.error}", '
                     f'error_description="{exc.description}"'
                 )
-            body = {"error": exc.error, "error_description": exc.description}
+            body: dict[str, Any] = {"error": exc.error, "error_description": exc.description}
             return answer(body, exc.status, headers)
         issued = self.world.tokens.issue(subject, grant, with_refresh=refresh, prefix=TOKEN_PREFIX)
-        body: dict[str, Any] = {
+        body = {
             "access_token": issued.token,
             "token_type": "bearer",
             "expires_in": int(self.world.config.token_ttl),

@@ -587,7 +587,7 @@ def _attribute_page(body: Any) -> AttributePage:
     if isinstance(body, list):
         return AttributePage(attributes=[Attribute.model_validate(a) for a in body])
     if isinstance(body, dict):
-        rows = next(
+        rows: list[Any] = next(
             (body[k] for k in ("attributes", "list", "items") if isinstance(body.get(k), list)), []
         )
         total = body.get("total", body.get("total_count"))

@@ -284,7 +284,7 @@ class CxiClient:
             raise ValueError(
                 "onboarding needs a product category; choose one of: " + (choices or "(none)")
             )
-        details = {
+        details: dict[str, Any] = {
             "project_name": project_name,
             "import_name": import_name,
             "import_source": import_source,

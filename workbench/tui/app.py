@@ -9,7 +9,8 @@ shows. Every figure comes from `workbench.analysis` via `workbench.tui.compute`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from functools import partial
+from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
 import polars as pl
@@ -98,7 +99,7 @@ class WorkbenchApp(App[None]):
 
     TITLE = "Feedback workbench"
     AUTO_FOCUS = None  # the active pane takes focus, not the filter bar (keys 1-6 switch panes)
-    CSS_PATH: ClassVar[list[str | Path]] = [
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
         STYLES / "app.tcss",
         STYLES / "panes.tcss",
         STYLES / "dialogs.tcss",
@@ -255,7 +256,7 @@ class WorkbenchApp(App[None]):
             PaletteCommand(
                 f"Time zone: {zone}",
                 f"Dates, since:/until:/last: and trend buckets in {zone}",
-                lambda z=zone: self.pick_time_zone(z),
+                partial(self.pick_time_zone, zone),
             )
             for zone in zones
         ]
@@ -267,7 +268,7 @@ class WorkbenchApp(App[None]):
             PaletteCommand(
                 f"Show {title}",
                 f"Switch to the {title} pane ({i + 1})",
-                lambda p=pane: self.action_show_pane(p),
+                partial(self.action_show_pane, pane),
             )
             for i, (pane, title) in enumerate(zip(PANES, TITLES, strict=True))
         ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from textual.binding import Binding, BindingType
@@ -78,7 +79,7 @@ def table_commands(app: Any) -> list[PaletteCommand]:
         PaletteCommand(
             f"Table: {b.description}",
             f"On the table of the current pane ({key_display(app, b)})",
-            lambda a=b.action: _run_on_grid(app, a),
+            partial(_run_on_grid, app, b.action),
         )
         for b in bindings_for(Grid.BINDINGS)
     ]
@@ -86,7 +87,7 @@ def table_commands(app: Any) -> list[PaletteCommand]:
         PaletteCommand(
             b.description,
             f"Step through the filters applied ({key_display(app, b)})",
-            lambda a=b.action: app.call_later(app.run_action, a),
+            partial(app.call_later, app.run_action, b.action),
         )
         for b in bindings_for(type(app).BINDINGS, HISTORY_ACTIONS)
     ]

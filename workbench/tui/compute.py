@@ -85,7 +85,7 @@ def dashboard(
             problems[name] = describe(name, exc, pane="dashboard")
             return pl.DataFrame()
 
-    measures = {"nps": nps, "csat": csat, "ces": ces}
+    measures: dict[str, Callable[..., pl.DataFrame]] = {"nps": nps, "csat": csat, "ces": ces}
     cards = {name: figure(name, partial(measure, responses)) for name, measure in measures.items()}
     over_time = figure(
         "trend",

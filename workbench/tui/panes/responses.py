@@ -6,7 +6,7 @@ sorts, searches and exports by that index rather than by a frame of shown rows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 import pyarrow as pa
@@ -49,7 +49,9 @@ class ResponsesView(FrameView):
         keys = [c for c, _ in self.sort_keys]
         self.rows = rows
         if keys and rows.len():
-            order = tables.sort_order(pl.from_arrow(source.select(keys))[rows], self.sort_keys)  # type: ignore[index]
+            order = tables.sort_order(
+                cast(pl.DataFrame, pl.from_arrow(source.select(keys)))[rows], self.sort_keys
+            )
             if order is not None:
                 self.rows = rows.gather(order)
         labels = list(self.labels().values())
@@ -80,7 +82,7 @@ class ResponsesView(FrameView):
     def search_frame(self) -> pl.DataFrame:
         if self.arrow is None:
             return pl.DataFrame()
-        return pl.from_arrow(self.arrow)[self.rows]  # type: ignore[index]
+        return cast(pl.DataFrame, pl.from_arrow(self.arrow))[self.rows]
 
     @property
     def export_name(self) -> str:

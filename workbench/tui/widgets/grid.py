@@ -362,8 +362,9 @@ class FrameView(Container):
         del shown[index]
         self._keep_columns(shown, min(index, len(shown) - 1))
         keys = self.app.get_key_display(
-            next(b for b in Grid.BINDINGS if b.action == "show_columns")
-        )  # type: ignore[union-attr,arg-type]
+            # BINDINGS is typed list[BindingType] (Binding or tuple); Grid's are all Bindings
+            next(b for b in Grid.BINDINGS if b.action == "show_columns")  # type: ignore[union-attr,arg-type]
+        )
         self.notify(f"Hid {label}; {keys} shows every column again", timeout=3)
 
     def move_column(self, index: int, step: int) -> None:

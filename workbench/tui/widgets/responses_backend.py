@@ -8,7 +8,7 @@ category (colours from the theme), the comment on one line, tags joined, the dat
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -105,6 +105,6 @@ class ResponsesBackend(SampledBackend):
         """The rows come sorted (newest first, or by the view's keys: `ResponsesView`)."""
 
 
-def response_source(responses: Mapping[str, Any] | Any) -> pa.Table:
+def response_source(responses: Any) -> pa.Table:
     """The columns the Responses table reads, as Arrow (no copy of anything else)."""
     return responses.select(SOURCE_COLUMNS).to_arrow()
