@@ -77,9 +77,13 @@ class RateWindowTooFar(Exception):
 
 
 async def _wait_for_change(changed: asyncio.Event, seconds: float) -> None:
-    """Until the budget changes or `seconds` pass, whichever comes first."""
+    """Until the budget changes or `seconds` pass, whichever comes first.
+
+    `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` swallows a cancellation that
+    arrives just as the event is set, and the cancelled request would go on waiting."""
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(changed.wait(), timeout=seconds)
+        async with asyncio.timeout(seconds):
+            await changed.wait()
 
 
 class Ticket:
