@@ -10,6 +10,9 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.tui.data import fill_store
+from workbench.analysis import Filter
+from workbench.data.store import Store
+from workbench.data.tables import load_table
 from workbench.settings import Settings, load_settings, save_settings, settings_from
 from workbench.tui import WorkbenchApp
 from workbench.tui.preferences import SavedFilters
@@ -48,6 +51,23 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     save_settings(settings_from({"store_dir": str(store), "theme": "workbench-dark"}), config)
     monkeypatch.setenv("WORKBENCH_CONFIG", str(config))
     return Workspace(tmp_path, config, store, responses)
+
+
+def expected_rows(workspace: Workspace, text: str) -> pl.DataFrame:
+    """The stored responses a filter selects, computed outside the app (dates in UTC)."""
+    stored = load_table(Store(workspace.store), "responses")
+    return Filter.parse(text).apply(stored, time_zone="UTC")
+
+
+async def submit_filter(pilot: Pilot[None], text: str) -> None:
+    """Type `text` into the filter bar and press Enter, as a person does."""
+    from workbench.tui.widgets.filter_bar import FilterBar
+
+    bar = pilot.app.query_one(FilterBar)
+    bar.input.value = text
+    bar.input.focus()
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 async def settle(pilot: Pilot[None]) -> None:

@@ -13,20 +13,16 @@ from typing import Any
 
 import polars as pl
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Select, Static
 
-from tests.tui.conftest import SIZE, Workspace, settle
+from tests.tui.conftest import SIZE, Workspace, expected_rows, settle, submit_filter
 from workbench.analysis import Filter, nps
 from workbench.analysis.counting import count_line
-from workbench.data.store import Store
-from workbench.data.tables import load_table
 from workbench.tui.compute import surveys_view
 from workbench.tui.panes.dashboard import DashboardPane
 from workbench.tui.panes.end_users import EndUsersPane
 from workbench.tui.panes.tags import TagsPane
 from workbench.tui.widgets.chart import ChartView
-from workbench.tui.widgets.filter_bar import FilterBar
 from workbench.tui.widgets.grid import FrameView
 from workbench.tui.widgets.metric_card import MetricCard
 from workbench.tui.widgets.pane_problem import PaneProblem
@@ -40,19 +36,6 @@ def boom(what: str) -> Callable[..., Any]:
         raise RuntimeError(f"boom in {what}\nsecond line that must not be shown")
 
     return fail
-
-
-def expected_rows(workspace: Workspace, text: str) -> pl.DataFrame:
-    stored = load_table(Store(workspace.store), "responses")
-    return Filter.parse(text).apply(stored, time_zone="UTC")
-
-
-async def apply_filter(pilot: Pilot[None], text: str) -> None:
-    bar = pilot.app.query_one(FilterBar)
-    bar.input.value = text
-    bar.input.focus()
-    await pilot.press("enter")
-    await settle(pilot)
 
 
 def problem(app: Any, pane: str) -> PaneProblem:
@@ -168,7 +151,7 @@ async def test_each_pane_fails_alone_and_says_why(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         monkeypatch.setattr(target, boom(pane))
-        await apply_filter(pilot, FILTER)
+        await submit_filter(pilot, FILTER)
 
         shown = problem(app, pane)
         assert shown.shown
@@ -179,7 +162,7 @@ async def test_each_pane_fails_alone_and_says_why(
 
         # The next filter, with the computation working again, clears the failure.
         monkeypatch.undo()
-        await apply_filter(pilot, "account:globex")
+        await submit_filter(pilot, "account:globex")
         assert not problem(app, pane).shown
         assert not app.query_one(f"#{pane}-pane").has_class("-failed")
         check_all_but(app, "", expected_rows(workspace, "account:globex"), stored)
@@ -194,7 +177,7 @@ async def test_a_pane_that_fails_to_show_its_figures_fails_alone(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         monkeypatch.setattr(TagsPane, "show", boom("tags"))
-        await apply_filter(pilot, FILTER)
+        await submit_filter(pilot, FILTER)
         assert_says_why(problem(app, "tags").reason, "tags")
         check_all_but(app, "tags", rows, workspace.responses.height)
 
@@ -206,7 +189,7 @@ async def test_export_refuses_a_failed_pane_instead_of_writing_stale_rows(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         monkeypatch.setattr("workbench.tui.jobs.end_users_view", boom("end-users"))
-        await apply_filter(pilot, FILTER)
+        await submit_filter(pilot, FILTER)
         await pilot.press("2")
         await pilot.press("ctrl+e")
         await pilot.pause()
@@ -249,7 +232,7 @@ async def test_one_dashboard_figure_failing_leaves_the_cards_and_other_charts(
         app.query_one("#segment-select", Select).value = "plan"
         await settle(pilot)
         monkeypatch.setattr(target, boom(what))
-        await apply_filter(pilot, FILTER)
+        await submit_filter(pilot, FILTER)
 
         assert not problem(app, "dashboard").shown
         check_dashboard(app, rows)  # the cards are there
@@ -272,7 +255,7 @@ async def test_one_metric_card_failing_leaves_the_other_cards(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         monkeypatch.setattr("workbench.tui.compute.csat", boom("csat"))
-        await apply_filter(pilot, FILTER)
+        await submit_filter(pilot, FILTER)
         failed = app.query_one("#card-csat", MetricCard)
         assert failed.has_class("-failed")
         assert_says_why(text_of(failed), "csat")
@@ -300,7 +283,7 @@ async def test_a_metric_with_no_scores_says_so_and_nothing_fails(workspace: Work
         await settle(pilot)
         app.query_one("#segment-select", Select).value = "plan"
         await settle(pilot)
-        await apply_filter(pilot, text)
+        await submit_filter(pilot, text)
 
         assert not app.failures
         assert "no CSAT scores in this selection" in text_of(app.query_one("#card-csat"))

@@ -6,16 +6,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import polars as pl
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from tests.tui.conftest import SIZE, Workspace, settle
+from tests.tui.conftest import SIZE, Workspace, expected_rows, settle
 from workbench.analysis import Filter, read_csv
 from workbench.analysis.counting import count_line
-from workbench.data.store import Store
-from workbench.data.tables import load_table
 from workbench.tui import jobs
 from workbench.tui.panes.surveys import SurveysPane
 from workbench.tui.panes.tags import TagsPane
@@ -23,11 +20,6 @@ from workbench.tui.screens.export import ExportScreen
 from workbench.tui.widgets.filter_bar import ChipButton, FilterBar
 
 APPLIED = "account:acme"
-
-
-def expected_rows(workspace: Workspace, text: str) -> pl.DataFrame:
-    stored = load_table(Store(workspace.store), "responses")
-    return Filter.parse(text).apply(stored, time_zone="UTC")
 
 
 async def submit(pilot: Pilot[None], text: str) -> None:

@@ -208,10 +208,9 @@ def metric_table(
     return table
 
 
-def _metric(frame: pl.DataFrame, metric: Metric, by: str | None, include: bool) -> pl.DataFrame:
+def _metric(frame: pl.DataFrame, metric: Metric) -> pl.DataFrame:
     functions: dict[str, Callable[..., pl.DataFrame]] = {"nps": nps, "csat": csat, "ces": ces}
-    function = functions[metric]
-    return function(frame, by, include_excluded=include)
+    return functions[metric](frame)
 
 
 @dataclass(frozen=True)
@@ -266,35 +265,22 @@ def report_frames(
     """The figures of `report(...)` for the same options, as frames (see `report`)."""
     parsed = Filter.parse(filter) if isinstance(filter, str) else filter
     selected = responses
-    include = False  # the rule: a metric never counts excluded responses
     if parsed is not None:
         selected = responses.filter(
             compile_filter(parsed, responses, time_zone=time_zone, today=today)
         )
-    heading = f"{metric.upper()} report · {count_line(selected)}"
+    listed = counts(selected)  # metrics never count the excluded ones (analysis.counting)
+    heading = f"{metric.upper()} report · {count_line(listed)}"
     if parsed is not None and not parsed.is_empty():
         heading += f" · filter: {parsed.to_text()}"
     segments = (
-        segment_breakdown(
-            selected, by, metric, min_n=min_n, p_adjust=p_adjust, include_excluded=include
-        )
-        if by
-        else None
+        segment_breakdown(selected, by, metric, min_n=min_n, p_adjust=p_adjust) if by else None
     )
     points = (
-        trend(
-            selected,
-            metric,
-            every=every,
-            time_zone=time_zone,
-            min_n=min_n,
-            include_excluded=include,
-        )
-        if every
-        else None
+        trend(selected, metric, every=every, time_zone=time_zone, min_n=min_n) if every else None
     )
     impact = (
-        tag_impact(selected, metric, min_n=min_n, p_adjust=p_adjust, include_excluded=include)
+        tag_impact(selected, metric, min_n=min_n, p_adjust=p_adjust)
         if tags and "tags" in selected.columns
         else None
     )
@@ -302,10 +288,10 @@ def report_frames(
         metric=metric,
         filter=parsed if parsed is not None and not parsed.is_empty() else None,
         time_zone=time_zone,
-        counts=counts(selected),
+        counts=listed,
         heading=heading,
-        overall=_metric(selected, metric, None, include),
-        distribution=score_distribution(selected, metric, include_excluded=include),
+        overall=_metric(selected, metric),
+        distribution=score_distribution(selected, metric),
         by=by,
         segments=segments,
         every=every,
