@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +23,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SMALL = dict(seed=11, responses=3_000, bursts=(400, 2_200), rate_limit=None)
 """A dataset small enough to build in well under a second, with both kinds of burst."""
+
+
+def use_config(monkeypatch: pytest.MonkeyPatch, home: Path, config: Path) -> None:
+    """Point the CLI at `config`, under a home of the test's own with no WORKBENCH_* of the
+    person running the tests."""
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    for name in [n for n in os.environ if n.startswith("WORKBENCH_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("WORKBENCH_CONFIG", str(config))
 
 
 def make_sandbox(**overrides: object) -> Sandbox:

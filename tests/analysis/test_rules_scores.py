@@ -5,7 +5,6 @@ refuses the same filters with the same one-line ScoreScaleError.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from tests.conftest import use_config
 from workbench.analysis import (
     BAND_NAMES,
     SCALES,
@@ -61,11 +61,7 @@ def stored(snapshot: Snapshot) -> pl.DataFrame:
 
 @pytest.fixture
 def cli_env(synced: Workbench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
-    for name in [n for n in os.environ if n.startswith("WORKBENCH_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("WORKBENCH_CONFIG", str(synced.config_path))
+    use_config(monkeypatch, tmp_path, synced.config_path)
 
 
 def tui_rows(snapshot: Snapshot, text: str) -> pl.DataFrame:

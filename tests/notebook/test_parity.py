@@ -6,13 +6,13 @@ the same store the notebook API reads.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import use_config
 from workbench.cli import app
 from workbench.cli.output import console
 from workbench.notebook import Workbench
@@ -27,11 +27,7 @@ FILTERS = [
 @pytest.fixture
 def cli_env(synced: Workbench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo's config for the CLI, and nothing of the person's own."""
-    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
-    for name in [n for n in os.environ if n.startswith("WORKBENCH_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("WORKBENCH_CONFIG", str(synced.config_path))
+    use_config(monkeypatch, tmp_path, synced.config_path)
 
 
 def cli(*args: str) -> str:
