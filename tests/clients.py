@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Callable
 from workbench.sandbox import ServedSandbox
 from workbench.sandbox.accounts import WOOTRIC_ACCOUNTS, WOOTRIC_USERS
 from workbench.sources.auth import TokenCache, WootricGrant, WootricOAuth
-from workbench.sources.http import ApiClient, RetryPolicy
+from workbench.sources.http import ApiClient
+from workbench.sources.retry import RetryPolicy
 from workbench.sources.wootric import WootricClient
 
 ACME = WOOTRIC_ACCOUNTS[0]

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.analysis.frames import synthetic
 from workbench.analysis import Filter, FilterSyntaxError
+from workbench.analysis.filters import apply_filter
 from workbench.cli import app
 from workbench.data.store import Store
 from workbench.settings import save_settings, settings_from
@@ -57,7 +58,7 @@ def test_a_last_period_before_year_one_is_a_filter_error(workspace: Path, period
 
 
 def test_the_longest_last_period_still_works(workspace: Path) -> None:
-    from workbench.analysis.filter_text import longest_last_days
+    from workbench.analysis.filter_model import longest_last_days
 
     longest = longest_last_days()
     with pytest.raises(FilterSyntaxError, match="reaches before year 1"):
@@ -65,8 +66,8 @@ def test_the_longest_last_period_still_works(workspace: Path) -> None:
     chosen = Filter.parse(f"last:{longest}d")
     assert chosen.last_days == longest
     stored = Store(workspace / "store").account("acme").read("responses")
-    expected = Filter.parse("since:0001-01-01").apply(stored)
-    assert chosen.apply(stored, time_zone="Pacific/Kiritimati").height == expected.height
+    expected = apply_filter(Filter.parse("since:0001-01-01"), stored)
+    assert apply_filter(chosen, stored, time_zone="Pacific/Kiritimati").height == expected.height
     out = workspace / "all.csv"
     code, output, exc = run("export", "responses", "--filter", f"last:{longest}d", "-o", str(out))
     assert code == 0, (output, exc)
@@ -100,8 +101,8 @@ def test_dates_at_the_ends_of_the_calendar_select_without_overflow(
     workspace: Path, zone: str, text: str
 ) -> None:
     stored = Store(workspace / "store").account("acme").read("responses")
-    dated = Filter().apply(stored, time_zone=zone).height  # what no date term selects
-    selected = Filter.parse(text).apply(stored, time_zone=zone).height
+    dated = apply_filter(Filter(), stored, time_zone=zone).height  # what no date term selects
+    selected = apply_filter(Filter.parse(text), stored, time_zone=zone).height
     assert selected == (0 if text == "since:9999-12-31" else dated)
     code, output, exc = run("report", "--filter", text, "--time-zone", zone)
     assert code in (0, 1), (output, exc)  # 1: "too few responses" style answers are fine

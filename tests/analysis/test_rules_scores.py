@@ -31,6 +31,7 @@ from workbench.analysis import (
     nps,
     scored_metrics,
 )
+from workbench.analysis.filters import apply_filter
 from workbench.cli import app as cli_app
 from workbench.notebook import Workbench, demo
 from workbench.tui.selection import select, selected_responses
@@ -96,7 +97,7 @@ def test_a_band_selects_only_rows_of_its_metric_within_the_band(
 ) -> None:
     for metric in SCALES.metrics_of(band):
         text = f"score:{band}" if band != "neutral" else f"metric:{metric} score:{band}"
-        rows = Filter.parse(text).apply(stored)
+        rows = apply_filter(Filter.parse(text), stored)
         assert rows.height > 0, text
         assert set(rows["metric"].to_list()) == {metric}, text
         limits = SCALES.band(band, metric)
@@ -110,7 +111,7 @@ def test_a_band_selects_only_rows_of_its_metric_within_the_band(
 def test_detractors_are_nps_zero_to_six_and_nothing_else(stored: pl.DataFrame) -> None:
     """The issue's case: `score:detractors` exported NPS 0-6 plus every CSAT row, CES 2-6 and
     unscored reviews."""
-    rows = Filter.parse("score:detractors").apply(stored)
+    rows = apply_filter(Filter.parse("score:detractors"), stored)
     assert set(rows["metric"].to_list()) == {"nps"}
     assert rows["score"].max() <= 6
     assert rows["score"].null_count() == 0
@@ -146,16 +147,20 @@ def test_export_refuses_the_band_of_another_metric(snapshot: Snapshot, tmp_path:
 
 def test_neutral_belongs_to_csat_and_ces_and_needs_one(stored: pl.DataFrame) -> None:
     with pytest.raises(ScoreScaleError, match=r"CSAT \(3\) and CES \(4\).*add metric:csat"):
-        Filter.parse("score:neutral").apply(stored)
-    assert set(Filter.parse("metric:ces score:neutral").apply(stored)["score"].to_list()) == {4}
-    assert set(Filter.parse("metric:csat score:neutral").apply(stored)["score"].to_list()) == {3}
+        apply_filter(Filter.parse("score:neutral"), stored)
+    assert set(
+        apply_filter(Filter.parse("metric:ces score:neutral"), stored)["score"].to_list()
+    ) == {4}
+    assert set(
+        apply_filter(Filter.parse("metric:csat score:neutral"), stored)["score"].to_list()
+    ) == {3}
 
 
 def test_a_band_on_rows_of_other_metrics_only_is_refused(stored: pl.DataFrame) -> None:
     only_csat = "account:acme-cxi metric:csat,ces"
-    assert metrics_of(Filter.parse(only_csat).apply(stored)) == {"csat", "ces"}
+    assert metrics_of(apply_filter(Filter.parse(only_csat), stored)) == {"csat", "ces"}
     with pytest.raises(ScoreScaleError, match="band of NPS"):
-        Filter.parse(f"{only_csat} score:detractors").apply(stored)
+        apply_filter(Filter.parse(f"{only_csat} score:detractors"), stored)
 
 
 # --- raw ranges ----------------------------------------------------------------------------------
@@ -165,7 +170,7 @@ def test_a_range_spanning_scales_is_refused_saying_how_to_add_metric(
     snapshot: Snapshot, synced: Workbench
 ) -> None:
     text = "tag:PRICING score:0-6"
-    assert len(metrics_of(Filter.parse("tag:PRICING").apply(snapshot.responses))) > 1
+    assert len(metrics_of(apply_filter(Filter.parse("tag:PRICING"), snapshot.responses))) > 1
     error = tui_refusal(snapshot, text)
     assert isinstance(error, ScoreScaleError)
     message = str(error)
@@ -202,7 +207,7 @@ def test_a_range_with_metric_applies_to_that_metric_on_every_face(
 
 
 def test_a_range_on_rows_of_one_metric_needs_no_metric(stored: pl.DataFrame) -> None:
-    rows = Filter.parse("account:acme-nps score:0-6").apply(stored)
+    rows = apply_filter(Filter.parse("account:acme-nps score:0-6"), stored)
     assert rows.height > 0
     assert set(rows["metric"].to_list()) == {"nps"}
     assert (
@@ -213,7 +218,7 @@ def test_a_range_on_rows_of_one_metric_needs_no_metric(stored: pl.DataFrame) -> 
 
 def test_a_range_outside_the_metric_scale_is_refused(stored: pl.DataFrame) -> None:
     with pytest.raises(ScoreScaleError, match=r"outside the CSAT scale \(1-5\)"):
-        Filter.parse("metric:csat score:7-10").apply(stored)
+        apply_filter(Filter.parse("metric:csat score:7-10"), stored)
 
 
 def test_the_pricing_cards_no_longer_mix_scales(snapshot: Snapshot) -> None:
@@ -284,7 +289,7 @@ def test_generated_filters_never_select_a_row_of_another_metric(
     f = data.draw(score_filters(snapshot.known))
     rest = f.model_copy(update={"score": None})
     held = scored_metrics(f, stored)
-    assert set(held) == metrics_of(rest.apply(stored))
+    assert set(held) == metrics_of(apply_filter(rest, stored))
     refused: ScoreScaleError | None = None
     try:
         rows = tui_rows(snapshot, f.to_text())
@@ -303,7 +308,7 @@ def test_generated_filters_never_select_a_row_of_another_metric(
             present = [m for m in owners if m in held] if held else owners
             assert len(present) != 1
         return
-    assert sorted(rows["id"].to_list()) == sorted(f.apply(stored)["id"].to_list())
+    assert sorted(rows["id"].to_list()) == sorted(apply_filter(f, stored)["id"].to_list())
     found = metrics_of(rows)
     if isinstance(f.score, ScoreRange):
         assert len(found) <= 1

@@ -21,6 +21,7 @@ from tests.notebook.conftest import execute
 from workbench import analysis
 from workbench.analysis import PLAIN, Filter, FilterError, ScoreRange
 from workbench.analysis import charts as analysis_charts
+from workbench.analysis.filters import apply_filter
 from workbench.data.sync import sync as data_sync
 from workbench.demo import run_coroutine, start_demo
 from workbench.notebook import Chart, SyncProgress, Workbench, open_workbench
@@ -97,7 +98,7 @@ def test_filter_text_and_filter_objects_select_the_same_rows(synced: Workbench) 
     assert by_text.equals(synced.responses(built))
     assert by_text.equals(synced.responses(Filter.parse(TEXT)))
     everything = synced.responses()
-    assert by_text.equals(built.apply(everything))
+    assert by_text.equals(apply_filter(built, everything))
     assert 0 < by_text.height < everything.height
     assert set(by_text["score"].to_list()) <= set(range(7))
     plans = by_text.select(pl.col("properties").struct.field("pricing_plan")).to_series()
@@ -114,7 +115,7 @@ def test_an_unknown_name_is_named_with_a_suggestion(synced: Workbench) -> None:
 
 def test_metrics_are_the_analysis_cores(synced: Workbench) -> None:
     everything = synced.table("responses")
-    chosen = Filter.parse("platform:wootric country in (US, UK)").apply(everything)
+    chosen = apply_filter(Filter.parse("platform:wootric country in (US, UK)"), everything)
     assert synced.nps("platform:wootric country in (US, UK)", by="pricing_plan").equals(
         analysis.nps(chosen, "pricing_plan")
     )
@@ -123,19 +124,19 @@ def test_metrics_are_the_analysis_cores(synced: Workbench) -> None:
     assert zone.time_zone == "America/Los_Angeles"
     assert synced.trend(filter="platform:wootric", every="month").equals(
         analysis.trend(
-            Filter.parse("platform:wootric").apply(everything, time_zone=zone.time_zone),
+            apply_filter(Filter.parse("platform:wootric"), everything, time_zone=zone.time_zone),
             every="month",
             time_zone=zone.time_zone,
         )
     )
-    a = Filter.parse("pricing_plan=Enterprise").apply(everything)
-    b = Filter.parse("pricing_plan=Free").apply(everything)
+    a = apply_filter(Filter.parse("pricing_plan=Enterprise"), everything)
+    b = apply_filter(Filter.parse("pricing_plan=Free"), everything)
     difference = synced.compare("pricing_plan=Enterprise", "pricing_plan=Free")
     assert difference.equals(analysis.compare(a, b))
     assert difference["p_value"][0] < 0.001
     impact = synced.tag_impact(filter="platform:wootric", min_n=30)
     assert impact.equals(
-        analysis.tag_impact(Filter.parse("platform:wootric").apply(everything), min_n=30)
+        analysis.tag_impact(apply_filter(Filter.parse("platform:wootric"), everything), min_n=30)
     )
     assert synced.csat()["n"][0] == analysis.csat(everything)["n"][0]
 

@@ -24,7 +24,8 @@ from workbench.settings import CrowdskoutAccount, HttpOptions, WootricAccount
 from workbench.sources.auth import WootricGrant, WootricOAuth
 from workbench.sources.connect import open_client
 from workbench.sources.errors import AuthenticationFailed, RateLimited, ServerError
-from workbench.sources.http import ApiClient, RetryPolicy
+from workbench.sources.http import ApiClient
+from workbench.sources.retry import RetryPolicy
 
 BOUND = 30.0
 FAST = RetryPolicy(attempts=3, initial=0.01, maximum=0.02)

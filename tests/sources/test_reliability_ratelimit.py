@@ -22,8 +22,9 @@ from tests.standins import serve
 from workbench.sandbox import ServedSandbox
 from workbench.sandbox.faults import FaultSpec
 from workbench.sources.errors import RateLimited
-from workbench.sources.http import ApiClient, RetryPolicy
+from workbench.sources.http import ApiClient
 from workbench.sources.ratelimit import RESET_MARGIN, RateBudget, RateHeaders
+from workbench.sources.retry import RetryPolicy
 
 BOUND = 30.0
 FAST = RetryPolicy(attempts=4, initial=0.01, maximum=0.02)

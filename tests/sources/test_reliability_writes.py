@@ -21,7 +21,8 @@ from starlette.routing import Route
 from tests.standins import serve
 from workbench.sources.auth import CachedToken, TokenCache, WootricGrant, WootricOAuth
 from workbench.sources.errors import AuthenticationFailed, ServerError
-from workbench.sources.http import ApiClient, RetryPolicy
+from workbench.sources.http import ApiClient
+from workbench.sources.retry import RetryPolicy
 
 BOUND = 30.0
 FAST = RetryPolicy(attempts=5, initial=0.01, maximum=0.02)

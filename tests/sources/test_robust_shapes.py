@@ -25,7 +25,8 @@ from workbench.sandbox.serve import free_port
 from workbench.sources.apptentive import ApptentiveClient
 from workbench.sources.cxi import CxiClient
 from workbench.sources.errors import ServerError
-from workbench.sources.http import ApiClient, RetryPolicy
+from workbench.sources.http import ApiClient
+from workbench.sources.retry import RetryPolicy
 from workbench.sources.wootric import WootricClient
 
 Handler = Callable[[Request], Any]

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from tests.tui.data import fill_store
 from workbench.analysis import Filter
+from workbench.analysis.filters import apply_filter
 from workbench.data.store import Store
 from workbench.data.tables import load_table
 from workbench.settings import Settings, load_settings, save_settings, settings_from
@@ -56,7 +57,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
 def expected_rows(workspace: Workspace, text: str) -> pl.DataFrame:
     """The stored responses a filter selects, computed outside the app (dates in UTC)."""
     stored = load_table(Store(workspace.store), "responses")
-    return Filter.parse(text).apply(stored, time_zone="UTC")
+    return apply_filter(Filter.parse(text), stored, time_zone="UTC")
 
 
 async def submit_filter(pilot: Pilot[None], text: str) -> None:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from tests.tui.conftest import SIZE, Workspace, settle
 from workbench.analysis import Filter
+from workbench.analysis.filters import apply_filter
 from workbench.cli import app as cli
 from workbench.data.store import Store
 from workbench.data.tables import load_table
@@ -20,7 +21,7 @@ from workbench.tui.widgets.filter_bar import ChipButton, FilterBar
 
 def expected_count(workspace: Workspace, text: str) -> int:
     stored = load_table(Store(workspace.store), "responses")
-    return Filter.parse(text).apply(stored, time_zone="UTC").height
+    return apply_filter(Filter.parse(text), stored, time_zone="UTC").height
 
 
 async def type_filter(pilot, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import polars as pl
 
 from tests.tui.conftest import SIZE, Workspace, settle
 from workbench.analysis import Filter, nps
+from workbench.analysis.filters import apply_filter
 from workbench.analysis.segments import segment_breakdown
 from workbench.tui.panes.dashboard import DashboardPane
 from workbench.tui.panes.end_users import EndUsersPane
@@ -110,7 +111,7 @@ async def test_tags_pane_counts_and_picks_into_the_filter(workspace: Workspace) 
         await settle(pilot)
         assert app.filter.tags_any == []
         assert app.filter.tags_none == [first]
-        chosen = Filter(tags_none=[first]).apply(workspace.responses, time_zone="UTC")
+        chosen = apply_filter(Filter(tags_none=[first]), workspace.responses, time_zone="UTC")
         assert app.selection is not None
         assert app.selection.count == chosen.height
 

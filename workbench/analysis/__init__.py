@@ -17,20 +17,17 @@ from workbench.analysis.charts import (
 from workbench.analysis.counting import Counts, count_line, counts, is_counted, is_excluded
 from workbench.analysis.export import ExportError, read_csv, write_csv, write_parquet
 from workbench.analysis.fields import UnknownNameError
-from workbench.analysis.filters import (
+from workbench.analysis.filter_model import (
     DEFAULT_EXCLUDED,
     Condition,
     Filter,
     FilterError,
     FilterSyntaxError,
-    KnownNames,
     ScoreRange,
     ScoreScaleError,
-    compile_filter,
-    complete,
-    scored_metrics,
-    validate_filter,
 )
+from workbench.analysis.filter_names import KnownNames, complete, validate_filter
+from workbench.analysis.filters import apply_filter, compile_filter, scored_metrics
 from workbench.analysis.metrics import (
     answer_distribution,
     ces,
@@ -81,6 +78,7 @@ __all__ = [
     "UnknownNameError",
     "answer_chart",
     "answer_distribution",
+    "apply_filter",
     "ces",
     "compare",
     "compile_filter",

@@ -1,27 +1,51 @@
-"""The Filter: one description of "which responses", shared by the TUI, the CLI and notebooks.
+"""The Filter: one description of "which responses", shared by the TUI, the CLI and notebooks,
+and its text form (`Filter.parse(f.to_text()) == f`).
 
 Why one model: a CSV exported from the CLI with `--filter TEXT` must have exactly the rows the
 TUI shows for the same text, so both parse into this model and compile it the same way
-(`filters.compile_filter`). It is plain data (pydantic), so saved filters round-trip through
-JSON and TOML; relative dates stay relative (`last_days`) and are resolved when compiled.
+(`filters.compile_filter`; names and completion are in `filter_names`). It is plain data
+(pydantic), so saved filters round-trip through JSON and TOML; relative dates stay relative
+(`last_days`) and are resolved when compiled.
+
+Grammar (whitespace separates terms; keys are case-insensitive):
+
+    filter    := term*
+    term      := "-" (keyed | quoted)            negation: -tag:A,B   -"refund"
+               | keyed | condition | quoted | word
+    keyed     := KEY ":" values
+    KEY       := tag | tags-any | tags-all | tags-none | metric | score | since | until | last
+               | account | platform | excluded
+    values    := value ("," value)*
+    condition := name OP value                    plan=Enterprise   revenue>=5000
+               | name ["not"] "in" "(" values ")"  country in (US,UK)
+    OP        := "=" | "!=" | ">=" | "<=" | ">" | "<"
+    name      := word | quoted
+    value     := word | quoted
+    word      := characters other than whitespace and  " ( ) , : = ! < > \\
+    quoted    := '"' (any character; \\" and \\\\ escaped) '"'
+
+A quoted string or a bare word standing alone is a text search term. Values of keys:
+`score:0-6`, `score:9`, or a band: `score:detractors|passives|promoters` (NPS),
+`score:dissatisfied|neutral|satisfied` (CSAT), `score:disagree|neutral|agree` (CES);
+`since:`/`until:` YYYY-MM-DD; `last:90d` or `last:12w`; `excluded:include|exclude|only`
+(responses excluded from calculations are listed by default, `include`; metrics never count
+them). `tag:` and `tags-any:` are the same.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Final, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from workbench.analysis.scales import BandName
-
-if TYPE_CHECKING:
-    import polars as pl
-
-    from workbench.analysis.filters import KnownNames
+from workbench.analysis.fields import nearest
+from workbench.analysis.scales import BAND_NAMES, BandName
 
 Operator = Literal["=", "!=", ">", ">=", "<", "<=", "in", "not in"]
 OPERATORS: tuple[Operator, ...] = ("=", "!=", ">", ">=", "<", "<=", "in", "not in")
@@ -195,14 +219,10 @@ class Filter(BaseModel):
     @classmethod
     def parse(cls, text: str) -> Filter:
         """The filter a person typed, e.g. `tag:PERFORMANCE score:0-6 plan=Enterprise "slow"`."""
-        from workbench.analysis.filter_text import parse_filter
-
-        return parse_filter(text)
+        return _Parser(text).parse()
 
     def to_text(self) -> str:
         """The canonical text form; `Filter.parse(f.to_text()) == f`."""
-        from workbench.analysis.filter_text import format_filter
-
         return format_filter(self)
 
     def __str__(self) -> str:
@@ -223,30 +243,390 @@ class Filter(BaseModel):
     def from_toml(cls, text: str) -> Filter:
         return cls.model_validate(tomllib.loads(text))
 
-    # --- compiling -------------------------------------------------------------------------------
-
-    def validate_names(self, known: KnownNames | pl.DataFrame | pl.LazyFrame) -> Filter:
-        """Raise FilterError naming each unknown tag, field, account, platform or metric."""
-        from workbench.analysis.filters import validate_filter
-
-        validate_filter(self, known)
-        return self
-
-    def expression(
-        self, schema: pl.Schema | pl.DataFrame | pl.LazyFrame, **options: Any
-    ) -> pl.Expr:
-        """One polars expression selecting the filter's rows; see `filters.compile_filter`.
-
-        Give the frame rather than its schema when you have it: `score:0-6` is checked against
-        the metrics its rows hold (ScoreScaleError when they hold several)."""
-        from workbench.analysis.filters import compile_filter
-
-        return compile_filter(self, schema, **options)
-
-    def apply(self, frame: pl.DataFrame, **options: Any) -> pl.DataFrame:
-        """The frame's rows the filter selects (excluded responses listed unless `excluded:`
-        says otherwise); ScoreScaleError when `score:` would mix the metrics' scales."""
-        return frame.filter(self.expression(frame, **options))
-
     def is_empty(self) -> bool:
         return self == Filter()
+
+
+# --- the text form ---------------------------------------------------------------------------
+
+KEYS: Final = (
+    "tag",
+    "tags-any",
+    "tags-all",
+    "tags-none",
+    "metric",
+    "score",
+    "since",
+    "until",
+    "last",
+    "account",
+    "platform",
+    "excluded",
+)
+SPECIAL: Final = frozenset('"(),:=!<>\\')
+EXCLUDED_VALUES: Final = ("include", "exclude", "only")
+SCORE = re.compile(r"^(\d+)(?:-(\d+))?$")
+LAST = re.compile(r"^(\d+)([dw])$")
+
+
+def longest_last_days(today: date | None = None) -> int:
+    """The longest `last:` period whose first day is still a date (year 1 or later) in every
+    time zone: today's distance from 1 January of year 1, less two days of margin."""
+    return (today or date.today()).toordinal() - 2
+
+
+class PeriodTooLong(FilterSyntaxError):
+    """`last:800000d`: a period reaching before year 1, which no calendar holds."""
+
+    def __init__(self, text: str, position: int, value: str, longest: int) -> None:
+        super().__init__(text, position, f"a period of at most {longest}d", repr(value))
+        self.args = (
+            f"last: {value} reaches before year 1; use a period of at most {longest:,}d "
+            "(or since:YYYY-MM-DD)",
+        )
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # word | quoted | op | punct | neg
+    value: str
+    start: int
+
+
+def _is_word_char(ch: str) -> bool:
+    return not ch.isspace() and ch not in SPECIAL
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words, quoted strings, operators and punctuation, each with its position."""
+    tokens: list[Token] = []
+    i, size = 0, len(text)
+    while i < size:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch == '"':
+            start = i
+            value, i = _read_quoted(text, i)
+            tokens.append(Token("quoted", value, start))
+        elif text.startswith(("!=", ">=", "<="), i):
+            tokens.append(Token("op", text[i : i + 2], i))
+            i += 2
+        elif ch in "=<>":
+            tokens.append(Token("op", ch, i))
+            i += 1
+        elif ch in "(),:":
+            tokens.append(Token("punct", ch, i))
+            i += 1
+        elif (
+            ch == "-"
+            and _starts_term(tokens, text, i)
+            and i + 1 < size
+            and (text[i + 1] == '"' or _is_word_char(text[i + 1]))
+        ):
+            tokens.append(Token("neg", "-", i))
+            i += 1
+            if text[i] != '"':
+                start = i
+                while i < size and _is_word_char(text[i]):
+                    i += 1
+                tokens.append(Token("word", text[start:i], start))
+        elif _is_word_char(ch):
+            start = i
+            while i < size and _is_word_char(text[i]):
+                i += 1
+            tokens.append(Token("word", text[start:i], start))
+        else:
+            expected = "a term" if ch != "!" else "'!=' (a lone '!' is not an operator)"
+            raise FilterSyntaxError(text, i, expected, repr(ch))
+    return tokens
+
+
+def _read_quoted(text: str, start: int) -> tuple[str, int]:
+    out: list[str] = []
+    i = start + 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            if i + 1 >= len(text) or text[i + 1] not in '"\\':
+                raise FilterSyntaxError(text, i, 'an escaped \\" or \\\\ inside quotes')
+            out.append(text[i + 1])
+            i += 2
+        elif ch == '"':
+            return "".join(out), i + 1
+        else:
+            out.append(ch)
+            i += 1
+    raise FilterSyntaxError(text, start, 'a closing quote (")', "an unclosed quote")
+
+
+def _starts_term(tokens: list[Token], text: str, i: int) -> bool:
+    """A '-' negates only at the start of a term: after whitespace or at the very beginning,
+    and not where a value is due (`revenue >= -5`, `country in ( -x )`)."""
+    if i > 0 and not text[i - 1].isspace():
+        return False
+    previous = tokens[-1] if tokens else None
+    value_due = previous is not None and (
+        previous.kind == "op" or (previous.kind == "punct" and previous.value in ":,(")
+    )
+    return not value_due
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+        self.fields: dict[str, list] = {}
+        self.scalars: dict[str, object] = {}
+
+    # --- token helpers ---------------------------------------------------------------------------
+
+    def peek(self, offset: int = 0) -> Token | None:
+        j = self.i + offset
+        return self.tokens[j] if j < len(self.tokens) else None
+
+    def end_position(self) -> int:
+        return len(self.text)
+
+    def fail(self, expected: str, token: Token | None = None) -> FilterSyntaxError:
+        if token is None:
+            return FilterSyntaxError(self.text, self.end_position(), expected)
+        shown = repr(token.value) if token.kind != "quoted" else f'"{token.value}"'
+        return FilterSyntaxError(self.text, token.start, expected, shown)
+
+    def take(self) -> Token:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def expect_punct(self, value: str, expected: str) -> Token:
+        token = self.peek()
+        if token is None or token.kind != "punct" or token.value != value:
+            raise self.fail(expected, token)
+        return self.take()
+
+    def value(self, what: str) -> tuple[str, Token]:
+        token = self.peek()
+        if token is None or token.kind not in ("word", "quoted"):
+            raise self.fail(what, token)
+        self.take()
+        return token.value, token
+
+    def values(self, what: str) -> list[tuple[str, Token]]:
+        out = [self.value(what)]
+        while (t := self.peek()) is not None and t.kind == "punct" and t.value == ",":
+            self.take()
+            out.append(self.value("a value after ','"))
+        return out
+
+    # --- grammar ---------------------------------------------------------------------------------
+
+    def parse(self) -> Filter:
+        while self.peek() is not None:
+            self.term()
+        data = {**self.fields, **self.scalars}
+        try:
+            return Filter.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise FilterSyntaxError(
+                self.text, 0, "a consistent filter", first.get("msg", str(exc))
+            ) from None
+
+    def add(self, field: str, items: list) -> None:
+        self.fields.setdefault(field, []).extend(items)
+
+    def set_once(self, field: str, value: object, token: Token) -> None:
+        if field in self.scalars:
+            raise self.fail(f"only one {field} term", token)
+        self.scalars[field] = value
+
+    def term(self) -> None:
+        token = self.take()
+        negated = token.kind == "neg"
+        if negated:
+            token = self.take()
+        after = self.peek()
+        if (
+            token.kind == "word"
+            and after is not None
+            and after.kind == "punct"
+            and after.value == ":"
+        ):
+            self.take()
+            self.keyed(token, negated)
+        elif negated and token.kind == "quoted":
+            self.add("text_none", [token.value])
+        elif negated:
+            raise self.fail("tag:... or a quoted phrase after '-'", token)
+        elif token.kind in ("word", "quoted") and self.is_condition_next():
+            self.condition(token)
+        elif token.kind in ("word", "quoted"):
+            self.add("text", [token.value])
+        else:
+            raise self.fail('a term (key:value, name=value or "text")', token)
+
+    def is_condition_next(self) -> bool:
+        after = self.peek()
+        if after is None:
+            return False
+        if after.kind == "op":
+            return True
+        if after.kind == "word" and after.value.lower() == "in":
+            nxt = self.peek(1)
+            return nxt is not None and nxt.kind == "punct" and nxt.value == "("
+        if after.kind == "word" and after.value.lower() == "not":
+            nxt, nxt2 = self.peek(1), self.peek(2)
+            return (
+                nxt is not None
+                and nxt.kind == "word"
+                and nxt.value.lower() == "in"
+                and nxt2 is not None
+                and nxt2.kind == "punct"
+                and nxt2.value == "("
+            )
+        return False
+
+    def condition(self, name: Token) -> None:
+        op_token = self.take()
+        if op_token.kind == "op":
+            value, _ = self.value(f"a value after '{op_token.value}'")
+            self.add("conditions", [Condition(field=name.value, op=op_token.value, values=[value])])
+            return
+        op = "in"
+        if op_token.value.lower() == "not":
+            self.take()
+            op = "not in"
+        self.expect_punct("(", "'(' after 'in'")
+        values = [v for v, _ in self.values("a value in the list")]
+        self.expect_punct(")", "',' or ')' to close the list")
+        self.add("conditions", [Condition(field=name.value, op=op, values=values)])
+
+    def keyed(self, key_token: Token, negated: bool) -> None:
+        key = key_token.value.lower()
+        if key not in KEYS:
+            guess = nearest(key, KEYS)
+            hint = f"a key such as {guess!r}" if guess else "one of " + ", ".join(KEYS)
+            raise FilterSyntaxError(self.text, key_token.start, hint, repr(key_token.value))
+        if negated and key not in ("tag", "tags-any"):
+            raise self.fail("'-' only before tag: or a quoted phrase", key_token)
+        items = self.values(f"a value after '{key}:'")
+        texts = [v for v, _ in items]
+        if key in ("tag", "tags-any"):
+            self.add("tags_none" if negated else "tags_any", texts)
+        elif key == "tags-all":
+            self.add("tags_all", texts)
+        elif key == "tags-none":
+            self.add("tags_none", texts)
+        elif key == "metric":
+            self.add("metrics", texts)
+        elif key == "account":
+            self.add("accounts", texts)
+        elif key == "platform":
+            self.add("platforms", texts)
+        else:
+            self.single(key, items, key_token)
+
+    def single(self, key: str, items: list[tuple[str, Token]], key_token: Token) -> None:
+        if len(items) > 1:
+            raise self.fail(f"one value after '{key}:'", items[1][1])
+        value, token = items[0]
+        if key in ("since", "until"):
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise self.fail("a date as YYYY-MM-DD", token) from None
+            self.set_once(key, day, key_token)
+        elif key == "last":
+            match = LAST.match(value)
+            if not match or int(match.group(1)[:12]) < 1:
+                raise self.fail("a period such as 90d or 12w", token)
+            longest = longest_last_days()
+            digits = match.group(1).lstrip("0")
+            days = int(digits[:12]) * (7 if match.group(2) == "w" else 1)
+            if len(digits) > 12 or days > longest:
+                raise PeriodTooLong(self.text, token.start, value, longest)
+            self.set_once("last_days", days, key_token)
+        elif key == "score":
+            self.set_once("score", _score(value, self, token), key_token)
+        elif key == "excluded":
+            if value not in EXCLUDED_VALUES:
+                raise self.fail("include, exclude or only", token)
+            self.set_once("excluded", value, key_token)
+
+
+def _score(value: str, parser: _Parser, token: Token) -> ScoreRange | str:
+    if value in BAND_NAMES:
+        return value
+    match = SCORE.match(value)
+    if not match:
+        raise parser.fail(
+            "a score (9), a range (0-6) or a band (detractors, passives, promoters; "
+            "dissatisfied, neutral, satisfied; disagree, neutral, agree)",
+            token,
+        )
+    low = int(match.group(1))
+    high = int(match.group(2)) if match.group(2) is not None else low
+    if low > high:
+        raise parser.fail(f"a range from low to high ({high}-{low}?)", token)
+    return ScoreRange(low=low, high=high)
+
+
+# --- formatting --------------------------------------------------------------------------------
+
+
+def quote(value: str) -> str:
+    """A value as a bare word when it is one, otherwise quoted with \\ and \" escaped."""
+    if value and all(_is_word_char(c) for c in value) and not value.startswith("-"):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _name(value: str) -> str:
+    """A condition's field: quoted also when it would read as a key word (`in`, `not`)."""
+    if value.lower() in ("in", "not"):
+        return '"' + value + '"'
+    return quote(value)
+
+
+def _listed(values: list[str]) -> str:
+    return ",".join(quote(v) for v in values)
+
+
+def format_filter(f: Filter) -> str:
+    """The canonical text of a filter: keys in a fixed order, values quoted only when needed."""
+    parts: list[str] = []
+    if f.accounts:
+        parts.append(f"account:{_listed(f.accounts)}")
+    if f.platforms:
+        parts.append(f"platform:{_listed(f.platforms)}")
+    if f.metrics:
+        parts.append(f"metric:{_listed(f.metrics)}")
+    if f.since:
+        parts.append(f"since:{f.since.isoformat()}")
+    if f.until:
+        parts.append(f"until:{f.until.isoformat()}")
+    if f.last_days:
+        parts.append(f"last:{f.last_days}d")
+    if isinstance(f.score, ScoreRange):
+        s = f.score
+        parts.append(f"score:{s.low}" if s.low == s.high else f"score:{s.low}-{s.high}")
+    elif f.score:
+        parts.append(f"score:{f.score}")
+    if f.tags_any:
+        parts.append(f"tag:{_listed(f.tags_any)}")
+    if f.tags_all:
+        parts.append(f"tags-all:{_listed(f.tags_all)}")
+    if f.tags_none:
+        parts.append(f"-tag:{_listed(f.tags_none)}")
+    for c in f.conditions:
+        if c.op in ("in", "not in"):
+            parts.append(f"{_name(c.field)} {c.op} ({_listed(c.values)})")
+        else:
+            parts.append(f"{_name(c.field)}{c.op}{quote(c.values[0])}")
+    parts.extend('"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in f.text)
+    parts.extend('-"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in f.text_none)
+    if f.excluded != DEFAULT_EXCLUDED:
+        parts.append(f"excluded:{f.excluded}")
+    return " ".join(parts)

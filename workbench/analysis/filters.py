@@ -1,16 +1,15 @@
-"""Compile a Filter to one polars expression, and check its names against what exists.
+"""Compile a Filter to one polars expression (`compile_filter`), or select its rows
+(`apply_filter`).
 
 Why compile against a schema: `plan` may be a column or a property, and `revenue >= 5000` must
 compare numbers on a numeric property but text on a text one, so the same filter compiles to
-the right expression for each account's responses. Why a separate validate step: knowing every
-tag requires reading the data (or the tags table), which the TUI does once and reuses.
+the right expression for each account's responses. Names are checked apart, in `filter_names`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,50 +17,20 @@ import polars as pl
 from polars._typing import PolarsDataType
 
 from workbench.analysis.dates import day_range, today_in, zone
-from workbench.analysis.fields import (
-    UnknownNameError,
-    field_names,
-    nearest,
-    resolve,
-    schema_of,
-    unknown_message,
-)
+from workbench.analysis.fields import UnknownNameError, resolve, schema_of
 from workbench.analysis.filter_model import (
-    DEFAULT_EXCLUDED,
-    OPERATORS,
     Condition,
     Filter,
     FilterError,
-    FilterSyntaxError,
     ScoreRange,
     ScoreScaleError,
 )
-from workbench.analysis.filter_text import complete, format_filter, parse_filter
 from workbench.analysis.scales import (
     SCALED_METRICS,
     SCALES,
     NpsScale,
     Scales,
 )
-from workbench.data.schema import METRICS, PLATFORMS
-
-__all__ = [
-    "DEFAULT_EXCLUDED",
-    "OPERATORS",
-    "Condition",
-    "Filter",
-    "FilterError",
-    "FilterSyntaxError",
-    "KnownNames",
-    "ScoreRange",
-    "ScoreScaleError",
-    "compile_filter",
-    "complete",
-    "format_filter",
-    "parse_filter",
-    "scored_metrics",
-    "validate_filter",
-]
 
 _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 
@@ -69,94 +38,6 @@ _REGEX_META = re.compile(r"([\\.+*?()|\[\]{}^$#&\-~])")
 def _literal_pattern(term: str) -> str:
     """A case-insensitive regex matching `term` literally (Rust regex syntax, Unicode case)."""
     return "(?i)" + _REGEX_META.sub(r"\\\1", term)
-
-
-@dataclass(frozen=True)
-class KnownNames:
-    """What a filter may name: tags, columns and properties, accounts, platforms, metrics."""
-
-    tags: frozenset[str] = frozenset()
-    columns: tuple[str, ...] = ()
-    properties: tuple[str, ...] = ()
-    accounts: frozenset[str] = frozenset()
-    platforms: frozenset[str] = frozenset(PLATFORMS)
-    metrics: frozenset[str] = frozenset(METRICS)
-    extra_tags: frozenset[str] = field(default=frozenset())
-
-    @classmethod
-    def from_frame(
-        cls,
-        responses: pl.DataFrame | pl.LazyFrame,
-        tags: pl.DataFrame | pl.LazyFrame | Iterable[str] | None = None,
-    ) -> KnownNames:
-        """The names in a responses frame, plus the names in a tags table (or list) if given.
-
-        Why both: a tag defined in CXI but on no response yet is still a valid filter.
-        """
-        lazy = responses.lazy()
-        schema = schema_of(lazy)
-        uniques = lazy.select(
-            *(
-                pl.col(c).drop_nulls().unique().implode()
-                for c in ("account", "platform")
-                if c in schema
-            ),
-            *(
-                [pl.col("tags").explode().drop_nulls().unique().implode().alias("_tags")]
-                if "tags" in schema
-                else []
-            ),
-        ).collect()
-        row = uniques.row(0, named=True) if uniques.width else {}
-        extra: set[str] = set()
-        if isinstance(tags, pl.DataFrame | pl.LazyFrame):
-            extra = set(tags.lazy().select("name").drop_nulls().collect()["name"].to_list())
-        elif tags is not None:
-            extra = set(tags)
-        fields = field_names(schema)
-        props = [f for f in fields if f not in schema]
-        return cls(
-            tags=frozenset(row.get("_tags") or []) | extra,
-            columns=tuple(c for c in schema.names() if c != "properties"),
-            properties=tuple(props),
-            accounts=frozenset(row.get("account") or []),
-            platforms=frozenset(PLATFORMS) | frozenset(row.get("platform") or []),
-        )
-
-    def fields(self) -> list[str]:
-        return list(self.columns) + [p for p in self.properties if p not in self.columns]
-
-
-def validate_filter(f: Filter, known: KnownNames | pl.DataFrame | pl.LazyFrame) -> None:
-    """Raise FilterError listing every unknown name, each with the nearest known one."""
-    names = known if isinstance(known, KnownNames) else KnownNames.from_frame(known)
-    problems: list[str] = []
-    suggestions: dict[str, str] = {}
-
-    def check(kind: str, values: Iterable[str], pool: Iterable[str]) -> None:
-        pool = list(pool)
-        for value in values:
-            if value not in pool:
-                problems.append(unknown_message(kind, value, pool))
-                guess = nearest(value, pool)
-                if guess is not None:
-                    suggestions[value] = guess
-
-    check("tag", [*f.tags_any, *f.tags_all, *f.tags_none], names.tags)
-    check("field", [_bare(c.field) for c in f.conditions], names.fields())
-    if names.accounts:
-        check("account", f.accounts, names.accounts)
-    check("platform", f.platforms, names.platforms)
-    check("metric", f.metrics, names.metrics)
-    if problems:
-        raise FilterError(problems, suggestions)
-
-
-def _bare(name: str) -> str:
-    for prefix in ("properties.", "property."):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
 
 
 def compile_filter(
@@ -235,6 +116,13 @@ def compile_filter(
     if not parts:
         return pl.lit(True)
     return pl.all_horizontal(parts).fill_null(False)
+
+
+def apply_filter(f: Filter, frame: pl.DataFrame, **options: Any) -> pl.DataFrame:
+    """The frame's rows the filter selects (excluded responses listed unless `excluded:` says
+    otherwise); ScoreScaleError when `score:` would mix the metrics' scales. `options` are
+    those of `compile_filter`."""
+    return frame.filter(compile_filter(f, frame, **options))
 
 
 # --- score: one rule for bands and ranges across metrics ------------------------------------------

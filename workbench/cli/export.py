@@ -19,6 +19,8 @@ from workbench.analysis import (
     UnknownNameError,
 )
 from workbench.analysis.export import DuplicateColumnError, export_format, write_export
+from workbench.analysis.filter_names import validate_filter
+from workbench.analysis.filters import apply_filter
 from workbench.analysis.report import render_report, report_frames, report_json, report_long
 from workbench.analysis.small_n import MIN_N
 from workbench.cli.context import load, store
@@ -59,8 +61,8 @@ def checked_filter(
     if not filter_text:
         return None, frame
     try:
-        chosen = Filter.parse(filter_text).validate_names(frame)
-        return chosen, chosen.apply(frame, time_zone=time_zone, today=today)
+        chosen = validate_filter(Filter.parse(filter_text), frame)
+        return chosen, apply_filter(chosen, frame, time_zone=time_zone, today=today)
     except (FilterSyntaxError, FilterError) as exc:
         fail(escape(f"--filter: {exc}"), code=2)
     except ValueError as exc:  # e.g. an unknown time zone

@@ -22,6 +22,8 @@ from workbench import analysis
 from workbench.analysis import Filter
 from workbench.analysis import segments as segment_analysis
 from workbench.analysis.export import write_export
+from workbench.analysis.filter_names import validate_filter
+from workbench.analysis.filters import apply_filter
 from workbench.analysis.small_n import MIN_N
 from workbench.analysis.trend import Every
 
@@ -58,7 +60,9 @@ def _selected(
     parsed = as_filter(filter)
     if parsed is None or not says_something(filter):
         return responses, False
-    chosen = parsed.validate_names(responses).apply(responses, time_zone=time_zone, today=today)
+    chosen = apply_filter(
+        validate_filter(parsed, responses), responses, time_zone=time_zone, today=today
+    )
     return chosen, False
 
 

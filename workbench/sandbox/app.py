@@ -19,7 +19,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from workbench.sandbox.apptentive import Apptentive
 from workbench.sandbox.crowdskout import Crowdskout
 from workbench.sandbox.cxi import Cxi
-from workbench.sandbox.faults import FaultInjector, FaultSpec, FaultSpecError
+from workbench.sandbox.fault_injector import FaultInjector
+from workbench.sandbox.faults import FaultSpec, FaultSpecError
 from workbench.sandbox.platform import Platform
 from workbench.sandbox.web import answer, params
 from workbench.sandbox.wootric import Wootric

@@ -27,8 +27,8 @@ import httpx
 from pydantic import SecretStr
 
 from workbench.sources.errors import AuthenticationFailed, RateLimited, ServerError, SourceError
-from workbench.sources.http import NOT_SENT, RetryPolicy, clock_time
 from workbench.sources.ratelimit import RateHeaders, retry_after
+from workbench.sources.retry import NOT_SENT, RetryPolicy, clock_time
 
 REFRESH_MARGIN = 120.0
 """Renew a token this many seconds before it expires (or at 90% of a shorter lifetime)."""

@@ -24,7 +24,8 @@ from workbench.sources.auth import (
 from workbench.sources.crowdskout import CrowdskoutClient
 from workbench.sources.cxi import CxiClient
 from workbench.sources.errors import AuthenticationFailed
-from workbench.sources.http import ApiClient, RetryPolicy
+from workbench.sources.http import ApiClient
+from workbench.sources.retry import RetryPolicy
 from workbench.sources.wootric import WootricClient
 
 Client = WootricClient | CxiClient | ApptentiveClient | CrowdskoutClient

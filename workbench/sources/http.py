@@ -24,13 +24,11 @@ import asyncio
 import itertools
 import json
 import logging
-import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -40,10 +38,10 @@ from workbench.sources.errors import (
     AuthenticationFailed,
     RateLimited,
     ServerError,
-    SourceError,
     error_for_status,
 )
 from workbench.sources.ratelimit import RateBudget, RateHeaders, RateWindowTooFar, retry_after
+from workbench.sources.retry import NOT_SENT, RetryPolicy, clock_time
 
 if TYPE_CHECKING:
     from workbench.sources.auth import Authenticator
@@ -62,8 +60,6 @@ TRANSIENT = (httpx.TransportError, ValueError)  # ValueError: a truncated or gar
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 """Methods safe to send again; any other is sent again only when it surely never reached the
 server (`NOT_SENT`) or the server refused it (429, 503 with Retry-After)."""
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-"""The only failures that prove a request was not sent."""
 
 
 purpose: ContextVar[str | None] = ContextVar("purpose", default=None)
@@ -98,36 +94,6 @@ class RequestStats:
         if self.waiting_until is None:
             return None
         return f"waiting for the rate window until {clock_time(self.waiting_until)}"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 6
-    """Tries for one request on transient failures (the first try included)."""
-    initial: float = 0.2
-    maximum: float = 8.0
-    max_rate_waits: int = 30
-    """How many 429s in a row one request sits out before giving up with RateLimited."""
-    max_rate_wait: float = 300.0
-    """The longest wait for a rate window (seconds); a reset further ahead fails with
-    RateLimited saying when the platform allows requests again."""
-
-    def backoff(self, attempt: int) -> float:
-        """Full jitter: a uniform wait up to the exponential bound (AWS architecture blog)."""
-        return random.uniform(0, min(self.maximum, self.initial * 2**attempt))
-
-    def bare_429_pause(self, waits: int) -> float:
-        """Seconds to pause after a 429 that names no reset: doubling from one second up to
-        the documented one-minute window."""
-        return min(60.0, 2.0 ** max(waits - 1, 0))
-
-
-def clock_time(when: float) -> str:
-    """A Unix time as the person's local HH:MM:SS (with the date if it is not today)."""
-    moment = datetime.fromtimestamp(when).astimezone()
-    if moment.date() != datetime.now().astimezone().date():
-        return moment.strftime("%Y-%m-%d %H:%M:%S")
-    return moment.strftime("%H:%M:%S")
 
 
 def rate_limited(account: str, method: str, path: str, until: float) -> RateLimited:
@@ -422,4 +388,4 @@ def _with(message: str) -> str:
     return f": {message}" if message else ""
 
 
-__all__ = ["ApiClient", "RequestStats", "RetryPolicy", "SourceError", "server_message"]
+__all__ = ["ApiClient", "RequestStats", "server_message"]

@@ -16,6 +16,8 @@ import polars as pl
 
 from workbench.analysis import Filter, KnownNames
 from workbench.analysis.counting import is_excluded
+from workbench.analysis.filter_names import validate_filter
+from workbench.analysis.filters import compile_filter
 
 TIME_ZONE = "UTC"
 """The zone of dates when none is passed; the app passes `choose_time_zone`'s, the rule the
@@ -46,9 +48,9 @@ def mask_for(
     ScoreScaleError (a FilterError) for a `score:` that would mix scales on these rows."""
     if chosen.is_empty():
         return pl.repeat(True, responses.height, dtype=pl.Boolean, eager=True).alias("mask")
-    chosen.validate_names(known)
+    validate_filter(chosen, known)
     return responses.select(
-        chosen.expression(responses, time_zone=time_zone).alias("mask")
+        compile_filter(chosen, responses, time_zone=time_zone).alias("mask")
     ).to_series()
 
 
