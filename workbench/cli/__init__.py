@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli import accounts, auth, export, sandbox, serve, store, sync, ui
+from workbench.cli import accounts, auth, exclusion, export, log, sandbox, serve, store, sync, ui
 from workbench.cli.output import console, errors
 
 ui.words_in_help()
@@ -30,6 +30,9 @@ app.command()(auth.auth)
 app.command()(sync.sync)
 app.command()(export.export)
 app.command()(export.report)
+app.command()(exclusion.exclude)
+app.command()(exclusion.include)
+app.command()(log.log)
 
 
 def _show_version(value: bool) -> None:
