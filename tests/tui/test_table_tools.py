@@ -384,3 +384,84 @@ async def test_expand_a_long_column_in_place(workspace: Workspace) -> None:
         await pilot.press("underscore")
         await settle(pilot)
         assert grid_of(app).ordered_columns[2].render_width == usual
+
+
+LONG_COMMENT = (
+    "The export to the finance team worked, but the dashboard took a minute to load and the "
+    "price went up again this quarter.\nPlease keep the old plan for small teams."
+)
+
+
+async def test_wrap_shows_the_cursor_rows_cut_text_whole(workspace: Workspace) -> None:
+    from workbench.data.store import Store
+    from workbench.tui.widgets.grid import WrappedRow
+
+    acme = workspace.responses.filter(pl.col("account") == "acme")
+    newest = acme.sort("created_at", descending=True)["id"][0]
+    Store(workspace.store).account("acme").replace(
+        "responses",
+        acme.with_columns(
+            pl.when(pl.col("id") == newest)
+            .then(pl.lit(LONG_COMMENT))
+            .otherwise(pl.col("text"))
+            .alias("text")
+        ),
+    )
+    app = workspace.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        view = app.query_one(ResponsesView)
+        comments = shown(app)["text"].to_list()
+        row = comments.index(LONG_COMMENT)
+        grid_of(app).move_cursor(row=row, column=2)
+        await pilot.pause()
+        assert not view.query(WrappedRow)
+        await pilot.press("v")
+        await settle(pilot)
+        panel = view.query_one(WrappedRow)
+        assert str(panel.render()) == f"comment: {LONG_COMMENT}"
+        assert panel.size.height >= 3  # wrapped across several lines, not cut at the edge
+        # a short comment is not cut: the row says so; narrowed, it is shown whole
+        short = next(i for i, c in enumerate(comments) if c and i != row)
+        grid_of(app).move_cursor(row=short)
+        await settle(pilot)
+        assert "nothing in it is cut" in str(panel.render())
+        await pilot.press(*"W" * 6)  # narrowed to its least
+        await settle(pilot)
+        panel = app.query_one(ResponsesView).query_one(WrappedRow)
+        assert str(panel.render()) == f"comment: {comments[short]}"
+        await pilot.press("v")
+        await settle(pilot)
+        assert not app.query_one(ResponsesView).query(WrappedRow)
+
+
+async def test_undo_and_redo_do_nothing_to_the_filter_inside_an_input(
+    workspace: Workspace,
+) -> None:
+    from tests.tui.conftest import submit_filter
+    from workbench.tui.widgets.filter_bar import FilterBar
+
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await submit_filter(pilot, "metric:nps")
+        await submit_filter(pilot, "metric:nps account:acme")
+        applied = app.filter.to_text()
+        assert applied != Filter.parse("metric:nps").to_text()
+        bar = app.query_one(FilterBar)
+        bar.input.focus()
+        await pilot.pause()
+        bar.input.value = ""
+        await pilot.press(*"score:9")
+        await pilot.press("ctrl+z", "ctrl+z", "ctrl+y")
+        await settle(pilot)
+        assert app.filter.to_text() == applied
+        assert app.history.current.to_text() == applied
+        assert bar.input.value == "score:9"
+        assert isinstance(app.focused, Input)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.focused, Input)
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert app.filter.to_text() == Filter.parse("metric:nps").to_text()

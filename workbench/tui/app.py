@@ -341,6 +341,12 @@ class WorkbenchApp(App[None]):
     def action_focus_filter(self) -> None:
         self.filter_bar.input.focus()
 
+    INPUT_IDLE_ACTIONS: ClassVar[frozenset[str]] = frozenset({"undo_filter", "redo_filter"})
+    """Actions that do nothing while an input has focus (ctrl+z there is about the text)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.INPUT_IDLE_ACTIONS and isinstance(self.focused, Input))
+
     def action_leave_input(self) -> None:
         """Escape in the filter bar or any input of a pane: back to the active pane."""
         if isinstance(self.focused, Input):

@@ -22,10 +22,12 @@ from typing import Any, ClassVar
 
 import polars as pl
 import pyarrow as pa
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import Static
 from textual_fastdatatable import ArrowBackend
@@ -92,6 +94,12 @@ class Grid(DataTable):
             "underscore",
             "expand_column",
             "Expand this column to its longest text (again: fit)",
+            show=False,
+        ),
+        Binding(
+            "v",
+            "wrap_rows",
+            "Wrap the long text of the cursor's row (again: off)",
             show=False,
         ),
         Binding("U", "show_columns", "Show every column again (first order, widths)", show=False),
@@ -187,6 +195,28 @@ class Grid(DataTable):
                     self.cursor_column, columns[self.cursor_column].content_width
                 )
 
+    def action_wrap_rows(self) -> None:
+        if self.view is not None:
+            self.view.toggle_wrap()
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if self.view is not None and self.view.wrap:
+            self.view.show_wrapped()
+
+    def cut_columns(self, row: int) -> list[int]:
+        """The columns whose text in `row` is wider than the column (shown cut)."""
+        columns = self.ordered_columns
+        try:
+            cells = self.get_row_at(row)
+        except (IndexError, ValueError):
+            return []
+        return [
+            i
+            for i, (column, cell) in enumerate(zip(columns, cells, strict=False))
+            if self._measure(cell) > column.render_width - 2  # the cell padding
+        ]
+
     def action_show_columns(self) -> None:
         if self.view is not None:
             self.view.show_every_column()
@@ -232,6 +262,19 @@ class Grid(DataTable):
         self.notify(f"Copied {lines:,} row{'s' * (lines != 1)} as TSV", timeout=3)
 
 
+def cell_text(value: Any) -> str:
+    """A raw cell as a person reads it whole: lists joined, nothing shortened."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+class WrappedRow(Static):
+    """The cursor's row, its cut cells whole (`v`)."""
+
+
 class FrameView(Container):
     """Holds one Grid and replaces it when `show` is given a new table.
 
@@ -270,6 +313,8 @@ class FrameView(Container):
         self.frame: pl.DataFrame | None = None
         """The rows shown, raw values, in the order shown (`source` sorted by `sort_keys`)."""
         self.search_term = ""
+        self.wrap = False
+        """True: the cursor's row shows its cut text whole, wrapped, under the table."""
 
     def compose(self) -> ComposeResult:
         yield Static(self.empty_message, classes="empty-note")
@@ -288,9 +333,11 @@ class FrameView(Container):
         self.table = table if isinstance(table, pa.Table) else None
         self.backend = table if isinstance(table, ArrowBackend) else None
         rows = table.num_rows if isinstance(table, pa.Table) else table.row_count
-        self.remove_children()
+        self.query_children(Grid).remove()
+        self.query_children(".empty-note").remove()
         if rows == 0:
             self.mount(Static(self.empty_message, classes="empty-note"))
+            self.show_wrapped()
             return
         widths = [self.widths.get(c) for c in self.columns] if self.widths else None
         grid = Grid(table, widths)
@@ -299,6 +346,7 @@ class FrameView(Container):
             grid.call_after_refresh(grid.move_cursor, row=min(row, rows - 1), column=column)
         if had_focus:
             grid.focus()
+        grid.call_after_refresh(self.show_wrapped)
 
     def show_frame(
         self, frame: pl.DataFrame, columns: dict[str, str] | None = None, **options: Any
@@ -398,6 +446,45 @@ class FrameView(Container):
             self._keep_columns(self.arranged, index)
         else:
             self.set_width(index, longest)
+
+    def toggle_wrap(self) -> None:
+        """Wrap (or stop wrapping) the cut text of the cursor's row under the table."""
+        self.wrap = not self.wrap
+        self.show_wrapped()
+
+    def show_wrapped(self) -> None:
+        """The cursor's row, each cell cut by its column shown whole, wrapped across lines.
+
+        Why beside the rows rather than in them: the table draws every row one line high
+        (textual-fastdatatable has no taller rows), so the row's long text opens just below.
+        """
+        panels = self.query_children(WrappedRow)
+        if not self.wrap:
+            panels.remove()
+            return
+        panel = panels.first() if panels else None
+        if panel is None:
+            panel = WrappedRow(classes="wrapped-row")
+            self.mount(panel)
+        grid = self.grid
+        panel.update(self.wrapped_text(grid) if grid is not None else Text(""))
+
+    def wrapped_text(self, grid: Grid) -> Text:
+        if not grid.row_count:
+            return Text("")
+        row = grid.cursor_row
+        text = Text()
+        for index in grid.cut_columns(row):
+            column = self.column_at(index)
+            if column is None:
+                continue
+            if text:
+                text.append("\n")
+            text.append(f"{self.columns.get(column, column)}: ", style="bold")
+            text.append(cell_text(self.cell_value(row, column)))
+        if not text:
+            text.append(f"Row {row + 1:,}: nothing in it is cut.", style="dim")
+        return text
 
     def _save_widths(self) -> None:
         if self.id:
