@@ -35,6 +35,7 @@ from workbench.data.tables import load_table
 from workbench.data.time_zones import settings_zones
 from workbench.demo import DEMO_RESPONSES, DEMO_SEED, Demo, run_coroutine, start_demo
 from workbench.notebook import display, frames
+from workbench.notebook.actions import Actions
 from workbench.notebook.frames import By, FilterLike, Metric
 from workbench.notebook.progress import SyncProgress, SyncResult
 from workbench.settings import DEFAULT_BASE_URLS, Settings, config_path, load_settings
@@ -58,7 +59,7 @@ def _since(since: Since) -> datetime | None:
     return datetime.combine(day, datetime.min.time(), UTC)
 
 
-class Workbench:
+class Workbench(Actions):
     """A configuration's accounts and their store, for a notebook.
 
     Tables come back as polars DataFrames, metrics as the analysis core's frames, charts and
