@@ -16,16 +16,14 @@ name and refuses a name it cannot honour, so no file is ever written in one form
 another's name.
 
 Writing goes to a temporary file in the target directory, is flushed to disk, then renamed over
-the target (`os.replace`, atomic on one filesystem). Any failure removes the temporary file and
-raises ExportError with one line naming the path and the reason.
+the target (`settings.files.write_atomic`). Any failure removes the temporary file and raises
+ExportError with one line naming the path and the reason.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -34,6 +32,7 @@ import polars as pl
 from polars._typing import PolarsDataType
 
 from workbench.analysis.fields import UnknownNameError
+from workbench.settings.files import write_atomic
 
 LIST_SEPARATOR = ";"
 PROPERTY_PREFIX = "property."
@@ -154,32 +153,20 @@ def select_columns(flat: pl.LazyFrame, columns: Sequence[str] | None) -> pl.Lazy
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
-    """Run `write(temp)` on a temporary sibling of `path`, fsync it, then rename it over `path`."""
+    """`settings.files.write_atomic` with the export's errors: one ExportError line naming the
+    path and the reason."""
     target = Path(path)
     if target.is_dir():
         raise ExportError(f"cannot write {target}: it is a directory")
     if not target.parent.is_dir():
         raise ExportError(f"cannot write {target}: the directory {target.parent} does not exist")
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        write_atomic(target, write, suffix=".partial")
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
-    os.close(fd)
-    temp = Path(name)
-    try:
-        write(temp)
-        with open(temp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
-        if isinstance(exc, pl.exceptions.PolarsError):
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ExportError(f"cannot write {target}: {first}") from None
-        raise
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"cannot write {target}: {first}") from None
     return target
 
 

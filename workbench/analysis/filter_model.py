@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Literal
 
-import tomli_w
+import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from workbench.analysis.fields import nearest
@@ -237,7 +237,7 @@ class Filter(BaseModel):
 
     def to_toml(self) -> str:
         """A TOML table of the set fields (TOML has no null, so defaults are left out)."""
-        return tomli_w.dumps(self.model_dump(mode="json", exclude_defaults=True))
+        return tomlkit.dumps(self.model_dump(mode="json", exclude_defaults=True))
 
     @classmethod
     def from_toml(cls, text: str) -> Filter:

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +32,8 @@ from polars._typing import PolarsDataType
 
 from workbench.data.lock import AccountLock
 from workbench.data.schema import TABLES
+from workbench.settings.files import fsync_dir as _fsync_dir
+from workbench.settings.files import write_atomic
 
 SCHEMA_VERSION = 1
 DELETED = "_deleted"
@@ -47,29 +48,15 @@ class StoreError(Exception):
     """A store problem a person can act on; the message names the file and the command."""
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a directory be fsynced
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def atomic_write(path: Path, write: Callable[[Path], None], *, exclusive: bool = False) -> None:
-    """Write through `write(temp_path)` to a temporary sibling, fsync, then rename over `path`.
+    """`settings.files.write_atomic` with the store's errors: a StoreError naming the file and
+    what to do (a full disk included, which polars reports in its own words).
 
     With `exclusive`, the file is linked into place only if `path` does not exist yet
     (`FileExistsError` otherwise), so that two writers can never replace each other's part.
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise StoreError(_os_message(path, exc)) from None
-    os.close(fd)
-    temp = Path(name)
-    try:
+
+    def written(temp: Path) -> None:
         try:
             write(temp)
         except OSError:
@@ -78,26 +65,17 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, exclusive: bool =
             if _disk_full(exc):
                 raise OSError(28, "No space left on device") from None
             raise
-        with open(temp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        if exclusive:
-            os.link(temp, path)
-            temp.unlink()
-        else:
-            os.replace(temp, path)
-        _fsync_dir(path.parent)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(_os_message(path, exc)) from None
+    try:
+        write_atomic(path, written, exclusive=exclusive)
     except FileExistsError:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise StoreError(_os_message(path, exc)) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
 
 
 def _disk_full(exc: BaseException) -> bool:

@@ -1,25 +1,25 @@
-"""Writing config files: TOML, mode 0600, replaced atomically.
+"""Writing config files: TOML, mode 0600, replaced atomically, the person's comments kept.
 
 A config file may hold secrets, so it is born private (the temporary file is 0600 before a byte
-is written) and is swapped in with os.replace after an fsync, so that a crash or a full disk
-leaves the old file intact rather than half a file. Editing goes through tomllib and tomli_w,
-which keep every value but not comments.
+is written) and is swapped in after an fsync (`files.write_atomic`), so that a crash or a full
+disk leaves the old file intact rather than half a file. Editing goes through tomlkit, as
+Harlequin does: `read_document` gives the file as a tomlkit document and `add_account` or
+`remove_account` change it in place, so comments, key order and layout survive every edit.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+import tomlkit
 from pydantic import SecretStr
+from tomlkit.items import Item
 
 from workbench.settings.accounts import Account
 from workbench.settings.errors import SettingsError, UnknownAccountError
+from workbench.settings.files import write_atomic
 from workbench.settings.model import Settings, unknown_account
 from workbench.settings.paths import config_path
 from workbench.settings.sources import read_toml
@@ -39,36 +39,19 @@ def _plain(value: Any) -> Any:
 
 
 def write_config(path: Path, document: Mapping[str, Any]) -> None:
-    """Write a TOML document atomically with mode 0600 (the parent directory made 0700 if new)."""
+    """Write a TOML document atomically with mode 0600 (the parent directory made 0700 if new).
+
+    A tomlkit document (from `read_document`) is written as it is, comments included."""
     target = path.resolve() if path.is_symlink() else path  # keep a dotfiles symlink working
-    text = tomli_w.dumps(_plain(document))
+    if isinstance(document, tomlkit.TOMLDocument):
+        text = tomlkit.dumps(document)
+    else:
+        text = tomlkit.dumps(_plain(document))
     try:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        write_atomic(target, lambda temp: temp.write_text(text, encoding="utf-8"), mode=0o600)
     except OSError as exc:
         raise SettingsError(f"cannot write ({_reason(exc)})", origin=str(path)) from None
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise SettingsError(f"cannot write ({_reason(exc)})", origin=str(path)) from None
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable; not every platform lets a directory be opened."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _reason(exc: OSError) -> str:
@@ -106,16 +89,39 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     return target
 
 
-def read_document(path: Path) -> dict[str, Any]:
-    """A config file's own content (nothing merged, nothing validated); {} if it does not exist."""
-    return read_toml(path) if path.exists() else {}
+def read_document(path: Path) -> tomlkit.TOMLDocument:
+    """A config file's own content (nothing merged, nothing validated), as a tomlkit document
+    that keeps its comments and layout when written back; empty if the file does not exist."""
+    if not path.exists():
+        return tomlkit.document()
+    read_toml(path)  # a SettingsError that names the file and the line, if it is not TOML
+    return tomlkit.parse(path.read_text(encoding="utf-8"))
 
 
-def _accounts_table(document: dict[str, Any], path: Path) -> dict[str, Any]:
-    accounts = document.setdefault("accounts", {})
-    if not isinstance(accounts, dict):
+def _accounts_table(document: MutableMapping[str, Any], path: Path) -> MutableMapping[str, Any]:
+    if "accounts" not in document:
+        document["accounts"] = tomlkit.table(is_super_table=True)
+    accounts = document["accounts"]
+    if not isinstance(accounts, MutableMapping):
         raise SettingsError("should be a table", origin=str(path), key="accounts")
     return accounts
+
+
+def _update(table: MutableMapping[str, Any], values: Mapping[str, Any]) -> None:
+    """Make `table` hold `values`, changing only what differs, so that the comments and order
+    of the keys that stay are kept."""
+    for key in [k for k in table if k not in values]:
+        del table[key]
+    for key, value in values.items():
+        current = table.get(key)
+        if isinstance(value, Mapping) and isinstance(current, MutableMapping):
+            _update(current, value)
+        elif _unwrapped(current) != value or key not in table:
+            table[key] = value
+
+
+def _unwrapped(value: Any) -> Any:
+    return value.unwrap() if isinstance(value, Item) else value
 
 
 def add_account(
@@ -130,7 +136,12 @@ def add_account(
             f"account {name!r} already exists (overwrite it with --replace)",
             origin=str(target),
         )
-    accounts[name] = account_table(account)
+    table = account_table(account)
+    current = accounts.get(name)
+    if isinstance(current, MutableMapping):
+        _update(current, table)
+    else:
+        accounts[name] = table
     write_config(target, document)
     return target
 
@@ -142,6 +153,6 @@ def remove_account(name: str, *, path: Path | None = None) -> dict[str, Any]:
     accounts = _accounts_table(document, target)
     if name not in accounts:
         raise UnknownAccountError(unknown_account(name, list(accounts)), origin=str(target))
-    removed = accounts.pop(name)
+    removed = _unwrapped(accounts.pop(name))
     write_config(target, document)
     return removed if isinstance(removed, dict) else {}

@@ -17,9 +17,7 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import orjson
 
+from workbench.settings.files import write_atomic
 from workbench.sources.errors import ServerError
 from workbench.sources.http import ApiClient
 from workbench.sources.models.apptentive import (
@@ -249,16 +248,7 @@ _BODY_FILE = re.compile(r"[0-9a-f]{32}\.json")
 
 def _atomic_write(target: Path, data: bytes) -> None:
     """`data` in `target`, mode 0600, replaced atomically (a reader sees old or new, whole)."""
-    fd, tmp = tempfile.mkstemp(prefix=".etags-", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(target, lambda temp: temp.write_bytes(data), mode=0o600)
 
 
 class ApptentiveClient:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from typing import Any, Literal, Protocol
 import httpx
 from pydantic import SecretStr
 
+from workbench.settings.files import write_atomic
 from workbench.sources.errors import AuthenticationFailed, RateLimited, ServerError, SourceError
 from workbench.sources.ratelimit import RateHeaders, retry_after
 from workbench.sources.retry import NOT_SENT, RetryPolicy, clock_time
@@ -114,18 +113,10 @@ class TokenCache:
             }
         with contextlib.suppress(OSError):  # a cache we cannot write only costs a login
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tokens-", dir=self.path.parent)
-            try:
-                os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            text = json.dumps(data)
+            write_atomic(
+                self.path, lambda temp: temp.write_text(text, encoding="utf-8"), mode=0o600
+            )
 
 
 class StaticToken:
