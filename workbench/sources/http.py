@@ -12,10 +12,15 @@ server (the connection could not be made) or the server said it refused it (429,
 Retry-After). After a time-out, a cut answer, 500, 502 or 504 it may have been applied, so it
 fails with a `ServerError` saying so instead of creating the row twice.
 
-The retry loop is written out rather than delegated to a retry library (`stamina`) because 429
-(wait for the reset, shared by every request of the account), 401 (renew once per expired token,
-single-flight) and the POST rule need their own paths inside it; a library would only wrap the
-backoff sleep, which is one line here.
+The retry loop is written out, and the project has no retry library (`stamina` was declared
+and dropped, unused), because a library cannot take the transient retries alone cleanly: they
+share one loop with the 429 wait (until the reset, held for every request of the account by the
+rate budget, and not counted as a try), the 401 renewal (single-flight, not counted either), the
+503 Retry-After wait (the server's pause, not the backoff) and the write rule (a POST is tried
+again only when it surely never reached the server, decided per failure). Wrapped in
+`stamina.retry_context`, each of those would have to escape the library's attempt count, and the
+backoff the library would own is one line here (`RetryPolicy.backoff`), with a sleep the tests
+inject.
 """
 
 from __future__ import annotations
