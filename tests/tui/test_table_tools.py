@@ -465,3 +465,62 @@ async def test_undo_and_redo_do_nothing_to_the_filter_inside_an_input(
         await pilot.press("ctrl+z")
         await settle(pilot)
         assert app.filter.to_text() == Filter.parse("metric:nps").to_text()
+
+
+async def test_sort_keys_kept_per_table_across_a_restart_and_a_filter(
+    workspace: Workspace,
+) -> None:
+    from workbench.tui.panes.tags import TagsPane
+    from workbench.tui.preferences import TableColumns
+
+    def tags_view(app: object) -> FrameView:
+        return app.query_one(TagsPane).query_one(FrameView)  # type: ignore[attr-defined]
+
+    def assert_tags_sorted(view: FrameView) -> None:
+        assert view.frame is not None
+        keys = view.frame.select("responses", "tag")
+        expected = keys.sort(["responses", "tag"], descending=[True, False], nulls_last=True)
+        assert keys.to_dicts() == expected.to_dicts()
+
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_cursor(column=SCORE)
+        await pilot.pause()
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        view = tags_view(app)
+        assert view.grid is not None
+        view.grid.focus()
+        view.grid.move_cursor(column=1)
+        await pilot.pause()
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        view.grid.move_cursor(column=0)  # type: ignore[union-attr]
+        await pilot.pause()
+        await pilot.press("left_curly_bracket")
+        await settle(pilot)
+        assert TableColumns().sort("tags-table") == [("responses", True), ("tag", False)]
+        assert TableColumns().sort("responses-table") == [("score", True)]
+    again = workspace.app()
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        scores = shown(again)["score"].to_list()
+        assert scores == sorted(scores, key=lambda s: (s is not None, s), reverse=True)
+        assert str(grid_of(again).ordered_columns[SCORE].label) == "score ▼"
+        await pilot.press("4")
+        await settle(pilot)
+        view = tags_view(again)
+        assert view.sort_keys == [("responses", True), ("tag", False)]
+        assert_tags_sorted(view)
+        assert view.grid is not None
+        assert [str(c.label) for c in view.grid.ordered_columns][:2] == ["tag ▲2", "responses ▼1"]
+        again.set_filter(Filter.parse("metric:nps account:acme"))
+        await settle(pilot)
+        view = tags_view(again)
+        assert view.sort_keys == [("responses", True), ("tag", False)]
+        assert_tags_sorted(view)
+        scores = shown(again)["score"].to_list()
+        assert scores == sorted(scores, key=lambda s: (s is not None, s), reverse=True)

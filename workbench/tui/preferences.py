@@ -78,8 +78,9 @@ def tables_file() -> Path:
 
 
 class TableColumns:
-    """Which columns each table shows, in which order: `[columns] table-id = ["a", "b"]`, and
-    the widths set by hand: `[widths.table-id] comment = 90`.
+    """Which columns each table shows, in which order: `[columns] table-id = ["a", "b"]`, the
+    widths set by hand: `[widths.table-id] comment = 90`, and the sort keys, first key first:
+    `[sort] table-id = [["account", "asc"], ["score", "desc"]]`.
 
     Kept apart from the config file for the reason saved filters are: it is written often
     and must never copy a setting. Reading never raises; a table never arranged is absent.
@@ -138,4 +139,35 @@ class TableColumns:
         else:
             kept.pop(table, None)
         document["widths"] = kept
+        write_config(self.path, document)
+
+    def sort(self, table: str) -> list[tuple[str, bool]]:
+        """The table's sort keys, (column, descending), first key first; [] if unsorted."""
+        try:
+            document = read_document(self.path)
+        except SettingsError:
+            return []
+        kept = document.get("sort", {})
+        mine = kept.get(table, []) if isinstance(kept, dict) else []
+        if not isinstance(mine, list):
+            return []
+        return [
+            (key[0], key[1] == "desc")
+            for key in mine
+            if isinstance(key, list)
+            and len(key) == 2
+            and isinstance(key[0], str)
+            and key[1] in ("asc", "desc")
+        ]
+
+    def save_sort(self, table: str, keys: list[tuple[str, bool]]) -> None:
+        """Keep the table's sort keys (empty: unsorted); raises SettingsError if unwritable."""
+        document = read_document(self.path) if self.path.exists() else {}
+        kept = document.get("sort", {})
+        kept = dict(kept) if isinstance(kept, dict) else {}
+        if keys:
+            kept[table] = [[column, "desc" if descending else "asc"] for column, descending in keys]
+        else:
+            kept.pop(table, None)
+        document["sort"] = kept
         write_config(self.path, document)

@@ -382,6 +382,7 @@ class FrameView(Container):
             self._arrangement_read = True
             self.arranged = self.column_preferences().get(self.id)
             self.widths = self.column_preferences().widths(self.id)
+            self.sort_keys = self.sort_keys or self.column_preferences().sort(self.id)
         chosen = [c for c in (self.arranged or []) if c in self.all_columns]
         self.columns = (
             {c: self.all_columns[c] for c in chosen} if chosen else dict(self.all_columns)
@@ -486,6 +487,15 @@ class FrameView(Container):
             text.append(f"Row {row + 1:,}: nothing in it is cut.", style="dim")
         return text
 
+    def _save_sort(self) -> None:
+        if self.id and self.tools:
+            from workbench.settings import SettingsError
+
+            try:
+                self.column_preferences().save_sort(self.id, self.sort_keys)
+            except SettingsError as exc:
+                self.notify(f"Sort not kept: {exc}", severity="warning")
+
     def _save_widths(self) -> None:
         if self.id:
             from workbench.settings import SettingsError
@@ -541,6 +551,7 @@ class FrameView(Container):
             self.sort_keys = tables.click_key(self.sort_keys, column)
         else:
             self.sort_keys = tables.toggle_key(self.sort_keys, column, descending, add)
+        self._save_sort()
         self.redraw()
         keys = ", ".join(f"{self.columns.get(c, c)} {tables.ARROWS[d]}" for c, d in self.sort_keys)
         self.notify(f"Sorted by {keys}" if keys else "Unsorted", timeout=2)
