@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
 from workbench.cli.context import load
 from workbench.cli.output import console, fail
@@ -100,7 +100,7 @@ def carry_out(
                     escape(f"{plan.account}: {plan.action}"), total=len(plan.calls)
                 )
 
-                def advance(finished: int, total: int, task: int = task) -> None:
+                def advance(finished: int, total: int, task: TaskID = task) -> None:
                     progress.update(task, completed=finished, total=total)
 
                 outcomes.append(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from workbench.data.actions import audit
 from workbench.data.actions.plan import Plan, plans_frame
@@ -27,16 +28,15 @@ if TYPE_CHECKING:
 
 Confirm = bool | str
 
-OUTCOME_SCHEMA = pl.Schema(
-    {
-        "account": pl.String,
-        "action": pl.String,
-        "call": pl.String,
-        "rows": pl.List(pl.String),
-        "status": pl.String,
-        "message": pl.String,
-    }
-)
+OUTCOME_COLUMNS: dict[str, PolarsDataType] = {
+    "account": pl.String,
+    "action": pl.String,
+    "call": pl.String,
+    "rows": pl.List(pl.String),
+    "status": pl.String,
+    "message": pl.String,
+}
+OUTCOME_SCHEMA = pl.Schema(OUTCOME_COLUMNS)
 
 
 class ActionNotConfirmed(Exception):
