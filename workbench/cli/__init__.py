@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli import accounts, auth, exclusion, export, log, sandbox, serve, store, sync, ui
+from workbench.cli import undo as undo_command
 from workbench.cli.output import console, errors
 
 ui.words_in_help()
@@ -33,6 +34,7 @@ app.command()(export.report)
 app.command()(exclusion.exclude)
 app.command()(exclusion.include)
 app.command()(log.log)
+app.command()(undo_command.undo)
 
 
 def _show_version(value: bool) -> None:

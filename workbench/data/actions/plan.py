@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,11 @@ class Plan:
     undo: str | None = None
     """The action that undoes this one on the same rows, when the API allows it."""
     follow: Follow | None = field(default=None, compare=False, repr=False)
+    undoes: str | None = None
+    """The id of the plan this one undoes (`workbench undo`), recorded in the audit log."""
+    made: float = field(default_factory=time.time, compare=False, repr=False)
+    """When the plan was built (Unix seconds): a run that waited for the account's lock while
+    another run of the same plan finished it finds that run's audit record newer than this."""
 
     @property
     def id(self) -> str:
@@ -125,6 +131,14 @@ class Plan:
         if self.undo:
             out.append(f"  undo: `workbench {self.undo}` on the same rows")
         return out
+
+
+UndoBuilder = Callable[[pl.DataFrame], list["Plan"]]
+"""Builds the plans of an undoing action from the stored rows an earlier run changed."""
+
+UNDO: dict[tuple[str, str], UndoBuilder] = {}
+"""(platform, action) -> the builder of that action's plans, for the actions that undo another
+(`Plan.undo` names them); each platform module registers its own."""
 
 
 def plans_frame(plans: Sequence[Plan]) -> pl.DataFrame:

@@ -9,7 +9,9 @@ effect cannot be read back is reported `unknown` and not sent again unless asked
 next run. The HTTP layer already never repeats a POST that may have reached the server.
 
 The account's lock is held for the whole run: a sync of the same account, or a second run of the
-same plan, waits for this one instead of interleaving with it.
+same plan, waits for this one instead of interleaving with it. A run that waited finds the audit
+record the other run left, newer than its plan: it reports those calls done by the earlier run
+and sends nothing again (the other run removed its journal when every call succeeded).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from workbench.data.actions import audit
 from workbench.data.actions.journal import Journal
@@ -124,6 +127,9 @@ async def run_plan(
     journal = Journal(account_store.path, plan.id)
     try:
         async with account_store.lock().hold(wait=settings.sync.lock_wait):
+            if _finished_meanwhile(store, plan):
+                outcome.earlier.extend(plan.calls)  # its audit record is the other run's
+                return outcome
             try:
                 await _send_all(plan, client, journal, outcome, on_progress, resend_unknown)
             except asyncio.CancelledError:
@@ -134,6 +140,22 @@ async def run_plan(
     finally:
         await client.aclose()
     return outcome
+
+
+def _finished_meanwhile(store: Store, plan: Plan) -> bool:
+    """Whether another run of this very plan finished every call after the plan was built
+    (while this run waited for the lock)."""
+    if Journal(store.account(plan.account).path, plan.id).states():
+        return False  # a run that stopped half-way: its journal says what is left
+    for record in reversed(audit.records(store.root)):
+        if record.get("plan") != plan.id or record.get("account") != plan.account:
+            continue
+        try:
+            when = datetime.fromisoformat(str(record.get("time"))).timestamp()
+        except ValueError:
+            continue
+        return when >= plan.made and record.get("result") == "ok"
+    return False
 
 
 async def _send_all(
@@ -237,6 +259,10 @@ def _finish(
             "failed": len(outcome.failed) + len(outcome.unknown),
             "statuses": dict(outcome.statuses),
             "rows": [row for call in changed for row in call.rows],
+            "table": plan.table,
+            "undo": plan.undo,
+            "undoes": plan.undoes,
+            "params": dict(plan.params),
             "problems": [
                 f"{call.key}: {message}" for call, message in [*outcome.failed, *outcome.unknown]
             ]
