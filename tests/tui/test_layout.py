@@ -169,3 +169,18 @@ def test_waiting_messages_shorten_for_a_narrow_panel() -> None:
     assert (
         short_status("waiting for the rate window until 14:02:07") == "rate window until 14:02:07"
     )
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_filter_example_and_the_tags_note_show_whole(
+    workspace: Workspace, size: tuple[int, int]
+) -> None:
+    app = workspace.app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        bar = app.query_one(FilterBar)
+        assert bar.input.placeholder in screen_text(app)
+        await pilot.press("4")
+        await settle(pilot)
+        words = " ".join(screen_text(app).split())
+        assert "responses include excluded ones, NPS n does not" in words

@@ -6,6 +6,7 @@ and look at the new SVGs before committing them.
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Select
 
@@ -66,3 +67,25 @@ def test_light_theme(snap_compare, workspace: Workspace) -> None:  # type: ignor
         await settle(pilot)
 
     assert snap_compare(workspace.app(), terminal_size=SIZE, run_before=light)
+
+
+PANE_KEYS = {
+    "accounts": "1",
+    "end-users": "2",
+    "responses": "3",
+    "tags": "4",
+    "surveys": "5",
+    "dashboard": "6",
+}
+SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+"""The smallest common terminal and a large one (issue 12: every pane readable at both)."""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("pane", list(PANE_KEYS))
+def test_every_pane_at_small_and_large_sizes(  # type: ignore[no-untyped-def]
+    snap_compare, workspace: Workspace, pane: str, size: str
+) -> None:
+    assert snap_compare(
+        workspace.app(), terminal_size=SIZES[size], run_before=run_before(PANE_KEYS[pane])
+    )

@@ -40,9 +40,9 @@ class FilterSuggester(Suggester):
         return suggestion if suggestion != value and suggestion.startswith(value) else None
 
 
-PLACEHOLDER = 'e.g. tag:PRICING score:detractors plan=Enterprise "slow"   (/ to type a filter)'
+PLACEHOLDER = 'e.g. tag:PRICING score:detractors "slow"   (/ to type a filter)'
 """Dim, and starting with "e.g.", so it is not taken for a filter in effect (the chips below
-say which one is)."""
+say which one is); short enough to show whole in an 80-column terminal."""
 
 
 class ChipButton(Button):
