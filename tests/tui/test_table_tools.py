@@ -524,3 +524,26 @@ async def test_sort_keys_kept_per_table_across_a_restart_and_a_filter(
         assert_tags_sorted(view)
         scores = shown(again)["score"].to_list()
         assert scores == sorted(scores, key=lambda s: (s is not None, s), reverse=True)
+
+
+async def test_a_click_on_a_header_sorts_a_frame_pane(workspace: Workspace) -> None:
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        view = app.query_one(EndUsersPane).query_one(FrameView)
+        assert view.grid is not None
+        x = view.grid.ordered_columns[0].render_width + 2  # inside the second header
+        second = list(view.columns)[1]
+        await pilot.click(view.grid, offset=(x, 0))
+        await settle(pilot)
+        assert view.sort_keys == [(second, False)]
+        assert view.frame is not None
+        values = view.frame[second].to_list()
+        assert values == sorted(values, key=lambda v: (v is None, v))
+        assert view.grid is not None
+        assert str(view.grid.ordered_columns[1].label).endswith("▲")
+        await pilot.click(view.grid, offset=(x, 0))
+        await settle(pilot)
+        assert view.sort_keys == [(second, True)]
