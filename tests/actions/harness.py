@@ -217,3 +217,47 @@ def excluded(world: World, response_ids: Sequence[str]) -> dict[str, bool]:
     return {
         str(r["id"]): bool(r["excluded_from_calculations"]) for r in truth.iter_rows(named=True)
     }
+
+
+def properties(world: World, table: str, row_id: str) -> dict[str, Any]:
+    """The properties the sandbox keeps for a row (an end user's current ones, or those a
+    response or decline carries)."""
+    data = world.served.sandbox.wootric._accounts[NPS.account_token]
+    frame = data.table(table).frame.filter(pl.col("id") == int(row_id))
+    return data.properties(int(frame["snapshot"][0]))
+
+
+def enable_historical_edits(world: World) -> None:
+    import httpx
+
+    httpx.put(
+        f"{world.served.base_url}/_sandbox/wootric/{NPS.account_token}/features",
+        data={"historical_properties": "true"},
+        timeout=30,
+    ).raise_for_status()
+
+
+def api(world: World, method: str, path: str, **data: str) -> Any:
+    """A call to the sandbox's Wootric API as the account's user (as the web app would)."""
+    import httpx
+
+    base = world.served.url("wootric")
+    token = httpx.post(
+        f"{base}/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": USER.email,
+            "password": USER.password,
+            "account_token": NPS.account_token,
+        },
+        timeout=30,
+    ).json()["access_token"]
+    answer = httpx.request(
+        method,
+        f"{base}{path}",
+        data=data or None,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return answer

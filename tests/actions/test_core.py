@@ -10,7 +10,7 @@ import time
 
 import polars as pl
 
-from tests.actions.harness import ACCOUNT, NPS, USER, World, cli, excluded, ids, one_line
+from tests.actions.harness import ACCOUNT, NPS, USER, World, api, cli, excluded, ids, one_line
 from workbench.data.actions import audit
 from workbench.data.actions.wootric import exclusion_plans
 
@@ -210,23 +210,7 @@ def test_a_response_deleted_on_the_platform_is_one_line_naming_it(world: World) 
     (plan,) = exclusion_plans(selected(world), exclude=True)
     gone = plan.rows[0]
     end_user = str(world.table("responses").filter(pl.col("id") == gone)["end_user_id"][0])
-    import httpx
-
-    token = httpx.post(
-        world.served.url("wootric") + "/oauth/token",
-        data={
-            "grant_type": "password",
-            "username": USER.email,
-            "password": USER.password,
-            "account_token": NPS.account_token,
-        },
-        timeout=30,
-    ).json()["access_token"]
-    httpx.delete(
-        world.served.url("wootric") + f"/v1/end_users/{end_user}/responses/{gone}",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    ).raise_for_status()
+    api(world, "DELETE", f"/v1/end_users/{end_user}/responses/{gone}")
     code, out = cli("exclude", "--filter", FILTER, "--yes")
     assert code == 1
     lines = [line for line in one_line(out).splitlines() if f"response:{gone}" in line]

@@ -12,7 +12,19 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli import accounts, auth, exclusion, export, log, sandbox, serve, store, sync, ui
+from workbench.cli import (
+    accounts,
+    auth,
+    exclusion,
+    export,
+    log,
+    people,
+    sandbox,
+    serve,
+    store,
+    sync,
+    ui,
+)
 from workbench.cli import undo as undo_command
 from workbench.cli.output import console, errors
 
@@ -35,6 +47,10 @@ app.command()(exclusion.exclude)
 app.command()(exclusion.include)
 app.command()(log.log)
 app.command()(undo_command.undo)
+app.command("email-survey")(people.email_survey)
+app.command("set-property")(people.set_property)
+app.command()(people.erase)
+app.command("decline-property")(people.decline_property)
 
 
 def _show_version(value: bool) -> None:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from workbench.cli.context import load, store
 from workbench.cli.output import console
@@ -30,17 +29,18 @@ def log(
     if frame.is_empty():
         console.print("No actions yet: `workbench exclude --filter ... --dry-run` shows one.")
         return
-    table = Table("time", "account", "action", "result", "calls", "rows", "summary", "problems")
     for r in frame.iter_rows(named=True):
         problems = r["problems"] or []
-        table.add_row(
-            f"{r['time']:%Y-%m-%d %H:%M:%S}",
-            escape(r["account"] or ""),
-            escape(r["action"] or ""),
-            r["result"] or "",
-            f"{r['done']:,}/{r['calls']:,}",
-            f"{len(r['rows'] or []):,}",
-            escape(r["summary"] or ""),
-            escape("; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")),
+        console.print(
+            escape(
+                f"{r['time']:%Y-%m-%d %H:%M:%S}  {r['account']}  {r['action']}  {r['result']}  "
+                f"{r['done']:,}/{r['calls']:,} calls  {len(r['rows'] or []):,} rows  "
+                f"plan {r['plan']}"
+            ),
+            soft_wrap=True,
         )
-    console.print(table)
+        console.print(escape(f"  {r['summary'] or ''}"), soft_wrap=True)
+        for problem in problems[:3]:
+            console.print(escape(f"  ! {problem}"), soft_wrap=True)
+        if len(problems) > 3:
+            console.print(f"  … and {len(problems) - 3:,} more (`workbench log --json`)")

@@ -7,7 +7,7 @@ Lists come two ways: `list_*` reads one page exactly as asked (30 pages of 50 at
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Literal, TypeVar
 
@@ -26,6 +26,9 @@ from workbench.sources.models.wootric import (
 )
 from workbench.sources.paging import Batch, CreatedWalker, Shortfall
 from workbench.sources.timestamps import unix_seconds
+
+MAX_SURVEY_EMAILS = 100
+"""The documented maximum of emails in one `POST /v1/email_survey`."""
 
 Scope = Literal["promoters", "passives", "detractors"]
 M = TypeVar("M", bound=BaseModel)
@@ -373,6 +376,17 @@ class WootricClient:
         )
         return Decline.model_validate(body) if isinstance(body, dict) else None
 
+    async def update_decline(
+        self, decline_id: str | int, *, end_user_properties: Mapping[str, Any]
+    ) -> None:
+        """Changes the properties a decline carries (the end user's at the time it declined),
+        not the end user's current ones. The only documented change, and off by default: the
+        API answers 423 until Wootric enables historical edits for the account."""
+        if not end_user_properties:
+            raise ValueError("a decline update changes end_user properties; none were given")
+        fields = form({"end_user": {"properties": end_user_properties}})
+        await self.http.request("PUT", f"v1/declines/{decline_id}", data=fields)
+
     async def delete_decline(self, end_user_id: str | int, decline_id: str | int) -> None:
         await self.http.request("DELETE", f"v1/end_users/{end_user_id}/declines/{decline_id}")
 
@@ -390,6 +404,45 @@ class WootricClient:
 
     async def delete_page_view(self, end_user_id: str | int, page_view_id: str | int) -> None:
         await self.http.request("DELETE", f"v1/end_users/{end_user_id}/page_views/{page_view_id}")
+
+    # --- surveys ------------------------------------------------------------------------------
+
+    async def email_survey(
+        self,
+        emails: Sequence[str],
+        *,
+        subject: str | None = None,
+        intro: str | None = None,
+        senders_name: str | None = None,
+        reply_to_email: str | None = None,
+        delay: int | None = None,
+        survey_immediately: bool | None = None,
+        end_user_properties: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Surveys these addresses by e-mail (end users that do not exist are created). At most
+        100 a call; `delay` is 1 to 31 days. A POST: never sent twice by the HTTP layer once it
+        may have reached the server, and nothing reads its effect back."""
+        if not 1 <= len(emails) <= MAX_SURVEY_EMAILS:
+            raise ValueError(f"an email survey takes 1 to {MAX_SURVEY_EMAILS} emails a call")
+        bad = [e for e in emails if "," in e or "@" not in e or not e.strip()]
+        if bad:
+            raise ValueError(f"not an email address: {bad[0]!r}")
+        if delay is not None and not 1 <= delay <= 31:
+            raise ValueError(f"the delay is 1 to 31 days, not {delay}")
+        fields: dict[str, Any] = form(
+            {
+                "subject": subject,
+                "intro": intro,
+                "senders_name": senders_name,
+                "reply_to_email": reply_to_email,
+                "delay": delay,
+                "survey_immediately": survey_immediately,
+                "end_user": {"properties": end_user_properties} if end_user_properties else None,
+            }
+        )
+        fields["emails[]"] = list(emails)
+        _, body = await self.http.request("POST", "v1/email_survey", data=fields)
+        return body
 
     # --- account-wide -------------------------------------------------------------------------
 

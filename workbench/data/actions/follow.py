@@ -61,3 +61,31 @@ def chain(*follows: Follow) -> Follow:
             one(store, calls)
 
     return follow
+
+
+def set_properties(table: str, values: Mapping[str, Any], *, by: str = "id") -> Follow:
+    """The rows of `table` whose `by` column holds one of the calls' row ids get these
+    properties (name -> value) in their `properties` struct; a name the struct lacks is added
+    as text, a value is cast to its field's type."""
+
+    def follow(store: AccountStore, calls: Sequence[Call]) -> None:
+        rows = _stored(store, table, calls, by)
+        if rows is None:
+            return
+        dtype = rows.schema.get("properties")
+        fields = {f.name: f.dtype for f in dtype.fields} if isinstance(dtype, pl.Struct) else {}
+        changed = [
+            pl.lit(value).cast(fields.get(name, pl.String)).alias(name)
+            for name, value in values.items()
+        ]
+        if fields:
+            properties = pl.col("properties").struct.with_fields(changed)
+        else:
+            properties = pl.struct(changed)
+        changes = [properties.alias("properties")]
+        if "updated_at" in rows.columns:
+            now = pl.lit(datetime.now(UTC)).cast(rows.schema["updated_at"])
+            changes.append(pl.max_horizontal(pl.col("updated_at"), now).alias("updated_at"))
+        store.append(table, rows.with_columns(changes))
+
+    return follow

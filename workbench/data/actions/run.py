@@ -29,7 +29,7 @@ from workbench.data.actions.plan import Call, Plan
 from workbench.data.store import Store
 from workbench.settings import Settings
 from workbench.sources.connect import open_client, token_cache
-from workbench.sources.errors import SourceError
+from workbench.sources.errors import RateLimited, SourceError
 
 CONCURRENCY = 4
 """Calls of one plan in flight at once: enough to hide latency, few enough to stay well inside
@@ -51,6 +51,8 @@ class Outcome:
     unknown: list[tuple[Call, str]] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     stopped: bool = False
+    refusal: dict[str, int] = field(default_factory=dict)
+    """The HTTP status of each call the server refused (4xx), by call key."""
 
     @property
     def ok(self) -> bool:
@@ -72,11 +74,18 @@ class Outcome:
         if self.earlier:
             head += f", {len(self.earlier):,} done by an earlier run"
         out = [head]
-        for call, message in [*self.failed, *self.unknown][:limit]:
-            out.append(f"  {call.key}: {message}")
-        more = len(self.failed) + len(self.unknown) - limit
+        groups: dict[str, list[tuple[Call, str]]] = {}
+        for call, message in [*self.failed, *self.unknown]:
+            groups.setdefault(message.replace(call.path.lstrip("/"), "…"), []).append(
+                (call, message)
+            )
+        for problems in list(groups.values())[:limit]:
+            (call, message), alike = problems[0], len(problems) - 1
+            also = f" (and {alike:,} more like it)" if alike else ""
+            out.append(f"  {call.key}{also}: {message}")
+        more = len(groups) - limit
         if more > 0:
-            out.append(f"  … and {more:,} more (`workbench log` lists them)")
+            out.append(f"  … and {more:,} more kinds of problem (`workbench log` lists them)")
         if self.stopped:
             out.append("  stopped before the end; run the same command again to finish it")
         return out
@@ -158,6 +167,11 @@ def _finished_meanwhile(store: Store, plan: Plan) -> bool:
     return False
 
 
+ACCOUNT_WIDE = (401, 403, 423, 424)
+"""Refusals that hold for every call of the plan (credentials, permission, a feature not
+enabled, onboarding): after the first, the rest are not sent, and fail with its message."""
+
+
 async def _send_all(
     plan: Plan,
     client: object,
@@ -169,11 +183,19 @@ async def _send_all(
     states = journal.states()
     gate = asyncio.Semaphore(CONCURRENCY)
     finished = 0
+    blocked: list[str] = []
 
     async def one(call: Call) -> None:
         nonlocal finished
         async with gate:
-            await _one(call, states.get(call.key), client, journal, outcome, resend_unknown)
+            if blocked and states.get(call.key) not in ("done", "sending", "unknown"):
+                journal.record(call.key, "failed", message=f"not sent: {blocked[0]}")
+                outcome.failed.append((call, blocked[0]))
+            else:
+                await _one(call, states.get(call.key), client, journal, outcome, resend_unknown)
+                for failed, message in outcome.failed[-1:]:
+                    if failed is call and outcome.refusal.get(call.key) in ACCOUNT_WIDE:
+                        blocked.append(message.replace(call.path.lstrip("/"), "…"))
         finished += 1
         if on_progress is not None:
             on_progress(finished, len(plan.calls))
@@ -225,8 +247,15 @@ async def _one(
             outcome.unknown.append((call, message))
         else:
             message = _one_line(exc)
+            if isinstance(exc, RateLimited):
+                message = (
+                    f"{call.method} {call.path.lstrip('/')}: the rate limit kept answering 429; "
+                    "wait a minute and run the same command again (what was done is not redone)"
+                )
             journal.record(call.key, "failed", status=status, message=message)
             outcome.failed.append((call, message))
+            if _refused(exc) and status is not None:
+                outcome.refusal[call.key] = status
         return
     journal.record(call.key, "done")
     outcome.statuses["ok"] += 1

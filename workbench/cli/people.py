@@ -1,0 +1,194 @@
+"""Wootric actions on the end users behind the filtered responses: `workbench email-survey`,
+`workbench set-property`, `workbench erase`, and `workbench decline-property` for the
+properties their declines carry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.markup import escape
+
+from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
+from workbench.cli.exclusion import AccountOption
+from workbench.cli.export import filtered, stored_table
+from workbench.cli.output import fail, warn
+from workbench.cli.time_zone import TimeZoneOption
+from workbench.data.actions.wootric_declines import decline_property_plans, declines_of
+from workbench.data.actions.wootric_people import (
+    email_survey_plans,
+    end_users_of,
+    erase_plans,
+    property_plans,
+)
+
+FilterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--filter",
+        "-f",
+        help="The responses whose end users to act on, e.g. 'account:acme-nps score:detractors'.",
+    ),
+]
+Assignments = Annotated[
+    list[str], typer.Argument(metavar="NAME=VALUE...", help="The properties to set.")
+]
+
+
+def _people(
+    filter_text: str | None, account: list[str] | None, time_zone: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The stored Wootric end users who gave the filtered responses."""
+    if not filter_text:
+        fail("say whose end users with --filter, e.g. --filter 'score:detractors'", code=2)
+    responses = filtered("responses", filter_text, account, time_zone=time_zone)
+    others = responses.filter(pl.col("platform") != "wootric").height
+    if others:
+        warn(f"{others:,} responses of other platforms left alone: this is a Wootric action")
+    return responses, end_users_of(responses, stored_table("end_users", account))
+
+
+def _assignments(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            fail(f"{escape(pair)!r} is not NAME=VALUE (e.g. pricing_plan=Enterprise)", code=2)
+        values[name.strip()] = value.strip()
+    return values
+
+
+def email_survey(
+    filter_text: FilterOption = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(help="The subject line (default: the survey's question); {{x}} placeholders."),
+    ] = None,
+    intro: Annotated[
+        str | None, typer.Option(help="Shown between the logo and the question.")
+    ] = None,
+    sender_name: Annotated[
+        str | None, typer.Option("--sender-name", help="The sender's name the e-mail shows.")
+    ] = None,
+    delay: Annotated[
+        int | None,
+        typer.Option(min=1, max=31, help="Days to wait before sending (1 to 31)."),
+    ] = None,
+    survey_immediately: Annotated[
+        bool,
+        typer.Option(
+            "--survey-immediately", help="Skip Wootric's eligibility check (throttles, sampling)."
+        ),
+    ] = False,
+    account: AccountOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    resend_unknown: ResendOption = False,
+    time_zone: TimeZoneOption = None,
+) -> None:
+    """Survey by e-mail the end users who gave the filtered Wootric responses (100 addresses
+    a call). A call cut off mid-way is reported as unknown and never sent twice."""
+    _, people = _people(filter_text, account, time_zone)
+    plans = email_survey_plans(
+        people,
+        subject=subject,
+        intro=intro,
+        senders_name=sender_name,
+        delay=delay,
+        survey_immediately=survey_immediately or None,
+    )
+    carry_out(plans, dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+
+
+def set_property(
+    assignments: Assignments,
+    filter_text: FilterOption = None,
+    account: AccountOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    resend_unknown: ResendOption = False,
+    time_zone: TimeZoneOption = None,
+) -> None:
+    """Set properties (e.g. fix a segment value) on the end users who gave the filtered
+    Wootric responses: their current properties; past responses keep theirs."""
+    values = _assignments(assignments)
+    _, people = _people(filter_text, account, time_zone)
+    carry_out(
+        property_plans(people, values), dry_run=dry_run, yes=yes, resend_unknown=resend_unknown
+    )
+
+
+def erase(
+    filter_text: FilterOption = None,
+    email: Annotated[
+        list[str] | None,
+        typer.Option("--email", "-e", help="An end user's e-mail address (repeatable)."),
+    ] = None,
+    account: AccountOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    resend_unknown: ResendOption = False,
+    time_zone: TimeZoneOption = None,
+) -> None:
+    """Erase end users with all their responses and declines (a privacy request): those who
+    gave the filtered responses, or those with these e-mail addresses. Cannot be undone: asks
+    for the account's name typed out, or --yes."""
+    if bool(filter_text) == bool(email):
+        fail("say whom to erase with either --filter or --email", code=2)
+    if email:
+        stored = stored_table("end_users", account).filter(pl.col("platform") == "wootric")
+        wanted = [e.strip().lower() for e in email]
+        people = stored.filter(pl.col("email").str.to_lowercase().is_in(wanted))
+        found = set(people["email"].str.to_lowercase().to_list())
+        for address in wanted:
+            if address not in found:
+                fail(
+                    f"no Wootric end user with e-mail {escape(address)} in the store; check "
+                    "the spelling, or run `workbench sync` if they answered recently",
+                    code=2,
+                )
+    else:
+        _, people = _people(filter_text, account, time_zone)
+    carry_out(erase_plans(people), dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+
+
+def decline_property(
+    assignments: Assignments,
+    filter_text: FilterOption = None,
+    decline: Annotated[
+        list[str] | None,
+        typer.Option("--decline", "-d", help="A decline id (repeatable) instead of --filter."),
+    ] = None,
+    account: AccountOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    resend_unknown: ResendOption = False,
+    time_zone: TimeZoneOption = None,
+) -> None:
+    """Set properties on past Wootric declines (the properties they were declined with), so
+    that response rates by segment come out right: the declines of the end users who gave the
+    filtered responses, or the declines named. Wootric enables this historical edit on request
+    (until then it answers 423)."""
+    values = _assignments(assignments)
+    if bool(filter_text) == bool(decline):
+        fail("say which declines with either --filter or --decline", code=2)
+    stored = stored_table("declines", account).filter(pl.col("platform") == "wootric")
+    if decline:
+        rows = stored.filter(pl.col("id").is_in([d.strip() for d in decline]))
+        missing = sorted(set(decline) - set(rows["id"].to_list()))
+        if missing:
+            fail(
+                f"no Wootric decline {escape(missing[0])} in the store; `workbench export "
+                "declines -o declines.csv` lists them",
+                code=2,
+            )
+    else:
+        responses, _ = _people(filter_text, account, time_zone)
+        rows = declines_of(responses, stored)
+    carry_out(
+        decline_property_plans(rows, values),
+        dry_run=dry_run,
+        yes=yes,
+        resend_unknown=resend_unknown,
+    )

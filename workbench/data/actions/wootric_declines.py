@@ -1,0 +1,82 @@
+"""Wootric's decline update: `PUT /v1/declines/{id}` changes the properties a decline carries
+(the end user's properties when they declined), the one change the docs list for it. It fixes
+a segment value in the past, so that response rates by segment come out right; the end user's
+current properties stay as they are (`set-property` changes those).
+
+Wootric keeps this historical edit off until its support enables it for the account: until
+then every call answers 423, which each face shows as one line saying so. Read back with
+`GET /v1/end_users/{end_user}/declines/{id}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from workbench.data.actions.follow import set_properties
+from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.wootric import _client
+
+PLATFORM = "wootric"
+
+
+def declines_of(responses: pl.DataFrame, declines: pl.DataFrame) -> pl.DataFrame:
+    """The stored declines of the end users who gave the selected responses."""
+    people = responses.filter(pl.col("platform") == PLATFORM).select(["account", "end_user_id"])
+    return declines.join(people.unique(), on=["account", "end_user_id"], how="semi").sort(
+        ["account", "id"]
+    )
+
+
+def decline_property_plans(declines: pl.DataFrame, values: Mapping[str, str]) -> list[Plan]:
+    """One plan per account: a PUT for each decline whose properties differ from `values`."""
+    if not values:
+        raise ValueError("give at least one NAME=VALUE")
+    shown = ", ".join(f"{k}={v}" for k, v in values.items())
+    plans = []
+    for (account,), group in declines.group_by(["account"], maintain_order=True):
+        calls, skipped = [], []
+        for row in group.iter_rows(named=True):
+            current = row.get("properties") or {}
+            if all(str(current.get(k)) == v for k, v in values.items()):
+                skipped.append(Skipped(str(row["id"]), f"already {shown}"))
+                continue
+            calls.append(_call(str(row["id"]), str(row["end_user_id"]), values))
+        n = len(calls)
+        plans.append(
+            Plan(
+                action="decline-property",
+                account=str(account),
+                platform=PLATFORM,
+                table="declines",
+                summary=f"Set {shown} on {n:,} decline{'' if n == 1 else 's'} (the properties "
+                "they were declined with; the end users' current ones stay)",
+                calls=tuple(calls),
+                skipped=tuple(skipped),
+                params=dict(values),
+                follow=set_properties("declines", values),
+            )
+        )
+    return plans
+
+
+def _call(decline: str, end_user: str, values: Mapping[str, str]) -> Call:
+    async def send(client: Any) -> None:
+        await _client(client).update_decline(decline, end_user_properties=dict(values))
+
+    async def check(client: Any) -> bool | None:
+        found = await _client(client).get_decline(end_user, decline)
+        properties = found.end_user.properties if found.end_user else {}
+        return all(str(properties.get(k)) == v for k, v in values.items())
+
+    return Call(
+        key=f"decline:{decline}",
+        method="PUT",
+        path=f"/v1/declines/{decline}",
+        rows=(decline,),
+        change=", ".join(f"end_user[properties][{k}] → {v}" for k, v in values.items()),
+        send=send,
+        check=check,
+    )

@@ -1,0 +1,249 @@
+"""Wootric's actions on end users: survey them by e-mail, set a property, erase them.
+
+The filter selects responses; these act on their distinct end users (the stored `end_users`
+rows of the same account).
+
+- Email survey: `POST /v1/email_survey`, at most 100 addresses a call. Nothing reads a survey
+  back, so a call an interrupted run may have sent is reported unknown, never sent again.
+- Set a property: `PUT /v1/end_users/{id}` with `properties[NAME]=VALUE`, read back with
+  `GET /v1/end_users/{id}`. It changes the end user's current properties only: the properties
+  their past responses carry stay as they were answered (the API edits those only with
+  historical edits, which `decline-property` uses for declines).
+- Erase: `DELETE /v1/end_users/{id}` marks the end user for deletion, done by Wootric the
+  next day at 7 AM UTC with all their responses and declines. Marking again changes nothing,
+  so the read-back of an interrupted call is the mark sent again. Destructive: no undo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from workbench.data.actions.follow import chain, remove_rows, set_properties
+from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.wootric import _client
+from workbench.sources.errors import NotFound
+from workbench.sources.wootric import MAX_SURVEY_EMAILS
+
+PLATFORM = "wootric"
+
+
+def end_users_of(responses: pl.DataFrame, end_users: pl.DataFrame) -> pl.DataFrame:
+    """The stored end users (Wootric accounts only) who gave the selected responses, once
+    each, with the number of selected responses as `responses`."""
+    if responses.is_empty() or end_users.is_empty():
+        return end_users.clear().with_columns(pl.lit(0, pl.UInt32).alias("responses"))
+    chosen = (
+        responses.filter(pl.col("platform") == PLATFORM)
+        .group_by(["account", "end_user_id"])
+        .len("responses")
+        .rename({"end_user_id": "id"})
+    )
+    return (
+        end_users.filter(pl.col("platform") == PLATFORM)
+        .join(chosen, on=["account", "id"], how="inner")
+        .sort(["account", "id"])
+    )
+
+
+def _by_account(end_users: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    return [
+        (str(account), group)
+        for (account,), group in end_users.group_by(["account"], maintain_order=True)
+    ]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+# --- email survey ------------------------------------------------------------------------------
+
+
+def email_survey_plans(
+    end_users: pl.DataFrame,
+    *,
+    subject: str | None = None,
+    intro: str | None = None,
+    senders_name: str | None = None,
+    delay: int | None = None,
+    survey_immediately: bool | None = None,
+) -> list[Plan]:
+    """One plan per account: the end users' e-mail addresses in calls of at most 100."""
+    if delay is not None and not 1 <= delay <= 31:
+        raise ValueError(f"--delay is 1 to 31 days, not {delay}")
+    options = {
+        "subject": subject,
+        "intro": intro,
+        "senders_name": senders_name,
+        "delay": delay,
+        "survey_immediately": survey_immediately,
+    }
+    options = {k: v for k, v in options.items() if v is not None}
+    plans = []
+    for account, group in _by_account(end_users):
+        skipped: list[Skipped] = []
+        people: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for end_user, email in group.select(["id", "email"]).iter_rows():
+            address = (email or "").strip().lower()
+            if not address or "@" not in address or "," in address:
+                skipped.append(Skipped(str(end_user), "no usable e-mail address"))
+            elif address in seen:
+                skipped.append(Skipped(str(end_user), "an address already in the survey"))
+            else:
+                seen.add(address)
+                people.append((str(end_user), address))
+        calls = [
+            _survey_call(i, people[i : i + MAX_SURVEY_EMAILS], options)
+            for i in range(0, len(people), MAX_SURVEY_EMAILS)
+        ]
+        when = f" in {_plural(delay, 'day')}" if delay else ""
+        plans.append(
+            Plan(
+                action="email-survey",
+                account=account,
+                platform=PLATFORM,
+                table="end_users",
+                summary=f"Survey {_plural(len(people), 'end user')} by e-mail{when}",
+                calls=tuple(calls),
+                skipped=tuple(skipped),
+                params=options,
+            )
+        )
+    return plans
+
+
+def _survey_call(start: int, people: list[tuple[str, str]], options: Mapping[str, Any]) -> Call:
+    emails = [email for _, email in people]
+
+    async def send(client: Any) -> None:
+        await _client(client).email_survey(emails, **options)
+
+    return Call(
+        key=f"email_survey:{start}:{people[0][0]}-{people[-1][0]}",
+        method="POST",
+        path="/v1/email_survey",
+        rows=tuple(end_user for end_user, _ in people),
+        change=f"survey {len(emails):,} addresses ({emails[0]}, …)"
+        if len(emails) > 1
+        else f"survey {emails[0]}",
+        send=send,
+        check=None,
+    )
+
+
+# --- set a property ----------------------------------------------------------------------------
+
+
+def _current(row: Mapping[str, Any]) -> dict[str, Any]:
+    properties = row.get("properties")
+    return dict(properties) if isinstance(properties, Mapping) else {}
+
+
+def property_plans(end_users: pl.DataFrame, values: Mapping[str, str]) -> list[Plan]:
+    """One plan per account: a PUT for each end user whose properties differ from `values`."""
+    if not values:
+        raise ValueError("give at least one NAME=VALUE")
+    shown = ", ".join(f"{k}={v}" for k, v in values.items())
+    plans = []
+    for account, group in _by_account(end_users):
+        calls, skipped = [], []
+        for row in group.iter_rows(named=True):
+            current = _current(row)
+            if all(str(current.get(k)) == v for k, v in values.items()):
+                skipped.append(Skipped(str(row["id"]), f"already {shown}"))
+                continue
+            calls.append(_property_call(str(row["id"]), values))
+        plans.append(
+            Plan(
+                action="set-property",
+                account=account,
+                platform=PLATFORM,
+                table="end_users",
+                summary=f"Set {shown} on {_plural(len(calls), 'end user')} (their current "
+                "properties; their past responses keep the ones they answered with)",
+                calls=tuple(calls),
+                skipped=tuple(skipped),
+                params=dict(values),
+                follow=set_properties("end_users", values),
+            )
+        )
+    return plans
+
+
+def _property_call(end_user: str, values: Mapping[str, str]) -> Call:
+    async def send(client: Any) -> None:
+        await _client(client).update_end_user(end_user, properties=dict(values))
+
+    async def check(client: Any) -> bool | None:
+        found = (await _client(client).get_end_user(end_user)).properties
+        return all(str(found.get(k)) == v for k, v in values.items())
+
+    return Call(
+        key=f"end_user:{end_user}",
+        method="PUT",
+        path=f"/v1/end_users/{end_user}",
+        rows=(end_user,),
+        change=", ".join(f"properties[{k}] → {v}" for k, v in values.items()),
+        send=send,
+        check=check,
+    )
+
+
+# --- erase -------------------------------------------------------------------------------------
+
+
+def erase_plans(end_users: pl.DataFrame) -> list[Plan]:
+    """One destructive plan per account: a DELETE for each end user (their responses and
+    declines go with them)."""
+    plans = []
+    for account, group in _by_account(end_users):
+        calls = [_erase_call(str(end_user)) for end_user in group["id"].to_list()]
+        answers = int(group["responses"].sum()) if "responses" in group.columns else 0
+        selected = f"; the filter selected {_plural(answers, 'response')} of theirs"
+        plans.append(
+            Plan(
+                action="erase",
+                account=account,
+                platform=PLATFORM,
+                table="end_users",
+                summary=f"Erase {_plural(len(calls), 'end user')} with all their responses and "
+                "declines (Wootric deletes them the next day at 7 AM UTC; cannot be undone)"
+                + (selected if answers else ""),
+                calls=tuple(calls),
+                destructive=True,
+                follow=chain(
+                    remove_rows("end_users"),
+                    remove_rows("responses", by="end_user_id"),
+                    remove_rows("declines", by="end_user_id"),
+                    remove_rows("page_views", by="end_user_id"),
+                ),
+            )
+        )
+    return plans
+
+
+def _erase_call(end_user: str) -> Call:
+    async def send(client: Any) -> None:
+        with contextlib.suppress(NotFound):  # gone already: what was asked is done
+            await _client(client).delete_end_user(end_user)
+
+    async def check(client: Any) -> bool | None:
+        # Marking for deletion again changes nothing: the read-back is the mark itself.
+        with contextlib.suppress(NotFound):  # already deleted
+            await _client(client).delete_end_user(end_user)
+        return True
+
+    return Call(
+        key=f"end_user:{end_user}",
+        method="DELETE",
+        path=f"/v1/end_users/{end_user}",
+        rows=(end_user,),
+        change="marked for deletion, with their responses and declines",
+        send=send,
+        check=check,
+    )
