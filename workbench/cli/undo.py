@@ -42,7 +42,11 @@ def undo(
                 "the plans",
                 code=2,
             )
-        fail("nothing to undo: no action in `workbench log` can be undone that was not", code=2)
+        fail(
+            "nothing to undo: every action in `workbench log` that can be undone was undone "
+            "already (erase and email-survey cannot be)",
+            code=2,
+        )
     action, account, platform = record.get("undo"), record["account"], record.get("platform")
     builder = UNDO.get((str(platform), str(action)))
     if not action or builder is None or not record.get("table"):

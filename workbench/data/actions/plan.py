@@ -128,8 +128,8 @@ class Plan:
                 reasons[skipped.reason] = reasons.get(skipped.reason, 0) + 1
             for reason, n in reasons.items():
                 out.append(f"  skipped {n:,} row{'s' if n != 1 else ''}: {reason}")
-        if self.undo:
-            out.append(f"  undo: `workbench {self.undo}` on the same rows")
+        if self.undo and not self.undoes:
+            out.append(f"  undo: `workbench undo` (`workbench {self.undo}` on the same rows)")
         return out
 
 

@@ -74,21 +74,29 @@ class Outcome:
         if self.earlier:
             head += f", {len(self.earlier):,} done by an earlier run"
         out = [head]
-        groups: dict[str, list[tuple[Call, str]]] = {}
-        for call, message in [*self.failed, *self.unknown]:
-            groups.setdefault(message.replace(call.path.lstrip("/"), "…"), []).append(
-                (call, message)
-            )
-        for problems in list(groups.values())[:limit]:
-            (call, message), alike = problems[0], len(problems) - 1
-            also = f" (and {alike:,} more like it)" if alike else ""
-            out.append(f"  {call.key}{also}: {message}")
-        more = len(groups) - limit
+        problems = self.problems()
+        out.extend(f"  {problem}" for problem in problems[:limit])
+        more = len(problems) - limit
         if more > 0:
             out.append(f"  … and {more:,} more kinds of problem (`workbench log` lists them)")
         if self.stopped:
             out.append("  stopped before the end; run the same command again to finish it")
         return out
+
+    def problems(self) -> list[str]:
+        """One line per kind of problem, naming the first row it hit and how many more: a
+        refusal that holds for the whole account is one line, not one per row."""
+        groups: dict[str, list[tuple[Call, str]]] = {}
+        for call, message in [*self.failed, *self.unknown]:
+            groups.setdefault(message.replace(call.path.lstrip("/"), "…"), []).append(
+                (call, message)
+            )
+        lines = []
+        for alike in groups.values():
+            (call, message), more = alike[0], len(alike) - 1
+            also = f" (and {more:,} more like it)" if more else ""
+            lines.append(f"{call.key}{also}: {message}")
+        return lines
 
 
 def _one_line(exc: BaseException) -> str:
@@ -292,10 +300,7 @@ def _finish(
             "undo": plan.undo,
             "undoes": plan.undoes,
             "params": dict(plan.params),
-            "problems": [
-                f"{call.key}: {message}" for call, message in [*outcome.failed, *outcome.unknown]
-            ]
-            + ([problem] if problem else []),
+            "problems": outcome.problems() + ([problem] if problem else []),
         },
     )
     if outcome.ok:
