@@ -8,6 +8,24 @@ log in again.
 - Crowdskout: a token obtained by the authorization-code flow (`workbench auth`), sent as Bearer.
 
 Tokens go in the `Authorization` header only. None of these classes shows a secret in its repr.
+
+Each authenticator is an `httpx.Auth`: its `async_auth_flow` sets the header, and on a 401 renews
+the token (single-flight: one renewal per refused token, however many requests were refused with
+it) and sends the request again, at most `MAX_RENEWALS` renewals of its own and
+`MAX_STALE_RETRIES` retries with a token another request renewed meanwhile. A 401 it cannot get
+past is handed back to `ApiClient`, which turns it into `AuthenticationFailed` with
+`refused_hint`. The token endpoint is called on the account's own httpx client
+(`Authenticator.attach`), outside the flow, so that its failures can be retried and waited for.
+
+Why not authlib's httpx integration (`AsyncOAuth2Client`, `OAuth2Auth`): it renews a token only
+when it has expired and only with a refresh token (no new password or client_credentials login
+for a client_credentials token, which comes without one), never on a 401, and it sends the
+token request once, with no wait on the endpoint's 429 or 503 Retry-After. The Wootric endpoint
+also wants `account_token` in the query (the documented curl), and its refresh tokens work once
+(the documented answer carries a new one), so a refresh grant that may have reached the server
+must not be sent again, and the token cache must be read again before a login. Each of these
+would be an override of authlib's session around a flow of our own, so the grants stay here.
+Crowdskout's token (authorization code, `oauth_code.py`) cannot be renewed at all.
 """
 
 from __future__ import annotations
@@ -16,10 +34,10 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr
@@ -39,19 +57,84 @@ another request had already replaced the refused one ("superseded": just try the
 cannot renew this kind of token ("refused")."""
 
 
-class Authenticator(Protocol):
-    """Gives the Authorization header, and renews it when the server says it is no longer good."""
+MAX_RENEWALS = 3
+"""Token renewals one request may itself trigger: a token can expire again mid-run, but a token
+that is refused right after every renewal means the credentials no longer work. A 401 for a token
+another request has already renewed costs nothing: the request just tries the new one."""
+MAX_STALE_RETRIES = 50
+"""Retries with a token another request renewed while this one was in flight (a guard against a
+loop; each one means a renewal really happened, and those are bounded per request)."""
+RENEWED = "workbench.renewed"
+"""Set in the extensions of a 401 the flow gave up on: whether this request renewed the token
+(`refused_hint(renewed=...)`)."""
 
-    async def headers(self, http: httpx.AsyncClient) -> dict[str, str]: ...
+
+class Authenticator(httpx.Auth):
+    """Gives the Authorization header, and renews it when the server says it is no longer good.
+
+    Subclasses give `headers`, `renew` and `refused_hint`; the flow around them is here.
+    """
+
+    _http: httpx.AsyncClient | None = None
+    _on_refused: Callable[[bool, bool], None] | None = None
+
+    def attach(
+        self, http: httpx.AsyncClient, on_refused: Callable[[bool, bool], None] | None = None
+    ) -> None:
+        """Use `http` for the token endpoint, and call `on_refused(renewed, again)` after each
+        401: whether the token was renewed, and whether the request is sent again (`ApiClient`
+        counts both in its stats)."""
+        self._http = http
+        self._on_refused = on_refused
+
+    async def headers(self, http: httpx.AsyncClient) -> dict[str, str]:
+        raise NotImplementedError
 
     async def renew(self, http: httpx.AsyncClient, rejected: dict[str, str]) -> Renewal:
         """Called after a 401 with the headers that were refused. Single-flight: one renewal per
         refused token, however many requests were refused with it."""
-        ...
+        raise NotImplementedError
 
     def refused_hint(self, *, renewed: bool) -> str:
         """What the person should do when the server keeps refusing the token (one sentence)."""
-        ...
+        raise NotImplementedError
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        raise RuntimeError("the workbench's authenticators work with httpx.AsyncClient only")
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        http = self._http
+        if http is None:
+            raise RuntimeError(f"{self!r} is not attached to a client")
+        renewals = 0
+        stale = 0
+        while True:
+            sent = await self.headers(http)
+            request.headers.update(sent)
+            response = yield request
+            if response.status_code != 401:
+                return
+            # Read to the end first: that gives the connection back to the pool, which the
+            # token endpoint may need (one connection at concurrency 1).
+            await response.aread()
+            outcome = await self.renew(http, sent)
+            if outcome == "renewed":
+                renewals += 1
+                again = renewals <= MAX_RENEWALS
+            elif outcome == "superseded":
+                # Another request renewed the token meanwhile: try the new one; this costs
+                # this request none of its renewals.
+                stale += 1
+                again = stale <= MAX_STALE_RETRIES
+            else:
+                again = False
+            if self._on_refused is not None:
+                self._on_refused(outcome == "renewed", again)
+            if not again:
+                response.extensions[RENEWED] = renewals > 0
+                return
 
 
 @dataclass
@@ -119,7 +202,7 @@ class TokenCache:
             )
 
 
-class StaticToken:
+class StaticToken(Authenticator):
     """A token that never changes (Apptentive, or Crowdskout after `workbench auth`)."""
 
     def __init__(self, token: SecretStr, scheme: str, *, account: str, hint: str) -> None:
@@ -177,7 +260,7 @@ class _MaybeSpent(Exception):
         self.problem = problem
 
 
-class WootricOAuth:
+class WootricOAuth(Authenticator):
     """Access tokens from Wootric's `/oauth/token`, for the Wootric NPS and the CXI API.
 
     Single-flight: one lock covers obtaining a token, so concurrent requests that find the token

@@ -3,9 +3,11 @@
 One `ApiClient` per account. A request waits for the account's rate budget, sends the token in
 the Authorization header, and is retried with exponential backoff and full jitter on 5xx,
 timeouts, dropped connections and unreadable bodies (a bounded number of tries); on a 429 it
-waits until the announced reset (at most `RetryPolicy.max_rate_wait` seconds); on a 401 the
-authenticator renews the token. Other 4xx become the exceptions in `errors.py`, carrying the
-server's message.
+waits until the announced reset (at most `RetryPolicy.max_rate_wait` seconds). Authentication is
+the authenticator's own `httpx.Auth` flow (`auth.py`): it sets the header and, on a 401, renews
+the token and sends the request again within the same try; a 401 it hands back becomes
+`AuthenticationFailed`. Other 4xx become the exceptions in `errors.py`, carrying the server's
+message.
 
 A request that is not idempotent (a POST) is sent again only when it surely never reached the
 server (the connection could not be made) or the server said it refused it (429, or 503 with
@@ -15,9 +17,9 @@ fails with a `ServerError` saying so instead of creating the row twice.
 The retry loop is written out, and the project has no retry library (`stamina` was declared
 and dropped, unused), because a library cannot take the transient retries alone cleanly: they
 share one loop with the 429 wait (until the reset, held for every request of the account by the
-rate budget, and not counted as a try), the 401 renewal (single-flight, not counted either), the
-503 Retry-After wait (the server's pause, not the backoff) and the write rule (a POST is tried
-again only when it surely never reached the server, decided per failure). Wrapped in
+rate budget, and not counted as a try), the 503 Retry-After wait (the server's pause, not the
+backoff) and the write rule (a POST is tried again only when it surely never reached the server,
+decided per failure). Wrapped in
 `stamina.retry_context`, each of those would have to escape the library's attempt count, and the
 backoff the library would own is one line here (`RetryPolicy.backoff`), with a sleep the tests
 inject.
@@ -34,11 +36,12 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import orjson
 
+from workbench.sources.auth import RENEWED, Authenticator
 from workbench.sources.errors import (
     AuthenticationFailed,
     RateLimited,
@@ -48,18 +51,8 @@ from workbench.sources.errors import (
 from workbench.sources.ratelimit import RateBudget, RateHeaders, RateWindowTooFar, retry_after
 from workbench.sources.retry import NOT_SENT, RetryPolicy, clock_time
 
-if TYPE_CHECKING:
-    from workbench.sources.auth import Authenticator
-
 log = logging.getLogger("workbench.sources")
 
-MAX_RENEWALS = 3
-"""Token renewals one request may itself trigger: a token can expire again mid-run, but a token
-that is refused right after every renewal means the credentials no longer work. A 401 for a token
-another request has already renewed costs nothing: the request just tries the new one."""
-MAX_STALE_RETRIES = 50
-"""Retries with a token another request renewed while this one was in flight (a guard against a
-loop; each one means a renewal really happened, and those are bounded per request)."""
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 TRANSIENT = (httpx.TransportError, ValueError)  # ValueError: a truncated or garbled JSON body
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -144,6 +137,8 @@ class ApiClient:
             headers={"Accept": "application/json", "User-Agent": "feedback-workbench"},
             follow_redirects=False,
         )
+        if auth is not None:
+            auth.attach(self._http, self._refused)
 
     def __repr__(self) -> str:
         return f"ApiClient(account={self.account!r}, base_url={self.base_url!r})"
@@ -160,6 +155,15 @@ class ApiClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    def _refused(self, renewed: bool, again: bool) -> None:
+        """Counts a 401 the authenticator's flow handled: a renewal, and a request sent again
+        (the refused answer is one more request, sent under the same rate slot)."""
+        if renewed:
+            self.stats.renewed_tokens += 1
+        if again:
+            self.stats.by_status[401] = self.stats.by_status.get(401, 0) + 1
+            self.stats.count()
 
     def _waiting(self) -> Callable[[float | None], None]:
         """An `on_wait` for one request: keeps `stats.waiting_until` at the latest window end
@@ -203,12 +207,9 @@ class ApiClient:
         attempt = 0
         rate_waits = 0
         bare_waits = 0
-        renewals = 0
-        stale = 0
         on_wait = self._waiting()
         async with self._slots:
             while True:
-                auth_headers = await self._auth.headers(self._http) if self._auth else {}
                 failure: Exception | None = None
                 response: httpx.Response | None = None
                 parsed: Any = None
@@ -227,7 +228,8 @@ class ApiClient:
                                 data=data,
                                 json=json,
                                 files=files,
-                                headers={**auth_headers, **(headers or {})},
+                                headers=headers,
+                                auth=self._auth,
                             )
                         except httpx.TransportError as exc:
                             failure = exc  # no answer: the slot's exit abandons the ticket
@@ -287,22 +289,11 @@ class ApiClient:
                     )
                     continue  # the budget holds every request of the account until `reopen`
                 if status == 401 and self._auth:
-                    outcome = await self._auth.renew(self._http, auth_headers)
-                    if outcome == "superseded":
-                        # Another request renewed the token meanwhile: try the new one; this
-                        # costs this request none of its renewals.
-                        stale += 1
-                        if stale <= MAX_STALE_RETRIES:
-                            continue
-                    elif outcome == "renewed":
-                        self.stats.renewed_tokens += 1
-                        renewals += 1
-                        if renewals <= MAX_RENEWALS:
-                            continue
+                    renewed = bool(response.extensions.get(RENEWED))
                     raise AuthenticationFailed(
                         f"{method} {path} answered 401"
                         + _with(server_message(response))
-                        + f". {self._auth.refused_hint(renewed=renewals > 0)}",
+                        + f". {self._auth.refused_hint(renewed=renewed)}",
                         account=self.account,
                         status=401,
                     )
