@@ -88,9 +88,9 @@ def _scalar(expr: pl.Expr, dtype: PolarsDataType) -> pl.Expr:
     return expr
 
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
-"""The file name endings export understands, and the format each one means."""
 ExportFormat = Literal["csv", "parquet", "xlsx"]
+FORMATS: dict[str, ExportFormat] = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
+"""The file name endings export understands, and the format each one means."""
 EXCEL_ROWS = 1_048_575
 """The most data rows an Excel sheet holds (its 1,048,576 rows less the header)."""
 
@@ -109,14 +109,14 @@ def export_format(path: str | os.PathLike[str], chosen: str | None = None) -> Ex
                 f"{Path(path).name} ends in {suffix} but the format is {chosen}; "
                 f"name the file .{chosen} or leave out the format"
             )
-        return chosen  # type: ignore[return-value]
+        return FORMATS[f".{chosen}"]
     if suffix not in FORMATS:
         ending = f"ends in {suffix}" if suffix else "has no ending"
         raise ExportError(
             f"cannot tell the format of {Path(path).name}: it {ending}; the supported endings "
             f"are {supported}"
         )
-    return FORMATS[suffix]  # type: ignore[return-value]
+    return FORMATS[suffix]
 
 
 class DuplicateColumnError(ValueError):
@@ -299,8 +299,7 @@ def read_csv(
     `tags` is split, `property.*` become a struct and ISO-UTC text becomes timestamps.
     """
     try:
-        # polars' stubs leave out os.PathLike, which read_csv accepts (it normalizes the path)
-        raw = pl.read_csv(path, infer_schema=False)  # type: ignore[arg-type]
+        raw = pl.read_csv(Path(path), infer_schema=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise ExportError(f"cannot read {path}: {str(exc).strip().splitlines()[0]}") from None
     if schema is None:
@@ -347,8 +346,7 @@ def _parse(text: pl.Expr, dtype: PolarsDataType) -> pl.Expr:
 
 
 def _infer(raw: pl.DataFrame, path: str | os.PathLike[str]) -> pl.DataFrame:
-    # polars' stubs leave out os.PathLike, which read_csv accepts (it normalizes the path)
-    inferred = pl.read_csv(path, infer_schema_length=None) if raw.width else raw  # type: ignore[arg-type]
+    inferred = pl.read_csv(Path(path), infer_schema_length=None) if raw.width else raw
     props = [c for c in raw.columns if c.startswith(PROPERTY_PREFIX)]
     exprs: list[pl.Expr] = []
     for name in raw.columns:

@@ -469,8 +469,9 @@ def render_text(renderables: RenderableType | Sequence[RenderableType], width: i
     """Plain text of rich renderables (for notebooks, logs and tests)."""
     # force_jupyter=False: in a Jupyter kernel rich would otherwise send what it prints to the
     # notebook as well (a report shown twice: once here, once as the value of the cell).
+    out = io.StringIO()
     console = Console(
-        file=io.StringIO(),
+        file=out,
         width=width,
         color_system=None,
         force_terminal=False,
@@ -479,4 +480,4 @@ def render_text(renderables: RenderableType | Sequence[RenderableType], width: i
     items = renderables if isinstance(renderables, Sequence) else [renderables]
     for item in items:
         console.print(item)
-    return console.file.getvalue()  # type: ignore[attr-defined]
+    return out.getvalue()

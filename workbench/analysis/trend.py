@@ -137,17 +137,19 @@ def nps_against_summaries(
     the stored responses do not hold what Wootric counted: rows missing or extra, a wrong zone.
     Columns: account, month, time_zone, n, nps (unrounded), nps_int, api_n, api_nps, differs.
     """
-    schema = {
-        "account": pl.String,
-        "month": pl.Date,
-        "time_zone": pl.String,
-        "n": pl.Int64,
-        "nps": pl.Float64,
-        "nps_int": pl.Int64,
-        "api_n": pl.Int64,
-        "api_nps": pl.Int64,
-        "differs": pl.Boolean,
-    }
+    schema = pl.Schema(
+        {
+            "account": pl.String,
+            "month": pl.Date,
+            "time_zone": pl.String,
+            "n": pl.Int64,
+            "nps": pl.Float64,
+            "nps_int": pl.Int64,
+            "api_n": pl.Int64,
+            "api_nps": pl.Int64,
+            "differs": pl.Boolean,
+        }
+    )
     if summaries.is_empty():
         return pl.DataFrame(schema=schema)
     months = summaries.filter(
@@ -190,4 +192,4 @@ def nps_against_summaries(
             | pl.col("nps_int").ne_missing(pl.col("api_nps"))
         ).alias("differs")
     )
-    return frame.select(list(schema)).cast(schema).sort("account", "month")  # type: ignore[arg-type]
+    return frame.select(list(schema)).cast(schema).sort("account", "month")

@@ -32,8 +32,10 @@ def _known_keys(parent: tuple[str, ...], platform: str | None, root: type[BaseMo
     elif not parent:
         model = root
     elif parent in (("http",), ("sync",), ("display",)):
-        model = root.model_fields[parent[0]].annotation  # type: ignore[assignment]
-    if model is None or not isinstance(model, type):
+        annotation = root.model_fields[parent[0]].annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    if model is None:
         return []
     return sorted(name for name in model.model_fields if name != "platform")
 
