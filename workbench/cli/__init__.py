@@ -14,7 +14,10 @@ import typer
 
 from workbench.cli import (
     accounts,
+    apptentive_actions,
     auth,
+    crowdskout_actions,
+    cxi_actions,
     exclusion,
     export,
     log,
@@ -46,6 +49,14 @@ app.command()(export.report)
 app.command()(exclusion.exclude)
 app.command()(exclusion.include)
 app.command()(log.log)
+app.command("import")(cxi_actions.import_)
+app.add_typer(cxi_actions.tag_app, name="tag")
+app.command()(cxi_actions.onboard)
+app.command("cxi-export")(cxi_actions.cxi_export)
+app.command()(apptentive_actions.archive)
+app.command()(apptentive_actions.unarchive)
+app.command("deactivate-survey")(apptentive_actions.deactivate_survey)
+app.command()(crowdskout_actions.push)
 app.command()(undo_command.undo)
 app.command("email-survey")(people.email_survey)
 app.command("set-property")(people.set_property)

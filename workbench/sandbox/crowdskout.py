@@ -11,6 +11,9 @@
   them from its own creates, or walks 1, 2, 3, ... (the control route
   `GET /_sandbox/crowdskout/{organization_id}/profiles/ids` and `ground_truth()` list them).
 - invalid collection items are dropped silently on create and update (crowdskout_profiles).
+- a profile's `Attributes` collection holds its custom attribute values, as the profile object's
+  documentation shows them; an item naming an unknown or locked attribute (locked ones are kept
+  by Crowdskout itself), or a value of the wrong kind for the attribute's type, is dropped.
 
 Decisions where the docs are silent (Laravel-style, the stack Crowdskout runs on):
 
@@ -144,7 +147,7 @@ class Organization:
         return self.edited[profile_id]
 
     def next_item_id(self, collection: str) -> int:
-        self.item_counts[collection] += 1
+        self.item_counts[collection] = self.item_counts.get(collection, 0) + 1
         return self.item_counts[collection]
 
     def profile_ids(self) -> list[int]:
@@ -312,13 +315,29 @@ class Crowdskout:
         profile_id = org.next_profile_id
         org.next_profile_id += 1
         stored: dict[str, list[dict[str, Any]]] = {}
-        named = apply_items(stored, body, org.book, self._now(), org.next_item_id, creating=True)
+        named = apply_items(
+            stored,
+            body,
+            org.book,
+            self._now(),
+            org.next_item_id,
+            creating=True,
+            attributes=org.attributes,
+        )
         org.edited[profile_id] = {c: stored.get(c, []) for c in data.COLLECTIONS}
         return {"id": profile_id} | {c: [dict(i) for i in stored[c]] for c in named}
 
     def _update(self, org: Organization, profile_id: int, body: dict[str, Any]) -> dict[str, Any]:
         stored = org.editable(profile_id)
-        named = apply_items(stored, body, org.book, self._now(), org.next_item_id, creating=False)
+        named = apply_items(
+            stored,
+            body,
+            org.book,
+            self._now(),
+            org.next_item_id,
+            creating=False,
+            attributes=org.attributes,
+        )
         return {"id": profile_id} | {c: [dict(i) for i in stored[c]] for c in named}
 
     async def _create_profile(self, request: Request, org: Organization) -> Response:

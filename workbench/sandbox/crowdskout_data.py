@@ -62,7 +62,12 @@ COLLECTIONS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("SurveyAnswer", "text"),
         FieldSpec("SurveyWhen", "datetime"),
     ),
+    # The profile object's custom attributes (docs: "The Profile Object"): items of
+    # `AttributeId`, `AttributeName`, `AttributeType`, `AttributeValue`, checked against the
+    # organization's attributes (crowdskout_profiles.clean_attribute); none are generated.
+    "Attributes": (),
 }
+ATTRIBUTES = "Attributes"
 
 FIELD_COLLECTION = {spec.name: name for name, specs in COLLECTIONS.items() for spec in specs}
 FIELDS = {spec.name: spec for specs in COLLECTIONS.values() for spec in specs}
@@ -400,7 +405,11 @@ def render_profile(
         profile[collection] = [
             {"id": id_offsets.get(collection, 0) + row + 1}
             | render_item(columns, collection, row, options)
-            for row in columns.collections[collection].rows_of(profile_id)
+            for row in (
+                columns.collections[collection].rows_of(profile_id)
+                if collection in columns.collections
+                else []
+            )
         ]
     return profile
 

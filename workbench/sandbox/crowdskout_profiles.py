@@ -27,11 +27,11 @@ What counts as valid, where the docs are silent (plausible for a CRM):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from workbench.sandbox.crowdskout_data import COLLECTIONS, FieldSpec, Option
+from workbench.sandbox.crowdskout_data import ATTRIBUTES, COLLECTIONS, FieldSpec, Option
 from workbench.sandbox.web import iso_utc_time
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -223,6 +223,99 @@ def clean_item(collection: str, raw: Any, book: OptionBook, now: float) -> dict[
     return ordered if _complete(collection, ordered, now) else None
 
 
+def _attribute_option(attribute: dict[str, Any], value: Any) -> dict[str, Any]:
+    options = attribute.get("options") or []
+    if isinstance(value, dict):
+        raw_id, raw_value = value.get("id"), value.get("value")
+    else:
+        raw_id, raw_value = (value, None) if isinstance(value, int) else (None, value)
+    for option in options:
+        if isinstance(raw_id, int) and not isinstance(raw_id, bool) and option["id"] == raw_id:
+            return {"id": option["id"], "value": option["value"]}
+        if (
+            isinstance(raw_value, str)
+            and option["value"].casefold() == raw_value.strip().casefold()
+        ):
+            return {"id": option["id"], "value": option["value"]}
+    raise Invalid
+
+
+def _attribute_value(attribute: dict[str, Any], value: Any) -> Any:
+    kind = attribute["type"]
+    if value is None or value == "":
+        raise Invalid
+    if kind == "Text":
+        return _text(value)
+    if kind == "Number":
+        if isinstance(value, bool):
+            raise Invalid
+        if isinstance(value, str):
+            try:
+                value = float(value) if "." in value else int(value)
+            except ValueError:
+                raise Invalid from None
+        if not isinstance(value, int | float):
+            raise Invalid
+        return value
+    if kind == "Tag":
+        raw = value.get("id") if isinstance(value, dict) else value
+        if raw is True or (isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "1")):
+            return {"id": "true", "value": "Yes"}
+        raise Invalid
+    if kind == "Date":
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise Invalid
+        try:
+            datetime.strptime(value.strip(), "%Y-%m-%d")
+        except ValueError:
+            raise Invalid from None
+        return value.strip()
+    if kind == "Datetime":
+        return _datetime(value)
+    if kind == "Radio":
+        return _attribute_option(attribute, value)
+    if kind == "Checkbox":
+        values = value if isinstance(value, list) else [value]
+        if not values:
+            raise Invalid
+        return [_attribute_option(attribute, v) for v in values]
+    raise Invalid
+
+
+def clean_attribute(raw: Any, attributes: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """An `Attributes` item in the API's shape, or None if it must be dropped: the attribute
+    is named by `AttributeId` (or `AttributeName`), must exist and not be locked, and the value
+    must suit its type."""
+    if not isinstance(raw, dict):
+        return None
+    wanted_id, wanted_name = raw.get("AttributeId"), raw.get("AttributeName")
+    if isinstance(wanted_id, str) and wanted_id.strip().isdigit():
+        wanted_id = int(wanted_id)
+    attribute = next(
+        (
+            a
+            for a in attributes
+            if (isinstance(wanted_id, int) and a["id"] == wanted_id)
+            or (
+                wanted_id in (None, 0) and isinstance(wanted_name, str) and a["name"] == wanted_name
+            )
+        ),
+        None,
+    )
+    if attribute is None or attribute.get("locked"):
+        return None
+    try:
+        value = _attribute_value(attribute, raw.get("AttributeValue"))
+    except Invalid:
+        return None
+    return {
+        "AttributeId": attribute["id"],
+        "AttributeName": attribute["name"],
+        "AttributeType": attribute["type"],
+        "AttributeValue": value,
+    }
+
+
 def commit(item: dict[str, Any], book: OptionBook) -> dict[str, Any]:
     """Create the pending options of an item that is being saved."""
     for name, value in item.items():
@@ -239,6 +332,7 @@ def apply_items(
     next_item_id: Callable[[str], int],
     *,
     creating: bool,
+    attributes: Sequence[dict[str, Any]] = (),
 ) -> list[str]:
     """Apply a profile object's collections to a stored profile; answers the collections named.
 
@@ -260,7 +354,11 @@ def apply_items(
             if item_id == 0:
                 if raw.get("delete") is True:
                     continue
-                cleaned = clean_item(collection, raw, book, now)
+                cleaned = (
+                    clean_attribute(raw, attributes)
+                    if collection == ATTRIBUTES
+                    else clean_item(collection, raw, book, now)
+                )
                 if cleaned is not None:
                     stored.append({"id": next_item_id(collection), **commit(cleaned, book)})
                 continue
@@ -275,7 +373,10 @@ def apply_items(
             renamed = any(part in changes for part in NAME_PARTS)
             if collection == "Names" and "FullName" not in changes and renamed:
                 current["FullName"] = None  # composed again from the new parts
-            cleaned = clean_item(collection, current | changes, book, now)
+            if collection == ATTRIBUTES:
+                cleaned = clean_attribute(current | changes, attributes)
+            else:
+                cleaned = clean_item(collection, current | changes, book, now)
             if cleaned is not None:
                 stored[position] = {"id": item_id, **commit(cleaned, book)}
     return named

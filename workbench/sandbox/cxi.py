@@ -37,6 +37,8 @@ Doorkeeper tokens would, and says so here:
   parent is listed when it or a child matches; pagination applies to top-level tags (or to all
   tags when `flat=true`, each with `children: []`). Changing a text-match tag's terms or rules
   recomputes its responses from the terms.
+- Tags: `tag[enabled]` (the tag object's documented `enabled`, which no parameter table lists)
+  is accepted on create and update, as Rails strong parameters permitting it would.
 - Exports: one in progress per account; it is ready `EXPORT_SECONDS` of sandbox time later;
   another request meanwhile answers 422.
 """
@@ -822,6 +824,9 @@ class Cxi:
         parent = params.get("tag[parent_id]")
         if parent is not None:
             changes["parent_id"] = self._parent_id(data, parent, tag, errors)
+        enabled = params.get("tag[enabled]")
+        if enabled is not None:  # the tag object's `enabled`, permitted as Rails would
+            changes["enabled"] = truthy(enabled)
         final_mode = changes.get("mode", tag.mode if tag else "manual")
         final_terms = changes.get("text_match_terms", tag.text_match_terms if tag else [])
         if final_mode == "text_match" and not final_terms:

@@ -52,8 +52,8 @@ def _what_to_do(status: int) -> str:
         403: "the credentials are valid but lack permission for this; ask the platform's admin",
         404: "check the id or path; it may have been deleted on the platform",
         423: "this feature is not enabled for the account; ask the platform's support to enable it",
-        424: "complete the CXI onboarding flow (in the Wootric app or with the onboarding "
-        "endpoints), then sync again",
+        424: "complete the CXI onboarding flow: `workbench onboard ACCOUNT` lists the product "
+        "categories and `workbench onboard ACCOUNT --category ID` completes it; then sync again",
     }.get(status, "")
 
 

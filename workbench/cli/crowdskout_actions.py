@@ -1,0 +1,90 @@
+"""`workbench push ACCOUNT ATTRIBUTE --filter F`: the people of the filtered responses onto a
+Crowdskout attribute, each profile Crowdskout silently dropped reported as a failed row."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
+from workbench.cli.cxi_actions import AccountArgument, account_settings, live
+from workbench.cli.exclusion import FilterOption
+from workbench.cli.export import filtered, stored_table
+from workbench.cli.output import console, errors, fail
+from workbench.cli.time_zone import TimeZoneOption
+from workbench.data.actions import crowdskout
+
+TYPES = ("Tag", "Text", "Number", "Date", "Datetime")
+
+
+def push(
+    account: AccountArgument,
+    attribute: Annotated[str, typer.Argument(help="The attribute's name (created if missing).")],
+    filter_text: FilterOption,
+    value: Annotated[
+        str | None,
+        typer.Option("--value", help="The value to set (a Tag attribute needs none)."),
+    ] = None,
+    kind: Annotated[
+        str, typer.Option("--type", help=f"For a new attribute: {', '.join(TYPES)}.")
+    ] = "Tag",
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    resend_unknown: ResendOption = False,
+    time_zone: TimeZoneOption = None,
+) -> None:
+    """Push the people of the filtered responses to a Crowdskout attribute: created if needed,
+    then set on their profiles (matched by e-mail) with bulk updates."""
+    settings = account_settings(account, "crowdskout")
+    chosen = next((t for t in TYPES if t.casefold() == kind.casefold()), None)
+    if chosen is None:
+        fail(f"--type is one of {', '.join(TYPES)}, not {kind!r}", code=2)
+    rows = filtered("responses", filter_text, None, time_zone=time_zone)
+    end_users = stored_table("end_users", [account])
+    found = live(settings, account, lambda c: crowdskout.find_attribute(c, attribute))
+    report = crowdskout.PushReport()
+    try:
+        plan = crowdskout.push_plan(
+            account,
+            rows,
+            end_users,
+            attribute_name=attribute,
+            attribute=found,
+            kind=chosen,
+            value=value,
+            report=report,
+        )
+    except ValueError as exc:
+        fail(escape(str(exc)), code=2)
+    if not plan.calls or (found is None and len(plan.calls) == 1):
+        fail(
+            f"none of the {rows.height:,} filtered responses is from a person with a profile in "
+            f"{account} (matched by e-mail); `workbench sync --account {account}` reads its "
+            "profiles",
+            code=2,
+        )
+    quiet = logging.getLogger("workbench.sources")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # each dropped item is listed below, once
+    try:
+        carry_out([plan], dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+    finally:
+        quiet.setLevel(level)
+        if report.dropped:
+            emails = dict(end_users.select("id", "email").iter_rows())
+            errors.print(f"{len(report.dropped):,} profile(s) not updated:")
+            for profile, reason in sorted(
+                report.dropped.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0
+            ):
+                who = emails.get(profile) or "no e-mail"
+                errors.print(
+                    f"  profile {profile} ({escape(who)}): {escape(reason)}", soft_wrap=True
+                )
+        if report.pushed or report.already:
+            console.print(
+                f"{len(report.pushed):,} profile(s) updated"
+                + (f", {len(report.already):,} already had the value" if report.already else "")
+            )

@@ -1,0 +1,257 @@
+"""CXI's actions, except tags (`cxi_tags.py`): upload a CSV as an import, complete onboarding,
+request an export.
+
+**Import.** The file is checked locally first (`sources/cxi_csv.py`): every problem named with
+its row and column, and no plan at all while one remains (`ImportRefused`). The plan is then one
+call: `POST /v1/imports` (the CSV, uploaded under the import's name, so the import is named
+right from the start), followed by `PUT /v1/imports/{id}` when a metric type, language, tags or
+projects are given. It is read back by listing the imports: one of that name with that many
+responses and the asked metadata is the upload done. A run killed between the upload and the
+`PUT` leaves an import of that name and size with no metadata at all; the next run finds it and
+only sends the `PUT`, so the file is never uploaded twice. The store follows: the import is added
+to `surveys` and its responses to `responses` (the upload's answer carries them); after a run
+that was killed, the next `workbench sync` reads them instead.
+
+**Onboarding** is `PUT /v1/onboarding` with the chosen product category (and the optional
+project and import details), then `onboarded=true`; read back with `GET /v1/onboarding`.
+**Export** is `POST /v1/exports`: CXI e-mails a CSV to the requesting user; it cannot be read
+back (the API lists no exports), so a run stopped while it was in flight does not ask again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.data import normalize_cxi as normalize
+from workbench.data.actions.plan import Call, Plan
+from workbench.data.store import AccountStore
+from workbench.sources.cxi import CxiClient
+from workbench.sources.cxi_csv import CsvProblem, content_problems, read_source
+from workbench.sources.models.cxi import Import
+
+PLATFORM = "cxi"
+METRIC_TYPES = ("nps", "csat", "ces", "other")
+
+
+def cxi_client(client: Any) -> CxiClient:
+    if not isinstance(client, CxiClient):
+        raise TypeError(f"a CXI action needs a CXI client, not {type(client).__name__}")
+    return client
+
+
+class ImportRefused(ValueError):
+    """The file would be refused by CXI; nothing is planned. `problems` names each one."""
+
+    def __init__(self, name: str, problems: Sequence[CsvProblem]) -> None:
+        self.name = name
+        self.problems = list(problems)
+        super().__init__(f"{name}: {len(self.problems):,} problem(s); nothing was uploaded")
+
+
+@dataclass(frozen=True)
+class CsvShape:
+    rows: int
+    columns: tuple[str, ...]
+
+
+def _shape(content: bytes) -> CsvShape:
+    reader = csv.reader(io.StringIO(content.decode("utf-8"), newline=""))
+    header = next(reader, [])
+    return CsvShape(sum(1 for _ in reader), tuple(header))
+
+
+def import_plan(
+    account: str,
+    path: str,
+    *,
+    name: str | None = None,
+    metric_type: str | None = None,
+    language: str | None = None,
+    tags: Sequence[str] = (),
+    projects: Sequence[str] = (),
+) -> Plan:
+    """The upload of one CSV file as a new import of `account`, or ImportRefused.
+
+    `projects` are project ids (the API takes ids; the CLI resolves names from the store)."""
+    file_name, content, problems = read_source(path)
+    if content is not None:
+        problems += content_problems(content)
+    if problems or content is None:
+        raise ImportRefused(file_name, problems)
+    if metric_type is not None and metric_type.lower() not in METRIC_TYPES:
+        raise ValueError(f"--metric-type is one of {', '.join(METRIC_TYPES)}, not {metric_type!r}")
+    shape = _shape(content)
+    title = (name or file_name).strip()
+    if not title:
+        raise ValueError("the import needs a name: give --name")
+    meta: dict[str, Any] = {
+        "metric_type": metric_type.lower() if metric_type else None,
+        "language": language,
+        "tag_names": list(tags) or None,
+        "project_ids": list(projects) or None,
+    }
+    meta = {k: v for k, v in meta.items() if v is not None}
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    created: dict[str, Any] = {}
+
+    def found(imports: list[Import]) -> Import | None:
+        return next(
+            (i for i in imports if i.name == title and (i.response_count or 0) in (0, shape.rows)),
+            None,
+        )
+
+    def agrees(item: Import) -> bool:
+        return all(
+            (
+                meta.get("metric_type") in (None, item.metric_type),
+                meta.get("language") in (None, item.language),
+            )
+        )
+
+    async def listed(client: CxiClient) -> list[Import]:
+        return [i async for i in client.iter_imports()]
+
+    async def send(raw: Any) -> None:
+        client = cxi_client(raw)
+        half_done = found(await listed(client)) if meta else None
+        if half_done is not None and (half_done.metric_type or half_done.source):
+            half_done = None  # a finished import of the same name: not ours to change
+        if half_done is None:
+            detail = await client.create_import(content, filename=title)
+            import_id = detail.id
+            created["detail"] = detail
+        else:
+            import_id = half_done.id
+        if meta:
+            created["detail"] = await client.update_import(import_id, **meta)
+
+    async def check(raw: Any) -> bool | None:
+        item = found(await listed(cxi_client(raw)))
+        return item is not None and agrees(item)
+
+    def follow(store: AccountStore, calls: Sequence[Call]) -> None:
+        detail = created.get("detail")
+        if detail is None:
+            return  # done by an earlier run: the next sync reads the import
+        row = detail.model_dump(mode="json")
+        store.append("surveys", normalize.cxi_imports([row], account).frame)
+        answers = normalize.cxi_responses(
+            row.get("responses") or [],
+            account,
+            import_id=str(detail.id),
+            metric_type=detail.metric_type,
+        )
+        store.append("responses", answers.frame)
+
+    extra = ", ".join(
+        f"{k.replace('_', ' ')} {', '.join(v) if isinstance(v, list) else v}"
+        for k, v in meta.items()
+    )
+    change = f"{shape.rows:,} rows, {len(shape.columns)} columns ({', '.join(shape.columns)})"
+    return Plan(
+        action="import",
+        account=account,
+        platform=PLATFORM,
+        table="surveys",
+        summary=f"Upload {file_name} as the import {title!r}"
+        + (f" ({extra})" if extra else "")
+        + "; the store gets the import and its responses",
+        calls=(
+            Call(
+                key=f"import:{digest}",
+                method="POST",
+                path="/v1/imports" + (" + PUT /v1/imports/{id}" if meta else ""),
+                rows=(title,),
+                change=change,
+                send=send,
+                check=check,
+            ),
+        ),
+        params={"file": digest, "name": title, **meta},
+        follow=follow,
+    )
+
+
+def onboarding_plan(
+    account: str,
+    product_category: str,
+    *,
+    project_name: str | None = None,
+    import_name: str | None = None,
+    import_source: str | None = None,
+    import_metric_type: str | None = None,
+    import_language: str | None = None,
+) -> Plan:
+    """Complete the onboarding of `account` with a product category (its id)."""
+    details = {
+        "project_name": project_name,
+        "import_name": import_name,
+        "import_source": import_source,
+        "import_metric_type": import_metric_type,
+        "import_language": import_language,
+    }
+    given = {k: v for k, v in details.items() if v is not None}
+
+    async def send(raw: Any) -> None:
+        await cxi_client(raw).complete_onboarding(product_category, **given)
+
+    async def check(raw: Any) -> bool | None:
+        return (await cxi_client(raw).get_onboarding()).onboarded
+
+    shown = ", ".join(f"{k.replace('_', ' ')} {v!r}" for k, v in given.items())
+    return Plan(
+        action="onboard",
+        account=account,
+        platform=PLATFORM,
+        table="accounts",
+        summary=f"Complete the CXI onboarding with product category {product_category}"
+        + (f" ({shown})" if shown else "")
+        + "; then `workbench sync` reads the account",
+        calls=(
+            Call(
+                key="onboarding",
+                method="PUT",
+                path="/v1/onboarding",
+                rows=(account,),
+                change="product category, then onboarded → true",
+                send=send,
+                check=check,
+            ),
+        ),
+        params={"product_category_id": product_category, **given},
+    )
+
+
+def export_plan(account: str, export_type: str = "responses") -> Plan:
+    """Ask CXI to e-mail a CSV export (`responses` or `users`) to the requesting user."""
+    if export_type not in ("responses", "users"):
+        raise ValueError(f"--type is responses or users, not {export_type!r}")
+
+    async def send(raw: Any) -> None:
+        await cxi_client(raw).create_export("users" if export_type == "users" else "responses")
+
+    return Plan(
+        action="cxi-export",
+        account=account,
+        platform=PLATFORM,
+        table="accounts",
+        summary=f"Ask CXI to e-mail an export of the account's {export_type} to its user "
+        "(one export at a time; the store does not change)",
+        calls=(
+            Call(
+                key=f"export:{export_type}",
+                method="POST",
+                path="/v1/exports",
+                rows=(account,),
+                change=f"export_type={export_type}",
+                send=send,
+                check=None,
+            ),
+        ),
+        params={"export_type": export_type},
+    )

@@ -1,0 +1,286 @@
+"""CXI tags: create (manual or text-match, with its terms), edit, disable, delete, and apply tags
+to an import.
+
+Each is one call, read back with `GET /v1/tags` (or the import). The store follows: a created or
+edited tag is written to `tags` from the API's answer (a tag done by an earlier, killed run is
+read by the next sync); a deleted one leaves `tags` through a tombstone. Disabling sends
+`tag[enabled]=false`: the docs show `enabled` on the tag object and `exclude_disabled` on the
+list, but no parameter to set it, so the read-back decides whether the API took it. The `tags`
+table has no enabled column: a disabled tag stays in it. Tags applied to an import reach its
+responses; the next `workbench sync` reads them (their tags are CXI's to compute).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import polars as pl
+
+from workbench.data import normalize_cxi as normalize
+from workbench.data.actions.cxi import PLATFORM, cxi_client
+from workbench.data.actions.follow import chain, remove_rows
+from workbench.data.actions.plan import Call, Follow, Plan
+from workbench.data.store import AccountStore
+from workbench.sources.errors import InvalidRequest
+from workbench.sources.models.cxi import Tag
+
+
+async def _tags(client: Any) -> list[Tag]:
+    return [t async for t in cxi_client(client).iter_tags(flat=True)]
+
+
+def _write_tag(account: str, answered: dict[str, Any], parent: str | None) -> Follow:
+    def follow(store: AccountStore, calls: Sequence[Call]) -> None:
+        tag = answered.get("tag")
+        if tag is None:
+            return  # done by an earlier run: the next sync reads it
+        row = tag.model_dump(mode="json")
+        frame = normalize.cxi_tags([row], account).frame
+        if parent is not None and "parent" in frame.columns:
+            frame = frame.with_columns(pl.lit(parent).alias("parent"))
+        store.append("tags", frame)
+
+    return follow
+
+
+def create_tag_plan(
+    account: str,
+    name: str,
+    *,
+    parent: Tag | None = None,
+    text_match: Sequence[str] = (),
+    description: str | None = None,
+) -> Plan:
+    """A new tag; with `text_match` terms a text-match tag (CXI tags matching responses)."""
+    if not name.strip():
+        raise ValueError("a tag needs a name")
+    upper = name.strip().upper()
+    mode: Literal["manual", "text_match"] = "text_match" if text_match else "manual"
+    answered: dict[str, Any] = {}
+
+    async def send(client: Any) -> None:
+        answered["tag"] = await cxi_client(client).create_tag(
+            name.strip(),
+            mode=mode,
+            description=description,
+            parent_id=parent.id if parent else None,
+            text_match_terms=list(text_match) or None,
+        )
+
+    async def check(client: Any) -> bool | None:
+        return any(
+            t.name.upper() == upper
+            and t.mode == mode
+            and sorted(t.text_match_terms) == sorted(text_match)
+            for t in await _tags(client)
+        )
+
+    change = f"mode {mode}"
+    if text_match:
+        change += f", terms {', '.join(text_match)}"
+    if parent:
+        change += f", under {parent.name}"
+    return Plan(
+        action="tag create",
+        account=account,
+        platform=PLATFORM,
+        table="tags",
+        summary=f"Create the tag {upper}",
+        calls=(Call(f"tag:{upper}", "POST", "/v1/tags", (upper,), change, send, check),),
+        params={
+            "name": upper,
+            "mode": mode,
+            "terms": list(text_match),
+            "parent": str(parent and parent.id),
+        },
+        undo=f"tag delete {account} {upper}",
+        follow=_write_tag(account, answered, parent.name if parent else None),
+    )
+
+
+def edit_tag_plan(
+    account: str,
+    tag: Tag,
+    changes: Mapping[str, Any],
+    *,
+    parent_name: str | None = None,
+) -> Plan:
+    """Change a tag's name, description, parent or text-match terms (the whole list)."""
+    wanted = {k: v for k, v in changes.items() if v is not None}
+    if not wanted:
+        raise ValueError("nothing to change: give --name, --description, --parent or --text-match")
+    answered: dict[str, Any] = {}
+
+    async def send(client: Any) -> None:
+        answered["tag"] = await cxi_client(client).update_tag(tag.id, **wanted)
+
+    async def check(client: Any) -> bool | None:
+        now = next((t for t in await _tags(client) if t.id == tag.id), None)
+        if now is None:
+            return False
+        for key, value in wanted.items():
+            have = getattr(now, key, None)
+            if key == "name":
+                have, value = (have or "").upper(), str(value).upper()
+            elif key == "parent_id":
+                have, value = str(have), str(value)
+            elif key == "text_match_terms":
+                have, value = list(have or []), list(value)
+            if have != value:
+                return False
+        return True
+
+    shown = ", ".join(f"{k} → {v}" for k, v in wanted.items())
+    return Plan(
+        action="tag edit",
+        account=account,
+        platform=PLATFORM,
+        table="tags",
+        summary=f"Change the tag {tag.name}",
+        calls=(Call(f"tag:{tag.id}", "PUT", f"/v1/tags/{tag.id}", (tag.id,), shown, send, check),),
+        params={"tag": tag.id, **{k: str(v) for k, v in wanted.items()}},
+        follow=_write_tag(account, answered, parent_name),
+    )
+
+
+def disable_tag_plan(account: str, tag: Tag, *, enabled: bool = False) -> Plan:
+    """Disable a tag (or enable it again): `tag[enabled]`, read back from the tag list."""
+    word = "enable" if enabled else "disable"
+
+    async def send(client: Any) -> None:
+        _, body = await cxi_client(client).http.request(
+            "PUT", f"v1/tags/{tag.id}", data={"tag[enabled]": "true" if enabled else "false"}
+        )
+        if isinstance(body, dict) and body.get("enabled") is not enabled:
+            raise InvalidRequest(
+                f"PUT /v1/tags/{tag.id} did not change enabled (the API documents no parameter "
+                f"for it); {word} {tag.name} in the Wootric app",
+                account=cxi_client(client).http.account,
+            )
+
+    async def check(client: Any) -> bool | None:
+        now = next((t for t in await _tags(client) if t.id == tag.id), None)
+        return now is not None and now.enabled is enabled
+
+    return Plan(
+        action=f"tag {word}",
+        account=account,
+        platform=PLATFORM,
+        table="tags",
+        summary=f"{word.capitalize()} the tag {tag.name} (the tags table keeps it either way)",
+        calls=(
+            Call(
+                f"tag:{tag.id}",
+                "PUT",
+                f"/v1/tags/{tag.id}",
+                (tag.id,),
+                f"enabled → {'true' if enabled else 'false'}",
+                send,
+                check,
+            ),
+        ),
+        params={"tag": tag.id, "enabled": enabled},
+        undo=f"tag {'disable' if enabled else 'enable'} {account} {tag.name}",
+    )
+
+
+def delete_tag_plan(account: str, tag: Tag) -> Plan:
+    """Delete a tag: it leaves every response (cannot be undone)."""
+
+    async def send(client: Any) -> None:
+        await cxi_client(client).delete_tag(tag.id)
+
+    async def check(client: Any) -> bool | None:
+        return all(t.id != tag.id for t in await _tags(client))
+
+    return Plan(
+        action="tag delete",
+        account=account,
+        platform=PLATFORM,
+        table="tags",
+        summary=f"Delete the tag {tag.name} ({tag.response_count or 0:,} responses carry it)",
+        calls=(
+            Call(
+                f"tag:{tag.id}", "DELETE", f"/v1/tags/{tag.id}", (tag.id,), "deleted", send, check
+            ),
+        ),
+        params={"tag": tag.id},
+        destructive=True,
+        follow=chain(remove_rows("tags"), _orphans(tag.name)),
+    )
+
+
+def _orphans(name: str) -> Follow:
+    """A deleted parent's children become top-level tags (as CXI makes them)."""
+
+    def follow(store: AccountStore, calls: Sequence[Call]) -> None:
+        frame = store.scan("tags")
+        if frame is None:
+            return
+        children = frame.filter(pl.col("parent") == name).collect()
+        if not children.is_empty():
+            store.append("tags", children.with_columns(pl.lit(None, pl.String).alias("parent")))
+
+    return follow
+
+
+def _tagged(import_id: str, names: Sequence[str]) -> Follow:
+    """The import's responses in the store carry the applied tags too."""
+
+    def follow(store: AccountStore, calls: Sequence[Call]) -> None:
+        frame = store.scan("responses")
+        if frame is None:
+            return
+        rows = frame.filter(pl.col("survey_id") == import_id).collect()
+        if rows.is_empty():
+            return
+        added = pl.concat_list(
+            pl.col("tags").fill_null([]), pl.lit(list(names), pl.List(pl.String))
+        )
+        store.append(
+            "responses", rows.with_columns(added.list.unique(maintain_order=True).alias("tags"))
+        )
+
+    return follow
+
+
+def apply_tags_plan(account: str, import_id: str, tag_names: Sequence[str]) -> Plan:
+    """Apply existing tags to every response of an import (`import[tag_names]`)."""
+    names = [n.strip().upper() for n in tag_names if n.strip()]
+    if not names:
+        raise ValueError("name at least one tag to apply")
+
+    async def send(client: Any) -> None:
+        await cxi_client(client).update_import(import_id, tag_names=names)
+
+    async def check(client: Any) -> bool | None:
+        detail = await cxi_client(client).get_import(import_id)
+        for response in detail.responses:
+            carried = {str(getattr(t, "name", t)).upper() for t in response.tags}
+            if not set(names) <= carried:
+                return False
+        return True
+
+    return Plan(
+        action="tag apply",
+        account=account,
+        platform=PLATFORM,
+        table="responses",
+        summary=f"Apply {', '.join(names)} to every response of import {import_id} "
+        "(the store's responses of the import get them too)",
+        calls=(
+            Call(
+                f"import:{import_id}",
+                "PUT",
+                f"/v1/imports/{import_id}",
+                (import_id,),
+                f"tag_names {', '.join(names)}",
+                send,
+                check,
+            ),
+        ),
+        params={"import": import_id, "tags": names},
+        undo=None,
+        follow=_tagged(import_id, names),
+    )
