@@ -77,20 +77,6 @@ def select(
     return _selected(responses, filter, time_zone, today)[0]
 
 
-def _metric(
-    function: Any,
-    responses: pl.DataFrame,
-    by: By,
-    filter: FilterLike,
-    time_zone: str,
-    today: date | None,
-    options: dict[str, Any],
-) -> pl.DataFrame:
-    chosen, include = _selected(responses, filter, time_zone, today)
-    options.setdefault("include_excluded", include)
-    return function(chosen, by, **options)
-
-
 def nps(
     responses: pl.DataFrame,
     by: By = None,
@@ -102,7 +88,7 @@ def nps(
 ) -> pl.DataFrame:
     """`analysis.nps` of the filtered responses: n, detractors, passives, promoters, nps, se,
     ci_low, ci_high (options: scale, method, level, include_excluded)."""
-    return _metric(analysis.nps, responses, by, filter, time_zone, today, options)
+    return analysis.nps(select(responses, filter, time_zone=time_zone, today=today), by, **options)
 
 
 def csat(
@@ -115,7 +101,7 @@ def csat(
     **options: Any,
 ) -> pl.DataFrame:
     """`analysis.csat` of the filtered responses (the share satisfied, Wilson interval)."""
-    return _metric(analysis.csat, responses, by, filter, time_zone, today, options)
+    return analysis.csat(select(responses, filter, time_zone=time_zone, today=today), by, **options)
 
 
 def ces(
@@ -128,7 +114,7 @@ def ces(
     **options: Any,
 ) -> pl.DataFrame:
     """`analysis.ces` of the filtered responses (the mean, t-interval, share agreeing)."""
-    return _metric(analysis.ces, responses, by, filter, time_zone, today, options)
+    return analysis.ces(select(responses, filter, time_zone=time_zone, today=today), by, **options)
 
 
 def trend(

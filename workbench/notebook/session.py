@@ -177,11 +177,8 @@ class Workbench(Actions):
         self, filter: FilterLike = None, *, accounts: Accounts = None, time_zone: str | None = None
     ) -> pl.DataFrame:
         """The responses a filter selects (a Filter or its text form; all without one)."""
-        return frames.select(
-            self.table("responses", accounts),
-            filter,
-            **self._options(accounts, filter, {"time_zone": time_zone}),
-        )
+        responses, zone = self._responses(accounts, filter, {"time_zone": time_zone})
+        return frames.select(responses, filter, **zone)
 
     def end_users(self, accounts: Accounts = None) -> pl.DataFrame:
         return self.table("end_users", accounts)
@@ -191,28 +188,6 @@ class Workbench(Actions):
 
     def surveys(self, accounts: Accounts = None) -> pl.DataFrame:
         return self.table("surveys", accounts)
-
-    def survey_answers(self, accounts: Accounts = None) -> pl.DataFrame:
-        return self.table("survey_answers", accounts)
-
-    def declines(self, accounts: Accounts = None) -> pl.DataFrame:
-        return self.table("declines", accounts)
-
-    def page_views(self, accounts: Accounts = None) -> pl.DataFrame:
-        return self.table("page_views", accounts)
-
-    def projects(self, accounts: Accounts = None) -> pl.DataFrame:
-        return self.table("projects", accounts)
-
-    def segments(self, accounts: Accounts = None) -> pl.DataFrame:
-        return self.table("segments", accounts)
-
-    def nps_summaries(self, accounts: Accounts = None) -> pl.DataFrame:
-        return self.table("nps_summaries", accounts)
-
-    def platform_accounts(self, accounts: Accounts = None) -> pl.DataFrame:
-        """The `accounts` table: the accounts as the platforms describe them."""
-        return self.table("accounts", accounts)
 
     def filter_names(self, accounts: Accounts = None) -> KnownNames:
         """What a filter may name here: tags, columns and properties, accounts, platforms."""
@@ -250,51 +225,44 @@ class Workbench(Actions):
         options: dict[str, Any] | None = None,
         *,
         dated: bool = False,
+        stacklevel: int = 3,
     ) -> dict[str, Any]:
         """time_zone and today for a computation; takes `time_zone` out of a call's `options`.
         A fallback zone's note is a TimeZoneNote warning when dates are used."""
         picked = options.pop("time_zone", None) if options is not None else None
         choice = self.zone(filter, accounts=accounts, time_zone=picked)
         if choice.note and (dated or _dated(filter)):
-            warnings.warn(choice.note, TimeZoneNote, stacklevel=3)
+            warnings.warn(choice.note, TimeZoneNote, stacklevel=stacklevel)
         return {"time_zone": choice.time_zone, "today": self.today}
+
+    def _responses(
+        self, accounts: Accounts, filter: FilterLike, options: dict[str, Any], dated: bool = False
+    ) -> tuple[pl.DataFrame, dict[str, Any]]:
+        """The responses table and the zone options (`_options`) for one computation."""
+        zone = self._options(accounts, filter, options, dated=dated, stacklevel=4)
+        return self.table("responses", accounts), zone
 
     def nps(
         self, filter: FilterLike = None, by: By = None, *, accounts: Accounts = None, **options: Any
     ) -> pl.DataFrame:
         """NPS of the filtered responses, overall or `by` a column or property, with its
         interval (`analysis.nps`)."""
-        return frames.nps(
-            self.table("responses", accounts),
-            by,
-            filter=filter,
-            **self._options(accounts, filter, options),
-            **options,
-        )
+        responses, zone = self._responses(accounts, filter, options)
+        return frames.nps(responses, by, filter=filter, **zone, **options)
 
     def csat(
         self, filter: FilterLike = None, by: By = None, *, accounts: Accounts = None, **options: Any
     ) -> pl.DataFrame:
         """CSAT (share satisfied) of the filtered responses (`analysis.csat`)."""
-        return frames.csat(
-            self.table("responses", accounts),
-            by,
-            filter=filter,
-            **self._options(accounts, filter, options),
-            **options,
-        )
+        responses, zone = self._responses(accounts, filter, options)
+        return frames.csat(responses, by, filter=filter, **zone, **options)
 
     def ces(
         self, filter: FilterLike = None, by: By = None, *, accounts: Accounts = None, **options: Any
     ) -> pl.DataFrame:
         """CES (mean effort, share agreeing) of the filtered responses (`analysis.ces`)."""
-        return frames.ces(
-            self.table("responses", accounts),
-            by,
-            filter=filter,
-            **self._options(accounts, filter, options),
-            **options,
-        )
+        responses, zone = self._responses(accounts, filter, options)
+        return frames.ces(responses, by, filter=filter, **zone, **options)
 
     def trend(
         self,
@@ -310,15 +278,16 @@ class Workbench(Actions):
     ) -> pl.DataFrame:
         """The metric per week (or `every` day/month/quarter, or a rolling `window` such as
         "30d") in the workbench's time zone (`analysis.trend`)."""
+        responses, zone = self._responses(accounts, filter, options, dated=True)
         return frames.trend(
-            self.table("responses", accounts),
+            responses,
             metric,
             filter=filter,
             every=every,
             window=window,
             by=by,
             min_n=min_n,
-            **self._options(accounts, filter, options, dated=True),
+            **zone,
             **options,
         )
 
@@ -354,15 +323,9 @@ class Workbench(Actions):
         difference from the rest with its interval, p_value and p_adjusted (Holm, or
         `p_adjust="bh"`); segments under `min_n` kept and marked "too small (n=12)"
         (`analysis.segments.segment_breakdown`, as the dashboard and `report --by`)."""
+        responses, zone = self._responses(accounts, filter, options)
         return frames.segment_breakdown(
-            self.table("responses", accounts),
-            by,
-            metric,
-            filter=filter,
-            min_n=min_n,
-            p_adjust=p_adjust,
-            **self._options(accounts, filter, options),
-            **options,
+            responses, by, metric, filter=filter, min_n=min_n, p_adjust=p_adjust, **zone, **options
         )
 
     def tag_impact(
@@ -376,14 +339,9 @@ class Workbench(Actions):
         **options: Any,
     ) -> pl.DataFrame:
         """Each tag's impact on the metric, largest first (`analysis.tag_impact`)."""
+        responses, zone = self._responses(accounts, filter, options)
         return frames.tag_impact(
-            self.table("responses", accounts),
-            metric,
-            filter=filter,
-            by=by,
-            min_n=min_n,
-            **self._options(accounts, filter, options),
-            **options,
+            responses, metric, filter=filter, by=by, min_n=min_n, **zone, **options
         )
 
     def score_distribution(
@@ -396,18 +354,12 @@ class Workbench(Actions):
         **options: Any,
     ) -> pl.DataFrame:
         """Each score's count and share (`analysis.score_distribution`)."""
-        return frames.score_distribution(
-            self.table("responses", accounts),
-            metric,
-            filter=filter,
-            by=by,
-            **self._options(accounts, filter, options),
-            **options,
-        )
+        responses, zone = self._responses(accounts, filter, options)
+        return frames.score_distribution(responses, metric, filter=filter, by=by, **zone, **options)
 
     def answer_distribution(self, by: By = None, *, accounts: Accounts = None) -> pl.DataFrame:
         """Survey answers (Apptentive) per question and choice, with shares."""
-        return answer_distribution(self.survey_answers(accounts), by)
+        return answer_distribution(self.table("survey_answers", accounts), by)
 
     # --- charts and the report ---------------------------------------------------------------
 
