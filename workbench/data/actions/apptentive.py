@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.actions.follow import set_columns
-from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.plan import UNDO, Call, Plan, Skipped
 from workbench.sources.apptentive import ApptentiveClient
 
 PLATFORM = "apptentive"
@@ -50,11 +50,13 @@ def not_archivable(rows: pl.DataFrame) -> dict[str, int]:
 
 
 def archive_plans(
-    rows: pl.DataFrame, *, archive: bool, states: Mapping[str, Mapping[str, bool]]
+    rows: pl.DataFrame, *, archive: bool, states: Mapping[str, Mapping[str, bool]] | None
 ) -> list[Plan]:
     """One plan per Apptentive account among `rows` (responses, as a filter selected them):
     a toggle for each record not already in the wanted state. `states` is each account's
-    `archived_states`; a record it does not hold is skipped (deleted since the last sync)."""
+    `archived_states`; a record it does not hold is skipped (deleted since the last sync).
+    Without `states` (`workbench undo`) every record gets a call, which toggles it only if it
+    is not in the wanted state already."""
     action = "archive" if archive else "unarchive"
     missing = {"id", "account", "platform"} - set(rows.columns)
     if missing:
@@ -64,11 +66,13 @@ def archive_plans(
         ["account"], maintain_order=True
     ):
         account = str(account)
-        now = states.get(account, {})
+        now = states.get(account, {}) if states is not None else None
         calls: list[Call] = []
         skipped: list[Skipped] = []
         for record in group.get_column("id").cast(pl.String).to_list():
-            if record not in now:
+            if now is None:
+                calls.append(_toggle(record, archive))
+            elif record not in now:
                 skipped.append(Skipped(record, "not in Apptentive any more"))
             elif now[record] == archive:
                 skipped.append(Skipped(record, f"already {action}d"))
@@ -142,3 +146,7 @@ def deactivate_plan(account: str, survey_id: str, *, name: str | None = None) ->
         params={"survey": survey_id},
         follow=set_columns("surveys", {"active": False}),
     )
+
+
+UNDO[(PLATFORM, "archive")] = lambda rows: archive_plans(rows, archive=True, states=None)
+UNDO[(PLATFORM, "unarchive")] = lambda rows: archive_plans(rows, archive=False, states=None)

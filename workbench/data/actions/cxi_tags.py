@@ -86,7 +86,7 @@ def create_tag_plan(
         account=account,
         platform=PLATFORM,
         table="tags",
-        summary=f"Create the tag {upper}",
+        summary=f"Create the tag {upper} (undo: `workbench tag delete {account} {upper}`)",
         calls=(Call(f"tag:{upper}", "POST", "/v1/tags", (upper,), change, send, check),),
         params={
             "name": upper,
@@ -94,7 +94,6 @@ def create_tag_plan(
             "terms": list(text_match),
             "parent": str(parent and parent.id),
         },
-        undo=f"tag delete {account} {upper}",
         follow=_write_tag(account, answered, parent.name if parent else None),
     )
 
@@ -168,7 +167,8 @@ def disable_tag_plan(account: str, tag: Tag, *, enabled: bool = False) -> Plan:
         account=account,
         platform=PLATFORM,
         table="tags",
-        summary=f"{word.capitalize()} the tag {tag.name} (the tags table keeps it either way)",
+        summary=f"{word.capitalize()} the tag {tag.name} (the tags table keeps it either way; "
+        f"undo: `workbench tag {'disable' if enabled else 'enable'} {account} {tag.name}`)",
         calls=(
             Call(
                 f"tag:{tag.id}",
@@ -181,7 +181,6 @@ def disable_tag_plan(account: str, tag: Tag, *, enabled: bool = False) -> Plan:
             ),
         ),
         params={"tag": tag.id, "enabled": enabled},
-        undo=f"tag {'disable' if enabled else 'enable'} {account} {tag.name}",
     )
 
 
@@ -281,6 +280,5 @@ def apply_tags_plan(account: str, import_id: str, tag_names: Sequence[str]) -> P
             ),
         ),
         params={"import": import_id, "tags": names},
-        undo=None,
         follow=_tagged(import_id, names),
     )
