@@ -195,14 +195,7 @@ class Filter(BaseModel):
     excluded: Excluded = DEFAULT_EXCLUDED
 
     @field_validator(
-        "accounts",
-        "platforms",
-        "metrics",
-        "tags_any",
-        "tags_all",
-        "tags_none",
-        "text",
-        "text_none",
+        "accounts", "platforms", "metrics", "tags_any", "tags_all", "tags_none", "text", "text_none"
     )
     @classmethod
     def _no_empty(cls, values: list[str], info: Any) -> list[str]:
@@ -250,19 +243,14 @@ class Filter(BaseModel):
 # --- the text form ---------------------------------------------------------------------------
 
 KEYS: Final = (
-    "tag",
-    "tags-any",
-    "tags-all",
-    "tags-none",
-    "metric",
-    "score",
-    "since",
-    "until",
-    "last",
-    "account",
-    "platform",
-    "excluded",
-)
+    "tag", "tags-any", "tags-all", "tags-none", "metric", "score", "since", "until", "last",
+    "account", "platform", "excluded"
+)  # fmt: skip
+LISTED: Final = {
+    "tags-all": "tags_all", "tags-none": "tags_none", "metric": "metrics",
+    "account": "accounts", "platform": "platforms"
+}  # fmt: skip
+"""The keys that add their values to a list field of the Filter (tag: and tags-any: aside)."""
 SPECIAL: Final = frozenset('"(),:=!<>\\')
 EXCLUDED_VALUES: Final = ("include", "exclude", "only")
 SCORE = re.compile(r"^(\d+)(?:-(\d+))?$")
@@ -360,6 +348,11 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
     raise FilterSyntaxError(text, start, 'a closing quote (")', "an unclosed quote")
 
 
+def _is(token: Token | None, kind: str, value: str) -> bool:
+    """Whether `token` is of `kind` and reads `value` (case-insensitive)."""
+    return token is not None and token.kind == kind and token.value.lower() == value
+
+
 def _starts_term(tokens: list[Token], text: str, i: int) -> bool:
     """A '-' negates only at the start of a term: after whitespace or at the very beginning,
     and not where a value is due (`revenue >= -5`, `country in ( -x )`)."""
@@ -402,7 +395,7 @@ class _Parser:
 
     def expect_punct(self, value: str, expected: str) -> Token:
         token = self.peek()
-        if token is None or token.kind != "punct" or token.value != value:
+        if not _is(token, "punct", value):
             raise self.fail(expected, token)
         return self.take()
 
@@ -415,7 +408,7 @@ class _Parser:
 
     def values(self, what: str) -> list[tuple[str, Token]]:
         out = [self.value(what)]
-        while (t := self.peek()) is not None and t.kind == "punct" and t.value == ",":
+        while _is(self.peek(), "punct", ","):
             self.take()
             out.append(self.value("a value after ','"))
         return out
@@ -447,13 +440,7 @@ class _Parser:
         negated = token.kind == "neg"
         if negated:
             token = self.take()
-        after = self.peek()
-        if (
-            token.kind == "word"
-            and after is not None
-            and after.kind == "punct"
-            and after.value == ":"
-        ):
+        if token.kind == "word" and _is(self.peek(), "punct", ":"):
             self.take()
             self.keyed(token, negated)
         elif negated and token.kind == "quoted":
@@ -473,20 +460,13 @@ class _Parser:
             return False
         if after.kind == "op":
             return True
-        if after.kind == "word" and after.value.lower() == "in":
-            nxt = self.peek(1)
-            return nxt is not None and nxt.kind == "punct" and nxt.value == "("
-        if after.kind == "word" and after.value.lower() == "not":
-            nxt, nxt2 = self.peek(1), self.peek(2)
-            return (
-                nxt is not None
-                and nxt.kind == "word"
-                and nxt.value.lower() == "in"
-                and nxt2 is not None
-                and nxt2.kind == "punct"
-                and nxt2.value == "("
-            )
-        return False
+        if _is(after, "word", "in"):
+            return _is(self.peek(1), "punct", "(")
+        return (
+            _is(after, "word", "not")
+            and _is(self.peek(1), "word", "in")
+            and _is(self.peek(2), "punct", "(")
+        )
 
     def condition(self, name: Token) -> None:
         op_token = self.take()
@@ -515,16 +495,8 @@ class _Parser:
         texts = [v for v, _ in items]
         if key in ("tag", "tags-any"):
             self.add("tags_none" if negated else "tags_any", texts)
-        elif key == "tags-all":
-            self.add("tags_all", texts)
-        elif key == "tags-none":
-            self.add("tags_none", texts)
-        elif key == "metric":
-            self.add("metrics", texts)
-        elif key == "account":
-            self.add("accounts", texts)
-        elif key == "platform":
-            self.add("platforms", texts)
+        elif key in LISTED:
+            self.add(LISTED[key], texts)
         else:
             self.single(key, items, key_token)
 
@@ -596,13 +568,8 @@ def _listed(values: list[str]) -> str:
 
 def format_filter(f: Filter) -> str:
     """The canonical text of a filter: keys in a fixed order, values quoted only when needed."""
-    parts: list[str] = []
-    if f.accounts:
-        parts.append(f"account:{_listed(f.accounts)}")
-    if f.platforms:
-        parts.append(f"platform:{_listed(f.platforms)}")
-    if f.metrics:
-        parts.append(f"metric:{_listed(f.metrics)}")
+    listed = (("account", f.accounts), ("platform", f.platforms), ("metric", f.metrics))
+    parts = [f"{key}:{_listed(values)}" for key, values in listed if values]
     if f.since:
         parts.append(f"since:{f.since.isoformat()}")
     if f.until:
