@@ -249,3 +249,36 @@ def test_an_export_is_requested_once_at_a_time(demo: Demo, cli: Any) -> None:
     assert "already in progress" in busy.stdout
     assert len(truth(demo)["exports"]) == exports + 1
     assert cli("cxi-export", ACCOUNT, "--type", "everything").exit_code == 2
+
+
+def test_an_upload_whose_metadata_was_not_sent_is_finished_not_uploaded_again(
+    demo: Demo, cli: Any, tmp_path: Path
+) -> None:
+    """Killed between the upload and its PUT: the rerun finds the bare import and sends the PUT."""
+    good = tmp_path / "march.csv"
+    good.write_text(good_csv("mar-"))
+    plan = import_plan(ACCOUNT, str(good), name="March", metric_type="csat")
+    before = {i["id"] for i in truth(demo)["imports"]}
+
+    async def upload_only() -> None:
+        from workbench.sources.connect import open_client, token_cache
+
+        client = open_client(
+            ACCOUNT,
+            demo.settings.account(ACCOUNT),
+            demo.settings.http,
+            tokens=token_cache(demo.settings.store_dir),
+        )
+        try:
+            await client.create_import(good.read_bytes(), filename="March")  # type: ignore[union-attr]
+        finally:
+            await client.aclose()
+
+    asyncio.run(asyncio.wait_for(upload_only(), timeout=60))
+    journal = Journal(Store(demo.settings.store_dir).account(ACCOUNT).path, plan.id)
+    journal.record(plan.calls[0].key, "sending")
+    outcome = asyncio.run(asyncio.wait_for(run_plan(demo.settings, plan), timeout=120))
+    assert outcome.ok
+    new = [i for i in truth(demo)["imports"] if i["id"] not in before]
+    assert [(i["name"], i["metric_type"]) for i in new] == [("March", "csat")]
+    assert len(uploaded(demo, "mar-")) == 3

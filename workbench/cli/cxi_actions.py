@@ -42,8 +42,10 @@ def account_settings(account: str, platform: str) -> Settings:
             code=2,
         )
     if found.platform != platform:
+        article = "an" if found.platform[0] in "aeiou" else "a"
         fail(
-            f"{account} is a {found.platform} account; this command acts on {platform} accounts",
+            f"{account} is {article} {found.platform} account; this command acts on {platform} "
+            "accounts",
             code=2,
         )
     return settings
