@@ -17,9 +17,8 @@ from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
 from workbench.cli.context import load
 from workbench.cli.output import console, errors, fail
 from workbench.data.actions import cxi, cxi_tags
-from workbench.data.store import Store
+from workbench.data.actions.run import read_live
 from workbench.settings import Settings, SettingsError
-from workbench.sources.connect import open_client, token_cache
 from workbench.sources.errors import SourceError
 from workbench.sources.models.cxi import Tag
 
@@ -53,21 +52,8 @@ def account_settings(account: str, platform: str) -> Settings:
 
 def live(settings: Settings, account: str, read: Callable[[Any], Awaitable[T]]) -> T:
     """Read something the plan needs from the platform (the current tags, a record's state)."""
-
-    async def go() -> T:
-        client = open_client(
-            account,
-            settings.account(account),
-            settings.http,
-            tokens=token_cache(Store(settings.store_dir).root),
-        )
-        try:
-            return await read(client)
-        finally:
-            await client.aclose()
-
     try:
-        return asyncio.run(go())
+        return asyncio.run(read_live(settings, account, read))
     except (SettingsError, SourceError) as exc:
         fail(escape(str(exc).splitlines()[0]))
 

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.actions.follow import set_columns
-from workbench.data.actions.plan import UNDO, Call, Plan, Skipped
+from workbench.data.actions.plan import Call, Plan, Skipped
 from workbench.sources.apptentive import ApptentiveClient
 
 PLATFORM = "apptentive"
@@ -146,7 +146,3 @@ def deactivate_plan(account: str, survey_id: str, *, name: str | None = None) ->
         params={"survey": survey_id},
         follow=set_columns("surveys", {"active": False}),
     )
-
-
-UNDO[(PLATFORM, "archive")] = lambda rows: archive_plans(rows, archive=True, states=None)
-UNDO[(PLATFORM, "unarchive")] = lambda rows: archive_plans(rows, archive=False, states=None)

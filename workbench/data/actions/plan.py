@@ -133,14 +133,6 @@ class Plan:
         return out
 
 
-UndoBuilder = Callable[[pl.DataFrame], list["Plan"]]
-"""Builds the plans of an undoing action from the stored rows an earlier run changed."""
-
-UNDO: dict[tuple[str, str], UndoBuilder] = {}
-"""(platform, action) -> the builder of that action's plans, for the actions that undo another
-(`Plan.undo` names them); each platform module registers its own."""
-
-
 def plans_frame(plans: Sequence[Plan]) -> pl.DataFrame:
     """Several accounts' plans as one frame (an action over a filter spanning accounts)."""
     frames = [plan.frame() for plan in plans]

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.actions.follow import set_columns
-from workbench.data.actions.plan import UNDO, Call, Plan, Skipped
+from workbench.data.actions.plan import Call, Plan, Skipped
 from workbench.sources.wootric import WootricClient
 
 EXCLUSION_PLATFORMS = ("wootric",)
@@ -86,7 +86,3 @@ def _call(response: str, end_user: str, exclude: bool) -> Call:
         send=send,
         check=check,
     )
-
-
-UNDO[("wootric", "exclude")] = lambda rows: exclusion_plans(rows, exclude=True)
-UNDO[("wootric", "include")] = lambda rows: exclusion_plans(rows, exclude=False)
