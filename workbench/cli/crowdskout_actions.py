@@ -62,7 +62,7 @@ def push(
     if not plan.calls or (found is None and len(plan.calls) == 1):
         fail(
             f"none of the {rows.height:,} filtered responses is from a person with a profile in "
-            f"{account} (matched by e-mail); `workbench sync --account {account}` reads its "
+            f"{account} (matched by e-mail); `workbench sync {account}` reads its "
             "profiles",
             code=2,
         )

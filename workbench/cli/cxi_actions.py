@@ -328,7 +328,7 @@ def onboard(
     status = live(settings, account, lambda c: cxi.cxi_client(c).get_onboarding())
     if status.onboarded:
         console.print(
-            f"{account} is already onboarded; `workbench sync --account {account}` reads it."
+            f"{account} is already onboarded; `workbench sync {account}` reads it."
         )
         return
     choices = {str(c.id): c.name for c in status.product_categories}
