@@ -46,10 +46,13 @@ def synced(served, tmp_path):
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """What the command said on one line: whitespace normalised, and the sync summary's cell
+    borders taken out, so that a note the table wrapped across rows (where it wraps depends on
+    the length of the temporary path it names) reads as the one sentence it is."""
     said = (result.stdout + result.stderr).strip()
     assert "Traceback" not in said
     assert "This is a bug" not in said
-    return " ".join(said.split())
+    return " ".join(said.replace("\u2502", " ").split())
 
 
 def test_a_part_with_a_foreign_schema_is_found_and_set_aside(synced, served) -> None:
