@@ -9,7 +9,7 @@ So every metric takes its scale as an argument, and every result carries `scale.
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Final, Literal
+from typing import ClassVar, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -65,18 +65,22 @@ class Band(BaseModel):
 class _Scale(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    band_names: ClassVar[tuple[str, ...]] = ()
+    """The names of the scale's bands (its fields), low to high."""
+
     low: int
     high: int
 
-    def _check_within(self, **bands: Band) -> None:
+    def _check_within(self) -> None:
         if self.low >= self.high:
             raise ValueError(f"a scale runs low to high; {self.low}-{self.high} does not")
-        for name, band in bands.items():
+        for name, band in self.bands().items():
             if band.low < self.low or band.high > self.high:
                 raise ValueError(f"{name} {band} lies outside the scale {self.low}-{self.high}")
 
-    def _check_ordered(self, **bands: Band) -> None:
+    def _check_ordered(self) -> None:
         """Bands listed low to high must not overlap (a score is in one band at most)."""
+        bands = self.bands()
         items = list(bands.items())
         for (lower, a), (upper, b) in pairwise(items):
             if not a.high < b.low:
@@ -85,9 +89,15 @@ class _Scale(BaseModel):
                     f"the bands run {', '.join(bands)} from low to high"
                 )
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        self._check_within()
+        self._check_ordered()
+        return self
+
     def bands(self) -> dict[str, Band]:
         """The named bands, low to high (`{"detractors": 0-6, ...}`)."""
-        raise NotImplementedError
+        return {name: getattr(self, name) for name in self.band_names}
 
     def band(self, name: str) -> Band:
         """The band called `name`; KeyError when this scale has none of that name."""
@@ -97,6 +107,7 @@ class _Scale(BaseModel):
 class NpsScale(_Scale):
     """Likelihood to recommend: 0-10, detractors 0-6, passives 7-8, promoters 9-10 by default."""
 
+    band_names: ClassVar[tuple[str, ...]] = NPS_BAND_NAMES
     low: int = 0
     high: int = 10
     detractors: Band = Band(low=0, high=6)
@@ -105,19 +116,10 @@ class NpsScale(_Scale):
 
     @model_validator(mode="after")
     def _consistent(self) -> NpsScale:
-        self._check_within(
-            detractors=self.detractors, passives=self.passives, promoters=self.promoters
-        )
+        self._check_within()
         if not self.detractors.high < self.passives.low <= self.passives.high < self.promoters.low:
             raise ValueError("NPS bands must be detractors < passives < promoters, not overlapping")
         return self
-
-    def bands(self) -> dict[str, Band]:
-        return {
-            "detractors": self.detractors,
-            "passives": self.passives,
-            "promoters": self.promoters,
-        }
 
     def describe(self) -> str:
         return (
@@ -132,28 +134,12 @@ class CsatScale(_Scale):
     The CSAT figure is the share satisfied; the other two bands name the rest for filters.
     """
 
+    band_names: ClassVar[tuple[str, ...]] = CSAT_BAND_NAMES
     low: int = 1
     high: int = 5
     dissatisfied: Band = Band(low=1, high=2)
     neutral: Band = Band(low=3, high=3)
     satisfied: Band = Band(low=4, high=5)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> CsatScale:
-        self._check_within(
-            dissatisfied=self.dissatisfied, neutral=self.neutral, satisfied=self.satisfied
-        )
-        self._check_ordered(
-            dissatisfied=self.dissatisfied, neutral=self.neutral, satisfied=self.satisfied
-        )
-        return self
-
-    def bands(self) -> dict[str, Band]:
-        return {
-            "dissatisfied": self.dissatisfied,
-            "neutral": self.neutral,
-            "satisfied": self.satisfied,
-        }
 
     def describe(self) -> str:
         return f"csat {self.low}-{self.high}: satisfied {self.satisfied}"
@@ -165,20 +151,12 @@ class CesScale(_Scale):
     The CES figures are the mean and the share agreeing; the other bands name the rest.
     """
 
+    band_names: ClassVar[tuple[str, ...]] = CES_BAND_NAMES
     low: int = 1
     high: int = 7
     disagree: Band = Band(low=1, high=3)
     neutral: Band = Band(low=4, high=4)
     agree: Band = Band(low=5, high=7)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> CesScale:
-        self._check_within(disagree=self.disagree, neutral=self.neutral, agree=self.agree)
-        self._check_ordered(disagree=self.disagree, neutral=self.neutral, agree=self.agree)
-        return self
-
-    def bands(self) -> dict[str, Band]:
-        return {"disagree": self.disagree, "neutral": self.neutral, "agree": self.agree}
 
     def describe(self) -> str:
         return f"ces {self.low}-{self.high}: agree {self.agree}"
