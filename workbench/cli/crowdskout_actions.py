@@ -10,14 +10,12 @@ import typer
 from rich.markup import escape
 
 from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
-from workbench.cli.cxi_actions import AccountArgument, account_settings, live
+from workbench.cli.cxi_actions import AccountArgument, account_settings, planned
 from workbench.cli.exclusion import FilterOption
 from workbench.cli.export import filtered, stored_table
 from workbench.cli.output import console, errors, fail
 from workbench.cli.time_zone import TimeZoneOption
 from workbench.data.actions import crowdskout
-
-TYPES = ("Tag", "Text", "Number", "Date", "Datetime")
 
 
 def push(
@@ -29,7 +27,7 @@ def push(
         typer.Option("--value", help="The value to set (a Tag attribute needs none)."),
     ] = None,
     kind: Annotated[
-        str, typer.Option("--type", help=f"For a new attribute: {', '.join(TYPES)}.")
+        str, typer.Option("--type", help=f"For a new attribute: {', '.join(crowdskout.TYPES)}.")
     ] = "Tag",
     dry_run: DryRunOption = False,
     yes: YesOption = False,
@@ -39,33 +37,16 @@ def push(
     """Push the people of the filtered responses to a Crowdskout attribute: created if needed,
     then set on their profiles (matched by e-mail) with bulk updates."""
     settings = account_settings(account, "crowdskout")
-    chosen = next((t for t in TYPES if t.casefold() == kind.casefold()), None)
-    if chosen is None:
-        fail(f"--type is one of {', '.join(TYPES)}, not {kind!r}", code=2)
+    if crowdskout.attribute_type(kind) is None:
+        fail(f"--type is one of {', '.join(crowdskout.TYPES)}, not {kind!r}", code=2)
     rows = filtered("responses", filter_text, None, time_zone=time_zone)
     end_users = stored_table("end_users", [account])
-    found = live(settings, account, lambda c: crowdskout.find_attribute(c, attribute))
     report = crowdskout.PushReport()
-    try:
-        plan = crowdskout.push_plan(
-            account,
-            rows,
-            end_users,
-            attribute_name=attribute,
-            attribute=found,
-            kind=chosen,
-            value=value,
-            report=report,
+    plan = planned(
+        crowdskout.push_plan_for(
+            settings, account, attribute, rows, end_users, kind=kind, value=value, report=report
         )
-    except ValueError as exc:
-        fail(escape(str(exc)), code=2)
-    if not plan.calls or (found is None and len(plan.calls) == 1):
-        fail(
-            f"none of the {rows.height:,} filtered responses is from a person with a profile in "
-            f"{account} (matched by e-mail); `workbench sync {account}` reads its "
-            "profiles",
-            code=2,
-        )
+    )
     quiet = logging.getLogger("workbench.sources")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # each dropped item is listed below, once

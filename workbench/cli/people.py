@@ -15,9 +15,15 @@ from workbench.cli.exclusion import AccountOption
 from workbench.cli.export import filtered, stored_table
 from workbench.cli.output import fail, warn
 from workbench.cli.time_zone import TimeZoneOption
-from workbench.data.actions.wootric_declines import decline_property_plans, declines_of
+from workbench.data.actions.planning import PlanRefused
+from workbench.data.actions.wootric_declines import (
+    decline_property_plans,
+    declines_by_id,
+    declines_of,
+)
 from workbench.data.actions.wootric_people import (
     email_survey_plans,
+    end_users_by_email,
     end_users_of,
     erase_plans,
     property_plans,
@@ -137,17 +143,10 @@ def erase(
     if bool(filter_text) == bool(email):
         fail("say whom to erase with either --filter or --email", code=2)
     if email:
-        stored = stored_table("end_users", account).filter(pl.col("platform") == "wootric")
-        wanted = [e.strip().lower() for e in email]
-        people = stored.filter(pl.col("email").str.to_lowercase().is_in(wanted))
-        found = set(people["email"].str.to_lowercase().to_list())
-        for address in wanted:
-            if address not in found:
-                fail(
-                    f"no Wootric end user with e-mail {escape(address)} in the store; check "
-                    "the spelling, or run `workbench sync` if they answered recently",
-                    code=2,
-                )
+        try:
+            people = end_users_by_email(stored_table("end_users", account), email)
+        except PlanRefused as exc:
+            fail(escape(str(exc)), code=2)
     else:
         _, people = _people(filter_text, account, time_zone)
     carry_out(erase_plans(people), dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
@@ -175,14 +174,10 @@ def decline_property(
         fail("say which declines with either --filter or --decline", code=2)
     stored = stored_table("declines", account).filter(pl.col("platform") == "wootric")
     if decline:
-        rows = stored.filter(pl.col("id").is_in([d.strip() for d in decline]))
-        missing = sorted(set(decline) - set(rows["id"].to_list()))
-        if missing:
-            fail(
-                f"no Wootric decline {escape(missing[0])} in the store; `workbench export "
-                "declines -o declines.csv` lists them",
-                code=2,
-            )
+        try:
+            rows = declines_by_id(stored, decline)
+        except PlanRefused as exc:
+            fail(escape(str(exc)), code=2)
     else:
         responses, _ = _people(filter_text, account, time_zone)
         rows = declines_of(responses, stored)

@@ -25,6 +25,11 @@ import polars as pl
 
 from workbench.data.actions.follow import set_columns
 from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
+from workbench.data.schema import SchemaError
+from workbench.data.store import Store, StoreError
+from workbench.data.tables import load_table
+from workbench.settings import Settings
 from workbench.sources.apptentive import ApptentiveClient
 
 PLATFORM = "apptentive"
@@ -95,6 +100,14 @@ def archive_plans(
     return plans
 
 
+async def archive_plans_for(settings: Settings, rows: pl.DataFrame, *, archive: bool) -> list[Plan]:
+    """`archive_plans` on the records' state now: one read of each Apptentive account's
+    records among `rows` (the faces' one way to plan an archive or unarchive)."""
+    accounts = sorted(set(rows.filter(pl.col("platform") == PLATFORM)["account"].to_list()))
+    states = {name: await live(settings, name, archived_states) for name in accounts}
+    return archive_plans(rows, archive=archive, states=states)
+
+
 def _toggle(record: str, archive: bool) -> Call:
     async def send(client: Any) -> None:
         app = _client(client)
@@ -113,6 +126,28 @@ def _toggle(record: str, archive: bool) -> Call:
         send=send,
         check=check,
     )
+
+
+async def deactivate_plan_for(
+    settings: Settings, account: str, survey_id: str, store: Store | None = None
+) -> Plan:
+    """The deactivation of a survey as it stands now: PlanRefused when the account has no such
+    survey (naming the ones in the store), NothingToDo when it is inactive already."""
+    check_account(settings, account, PLATFORM)
+    surveys = await live(settings, account, lambda c: _client(c).list_surveys())
+    found = next((s for s in surveys if s.id == survey_id), None)
+    if found is None:
+        try:
+            stored = load_table(store or Store(settings.store_dir), "surveys", [account])
+        except (StoreError, SchemaError):
+            stored = pl.DataFrame({"id": [], "name": []})
+        listed = ", ".join(f"{i} ({n})" for i, n in stored.select("id", "name").iter_rows())
+        raise PlanRefused(
+            f"no survey {survey_id!r} in {account}; its surveys are: {listed or '(none)'}"
+        )
+    if found.active is False:
+        raise NothingToDo(f"Nothing to do: the survey {survey_id} is already inactive.")
+    return deactivate_plan(account, survey_id, name=found.name)
 
 
 def deactivate_plan(account: str, survey_id: str, *, name: str | None = None) -> Plan:

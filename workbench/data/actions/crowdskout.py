@@ -28,6 +28,8 @@ from typing import Any
 import polars as pl
 
 from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.planning import PlanRefused, check_account, live
+from workbench.settings import Settings
 from workbench.sources.crowdskout import PROFILE_BATCH, CrowdskoutClient
 from workbench.sources.errors import InvalidRequest
 from workbench.sources.models.crowdskout import Attribute, Profile, wire_id
@@ -36,6 +38,8 @@ PLATFORM = "crowdskout"
 ATTRIBUTES = "Attributes"
 TAG_VALUE = {"id": "true", "value": "Yes"}
 SHOWN = 3
+TYPES = ("Tag", "Text", "Number", "Date", "Datetime")
+"""The types a push creates a missing attribute with."""
 """Dropped profiles named in a call's one-line message (all are in `PushReport.dropped`)."""
 
 
@@ -231,6 +235,53 @@ def push_plan(
         skipped=tuple(skipped),
         params={"attribute": attribute_name, "type": kind, "value": shown},
     )
+
+
+def attribute_type(kind: str) -> str | None:
+    """The type `kind` names (any case), or None."""
+    return next((t for t in TYPES if t.casefold() == kind.casefold()), None)
+
+
+async def push_plan_for(
+    settings: Settings,
+    account: str,
+    attribute_name: str,
+    rows: pl.DataFrame,
+    end_users: pl.DataFrame,
+    *,
+    kind: str = "Tag",
+    value: str | None = None,
+    report: PushReport | None = None,
+) -> Plan:
+    """The push as it stands now: the attribute looked up in Crowdskout (created by the plan
+    when missing), the selected responses' people matched to `account`'s stored profiles
+    (`end_users`). PlanRefused for an unknown type, a locked attribute, a value that does not
+    suit it, or when none of the people has a profile."""
+    check_account(settings, account, PLATFORM)
+    chosen = attribute_type(kind)
+    if chosen is None:
+        raise PlanRefused(f"the attribute type is one of {', '.join(TYPES)}, not {kind!r}")
+    found = await live(settings, account, lambda c: find_attribute(c, attribute_name))
+    try:
+        plan = push_plan(
+            account,
+            rows,
+            end_users,
+            attribute_name=attribute_name,
+            attribute=found,
+            kind=chosen,
+            value=value,
+            report=report,
+        )
+    except ValueError as exc:
+        raise PlanRefused(str(exc)) from None
+    if not plan.calls or (found is None and len(plan.calls) == 1):
+        raise PlanRefused(
+            f"none of the {rows.height:,} filtered responses is from a person with a profile in "
+            f"{account} (matched by e-mail); `workbench sync --account {account}` reads its "
+            "profiles"
+        )
+    return plan
 
 
 def _batch(

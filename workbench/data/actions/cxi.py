@@ -29,10 +29,12 @@ from typing import Any
 
 from workbench.data import normalize_cxi as normalize
 from workbench.data.actions.plan import Call, Plan
+from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
 from workbench.data.store import AccountStore
+from workbench.settings import Settings
 from workbench.sources.cxi import CxiClient
 from workbench.sources.cxi_csv import CsvProblem, content_problems, read_source
-from workbench.sources.models.cxi import Import
+from workbench.sources.models.cxi import Import, Tag
 
 PLATFORM = "cxi"
 METRIC_TYPES = ("nps", "csat", "ces", "other")
@@ -63,6 +65,71 @@ def _shape(content: bytes) -> CsvShape:
     reader = csv.reader(io.StringIO(content.decode("utf-8"), newline=""))
     header = next(reader, [])
     return CsvShape(sum(1 for _ in reader), tuple(header))
+
+
+async def all_tags(client: Any) -> list[Tag]:
+    """Every tag of the account, children included (one read)."""
+    return [t async for t in cxi_client(client).iter_tags(flat=True)]
+
+
+async def project_ids(settings: Settings, account: str, given: Sequence[str]) -> list[str]:
+    """The ids of the projects named (by id or name, any case), or PlanRefused listing them."""
+    if not given:
+        return []
+    projects = await live(settings, account, lambda c: cxi_client(c).list_projects())
+    by_name = {p.name.casefold(): p.id for p in projects if p.name}
+    ids = {p.id for p in projects}
+    chosen = []
+    for value in given:
+        if value in ids:
+            chosen.append(value)
+        elif value.casefold() in by_name:
+            chosen.append(by_name[value.casefold()])
+        else:
+            listed = ", ".join(f"{p.id} {p.name}" for p in projects) or "(none)"
+            raise PlanRefused(f"no project {value!r} in {account}; the projects are: {listed}")
+    return chosen
+
+
+async def import_plan_for(
+    settings: Settings,
+    account: str,
+    path: str,
+    *,
+    name: str | None = None,
+    metric_type: str | None = None,
+    language: str | None = None,
+    tags: Sequence[str] = (),
+    projects: Sequence[str] = (),
+) -> Plan:
+    """`import_plan` with the projects resolved (ids or names) and the tags checked against
+    the account's tags now. ImportRefused names every problem of the file; PlanRefused says
+    what else is wrong."""
+    check_account(settings, account, PLATFORM)
+    chosen = await project_ids(settings, account, projects)
+    try:
+        plan = import_plan(
+            account,
+            path,
+            name=name,
+            metric_type=metric_type,
+            language=language,
+            tags=tags,
+            projects=chosen,
+        )
+    except ImportRefused:
+        raise
+    except ValueError as exc:
+        raise PlanRefused(str(exc)) from None
+    if tags:
+        known = {t.name.upper() for t in await live(settings, account, all_tags)}
+        unknown = [t for t in tags if t.upper() not in known]
+        if unknown:
+            raise PlanRefused(
+                f"no tag {', '.join(unknown)} in {account}; create it first with "
+                f"`workbench tag create {account} NAME`"
+            )
+    return plan
 
 
 def import_plan(
@@ -177,6 +244,61 @@ def import_plan(
     )
 
 
+class ChooseCategory(ValueError):
+    """Onboarding needs a product category: `choices` (id -> name) are the ones to choose from
+    (not a PlanRefused: the CLI lists them, one a line)."""
+
+    def __init__(self, account: str, choices: dict[str, str]) -> None:
+        self.account = account
+        self.choices = choices
+        listed = ", ".join(f"{k} {v}" for k, v in choices.items())
+        super().__init__(f"{account} is not onboarded yet; choose a product category: {listed}")
+
+
+async def onboarding_plan_for(
+    settings: Settings,
+    account: str,
+    category: str | None,
+    *,
+    project_name: str | None = None,
+    import_name: str | None = None,
+    import_source: str | None = None,
+    import_metric_type: str | None = None,
+    import_language: str | None = None,
+) -> Plan:
+    """`onboarding_plan` on the account's onboarding now: NothingToDo when it is onboarded,
+    ChooseCategory without a category, PlanRefused for one it does not offer (by id or name)."""
+    check_account(settings, account, PLATFORM)
+    status = await live(settings, account, lambda c: cxi_client(c).get_onboarding())
+    if status.onboarded:
+        raise NothingToDo(
+            f"{account} is already onboarded; `workbench sync --account {account}` reads it."
+        )
+    choices = {str(c.id): c.name for c in status.product_categories}
+    if category is None:
+        raise ChooseCategory(account, choices)
+    chosen = (
+        category
+        if category in choices
+        else next((k for k, v in choices.items() if v.casefold() == category.casefold()), None)
+    )
+    if chosen is None:
+        raise PlanRefused(
+            f"no product category {category!r}; run `workbench onboard {account}` to list them"
+        )
+    if import_metric_type and import_metric_type.lower() not in METRIC_TYPES:
+        raise PlanRefused(f"--import-metric-type is one of {', '.join(METRIC_TYPES)}")
+    return onboarding_plan(
+        account,
+        chosen,
+        project_name=project_name,
+        import_name=import_name,
+        import_source=import_source,
+        import_metric_type=import_metric_type.lower() if import_metric_type else None,
+        import_language=import_language,
+    )
+
+
 def onboarding_plan(
     account: str,
     product_category: str,
@@ -225,6 +347,15 @@ def onboarding_plan(
         ),
         params={"product_category_id": product_category, **given},
     )
+
+
+def export_plan_for(settings: Settings, account: str, export_type: str = "responses") -> Plan:
+    """`export_plan` for a configured CXI account, or PlanRefused."""
+    check_account(settings, account, PLATFORM)
+    try:
+        return export_plan(account, export_type)
+    except ValueError as exc:
+        raise PlanRefused(str(exc)) from None
 
 
 def export_plan(account: str, export_type: str = "responses") -> Plan:

@@ -18,16 +18,14 @@ from typing import Any, Literal
 import polars as pl
 
 from workbench.data import normalize_cxi as normalize
-from workbench.data.actions.cxi import PLATFORM, cxi_client
+from workbench.data.actions.cxi import PLATFORM, all_tags, cxi_client
 from workbench.data.actions.follow import chain, remove_rows
 from workbench.data.actions.plan import Call, Follow, Plan
+from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
 from workbench.data.store import AccountStore
+from workbench.settings import Settings
 from workbench.sources.errors import InvalidRequest
 from workbench.sources.models.cxi import Tag
-
-
-async def _tags(client: Any) -> list[Tag]:
-    return [t async for t in cxi_client(client).iter_tags(flat=True)]
 
 
 def _write_tag(account: str, answered: dict[str, Any], parent: str | None) -> Follow:
@@ -73,7 +71,7 @@ def create_tag_plan(
             t.name.upper() == upper
             and t.mode == mode
             and sorted(t.text_match_terms) == sorted(text_match)
-            for t in await _tags(client)
+            for t in await all_tags(client)
         )
 
     change = f"mode {mode}"
@@ -115,7 +113,7 @@ def edit_tag_plan(
         answered["tag"] = await cxi_client(client).update_tag(tag.id, **wanted)
 
     async def check(client: Any) -> bool | None:
-        now = next((t for t in await _tags(client) if t.id == tag.id), None)
+        now = next((t for t in await all_tags(client) if t.id == tag.id), None)
         if now is None:
             return False
         for key, value in wanted.items():
@@ -159,7 +157,7 @@ def disable_tag_plan(account: str, tag: Tag, *, enabled: bool = False) -> Plan:
             )
 
     async def check(client: Any) -> bool | None:
-        now = next((t for t in await _tags(client) if t.id == tag.id), None)
+        now = next((t for t in await all_tags(client) if t.id == tag.id), None)
         return now is not None and now.enabled is enabled
 
     return Plan(
@@ -191,7 +189,7 @@ def delete_tag_plan(account: str, tag: Tag) -> Plan:
         await cxi_client(client).delete_tag(tag.id)
 
     async def check(client: Any) -> bool | None:
-        return all(t.id != tag.id for t in await _tags(client))
+        return all(t.id != tag.id for t in await all_tags(client))
 
     return Plan(
         action="tag delete",
@@ -282,3 +280,116 @@ def apply_tags_plan(account: str, import_id: str, tag_names: Sequence[str]) -> P
         params={"import": import_id, "tags": names},
         follow=_tagged(import_id, names),
     )
+
+
+# --- planned on the account's tags now (what the faces call) ------------------------------------
+
+MAX_TERMS = 100
+
+
+def find_tag(tags: Sequence[Tag], wanted: str, account: str) -> Tag:
+    """The tag named (any case) or with that id, or PlanRefused with the names close to it."""
+    for tag in tags:
+        if tag.id == wanted or tag.name.upper() == wanted.strip().upper():
+            return tag
+    close = [t.name for t in tags if wanted.strip().upper()[:3] in t.name.upper()][:8]
+    hint = (
+        f"; did you mean {', '.join(close)}?"
+        if close
+        else " (`workbench export tags -o tags.csv` lists them)"
+    )
+    raise PlanRefused(f"no tag {wanted!r} in {account}{hint}")
+
+
+async def _tags_of(settings: Settings, account: str) -> list[Tag]:
+    check_account(settings, account, PLATFORM)
+    return await live(settings, account, all_tags)
+
+
+async def create_tag_plan_for(
+    settings: Settings,
+    account: str,
+    name: str,
+    *,
+    parent: str | None = None,
+    text_match: Sequence[str] = (),
+    description: str | None = None,
+) -> Plan:
+    """A new tag, unless the account has one of that name (PlanRefused); `parent` by name or
+    id."""
+    tags = await _tags_of(settings, account)
+    taken = [t for t in tags if t.name.upper() == name.strip().upper()]
+    if taken:
+        raise PlanRefused(
+            f"{account} already has a tag {taken[0].name} (id {taken[0].id}); change it with "
+            f"`workbench tag edit {account} {taken[0].id} ...`"
+        )
+    parent_tag = find_tag(tags, parent, account) if parent else None
+    if len(text_match) > MAX_TERMS:
+        raise PlanRefused(
+            f"a tag takes at most {MAX_TERMS} --text-match terms, not {len(text_match)}"
+        )
+    try:
+        return create_tag_plan(
+            account, name, parent=parent_tag, text_match=text_match, description=description
+        )
+    except ValueError as exc:
+        raise PlanRefused(str(exc)) from None
+
+
+async def edit_tag_plan_for(
+    settings: Settings,
+    account: str,
+    tag: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    parent: str | None = None,
+    text_match: Sequence[str] = (),
+) -> Plan:
+    """The edit of the tag named (or with that id): a new name, description, parent or
+    text-match terms (a manual tag given terms becomes a text-match tag)."""
+    tags = await _tags_of(settings, account)
+    found = find_tag(tags, tag, account)
+    parent_tag = find_tag(tags, parent, account) if parent else None
+    changes: dict[str, Any] = {
+        "name": name,
+        "description": description,
+        "parent_id": parent_tag.id if parent_tag else None,
+        "text_match_terms": list(text_match) if text_match else None,
+    }
+    if text_match and found.mode == "manual":
+        changes["mode"] = "text_match"
+    try:
+        return edit_tag_plan(
+            account, found, changes, parent_name=parent_tag.name if parent_tag else None
+        )
+    except ValueError as exc:
+        raise PlanRefused(str(exc)) from None
+
+
+async def toggle_tag_plan_for(settings: Settings, account: str, tag: str, *, enabled: bool) -> Plan:
+    """Disable (or enable) the tag named; NothingToDo when it is so already."""
+    found = find_tag(await _tags_of(settings, account), tag, account)
+    if found.enabled is enabled:
+        raise NothingToDo(
+            f"Nothing to do: {found.name} is already {'enabled' if enabled else 'disabled'}."
+        )
+    return disable_tag_plan(account, found, enabled=enabled)
+
+
+async def delete_tag_plan_for(settings: Settings, account: str, tag: str) -> Plan:
+    """Delete the tag named (destructive)."""
+    return delete_tag_plan(account, find_tag(await _tags_of(settings, account), tag, account))
+
+
+async def apply_tags_plan_for(
+    settings: Settings, account: str, import_id: str, tags: Sequence[str]
+) -> Plan:
+    """Apply the tags named (each must exist) to every response of an import."""
+    known = await _tags_of(settings, account)
+    names = [find_tag(known, t, account).name for t in tags]
+    try:
+        return apply_tags_plan(account, import_id, names)
+    except ValueError as exc:
+        raise PlanRefused(str(exc)) from None

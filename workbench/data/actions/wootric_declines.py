@@ -10,13 +10,14 @@ then every call answers 423, which each face shows as one line saying so. Read b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from workbench.data.actions.follow import set_properties
 from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.planning import PlanRefused
 from workbench.data.actions.wootric import _client
 
 PLATFORM = "wootric"
@@ -28,6 +29,19 @@ def declines_of(responses: pl.DataFrame, declines: pl.DataFrame) -> pl.DataFrame
     return declines.join(people.unique(), on=["account", "end_user_id"], how="semi").sort(
         ["account", "id"]
     )
+
+
+def declines_by_id(declines: pl.DataFrame, ids: Sequence[str]) -> pl.DataFrame:
+    """The stored Wootric declines with these ids, or PlanRefused naming the first missing."""
+    stored = declines.filter(pl.col("platform") == PLATFORM)
+    rows = stored.filter(pl.col("id").is_in([d.strip() for d in ids]))
+    missing = sorted(set(ids) - set(rows["id"].to_list()))
+    if missing:
+        raise PlanRefused(
+            f"no Wootric decline {missing[0]} in the store; `workbench export declines -o "
+            "declines.csv` lists them"
+        )
+    return rows
 
 
 def decline_property_plans(declines: pl.DataFrame, values: Mapping[str, str]) -> list[Plan]:

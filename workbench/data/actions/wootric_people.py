@@ -17,13 +17,14 @@ rows of the same account).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from workbench.data.actions.follow import chain, remove_rows, set_properties
 from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.planning import PlanRefused
 from workbench.data.actions.wootric import _client
 from workbench.sources.errors import NotFound
 from workbench.sources.wootric import MAX_SURVEY_EMAILS
@@ -47,6 +48,22 @@ def end_users_of(responses: pl.DataFrame, end_users: pl.DataFrame) -> pl.DataFra
         .join(chosen, on=["account", "id"], how="inner")
         .sort(["account", "id"])
     )
+
+
+def end_users_by_email(end_users: pl.DataFrame, emails: Sequence[str]) -> pl.DataFrame:
+    """The stored Wootric end users with these e-mail addresses (any case), or PlanRefused
+    naming the first address no stored end user has."""
+    stored = end_users.filter(pl.col("platform") == PLATFORM)
+    wanted = [e.strip().lower() for e in emails]
+    people = stored.filter(pl.col("email").str.to_lowercase().is_in(wanted))
+    found = set(people["email"].str.to_lowercase().to_list())
+    for address in wanted:
+        if address not in found:
+            raise PlanRefused(
+                f"no Wootric end user with e-mail {address} in the store; check the spelling, "
+                "or run `workbench sync` if they answered recently"
+            )
+    return people
 
 
 def _by_account(end_users: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
