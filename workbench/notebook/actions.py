@@ -5,134 +5,75 @@
 typed). With neither, nothing is sent: `ActionNotConfirmed` says what would be done and how to
 go on, so a cell run by mistake changes nothing. A run returns one row per call: done, done by
 an earlier interrupted run, failed (with the one-line reason) or unknown.
+
+The methods live by platform in `actions_wootric.py`, `actions_cxi.py` and `actions_apps.py`
+(Apptentive, Crowdskout); the flow they share in `actions_flow.py`. Each plans with the data
+layer's functions the CLI command named in its docstring calls, so both faces plan the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import warnings
 
 import polars as pl
-from polars._typing import PolarsDataType
 
 from workbench.data.actions import audit
-from workbench.data.actions.plan import Plan, plans_frame
-from workbench.data.actions.run import Outcome, run_plan
-from workbench.data.actions.wootric import exclusion_plans
-from workbench.demo import run_coroutine
+from workbench.data.actions.undoing import UndoError, undo_plans
+from workbench.notebook.actions_apps import AppActions, DroppedProfiles
+from workbench.notebook.actions_cxi import CxiActions, ImportProblems
+from workbench.notebook.actions_flow import (
+    OUTCOME_COLUMNS,
+    OUTCOME_SCHEMA,
+    ActionFailed,
+    ActionNotConfirmed,
+    Confirm,
+    NothingToDoNote,
+    carry_out,
+    outcome_frame,
+)
+from workbench.notebook.actions_wootric import WootricActions
 
-if TYPE_CHECKING:
-    from workbench.data.store import Store
-    from workbench.notebook.frames import FilterLike
-    from workbench.settings import Settings
-
-Confirm = bool | str
-
-OUTCOME_COLUMNS: dict[str, PolarsDataType] = {
-    "account": pl.String,
-    "action": pl.String,
-    "call": pl.String,
-    "rows": pl.List(pl.String),
-    "status": pl.String,
-    "message": pl.String,
-}
-OUTCOME_SCHEMA = pl.Schema(OUTCOME_COLUMNS)
-
-
-class ActionNotConfirmed(Exception):
-    """An action called without `plan=True` or `confirm=...`: nothing was sent."""
-
-
-def outcome_frame(outcomes: Sequence[Outcome]) -> pl.DataFrame:
-    rows: list[dict[str, object]] = []
-    for outcome in outcomes:
-        head = {"account": outcome.plan.account, "action": outcome.plan.action}
-        for status, calls in (("done", outcome.done), ("done earlier", outcome.earlier)):
-            for call in calls:
-                rows.append({**head, "call": call.key, "rows": list(call.rows), "status": status})
-        for status, failures in (("failed", outcome.failed), ("unknown", outcome.unknown)):
-            for call, message in failures:
-                rows.append(
-                    {
-                        **head,
-                        "call": call.key,
-                        "rows": list(call.rows),
-                        "status": status,
-                        "message": message,
-                    }
-                )
-    return pl.DataFrame(rows, schema=OUTCOME_SCHEMA)
+__all__ = [
+    "OUTCOME_COLUMNS",
+    "OUTCOME_SCHEMA",
+    "ActionFailed",
+    "ActionNotConfirmed",
+    "Actions",
+    "Confirm",
+    "DroppedProfiles",
+    "ImportProblems",
+    "NothingToDoNote",
+    "carry_out",
+    "outcome_frame",
+]
 
 
-def carry_out(
-    settings: Settings, store: Store, plans: Sequence[Plan], *, plan: bool, confirm: Confirm
-) -> pl.DataFrame:
-    """The notebook's flow for every action (see the module docstring)."""
-    if not any(p.calls or p.skipped for p in plans):
-        raise ValueError("the filter selects no rows this action applies to")
-    todo = [p for p in plans if p.calls]
-    if plan:
-        return plans_frame(todo)
-    if not todo:
-        return outcome_frame([])
-    words = "\n".join(line for p in todo for line in [f"{p.account}:", *p.lines()])
-    for one in todo:
-        if one.destructive and confirm != one.account:
-            raise ActionNotConfirmed(
-                f"{words}\nThis cannot be undone: pass confirm={one.account!r} to do it, or "
-                "plan=True to see the plan as a DataFrame"
-            )
-    if confirm is not True and not all(p.destructive for p in todo):
-        raise ActionNotConfirmed(
-            f"{words}\nNothing was sent: pass confirm=True to do it, or plan=True to see the plan "
-            "as a DataFrame"
-        )
-
-    async def run_all() -> list[Outcome]:
-        return [await run_plan(settings, p, store=store) for p in todo]
-
-    return outcome_frame(run_coroutine(run_all))
+class MissingRows(UserWarning):
+    """Rows an earlier action changed that are no longer in the store: undo leaves them."""
 
 
-class Actions:
+class Actions(WootricActions, CxiActions, AppActions):
     """The write methods of `Workbench` (kept here so the session module stays about reading)."""
 
-    settings: Settings
-    store: Store
-
-    if TYPE_CHECKING:  # provided by Workbench
-
-        def responses(
-            self, filter: FilterLike = None, *, accounts: str | Sequence[str] | None = None
-        ) -> pl.DataFrame: ...
-
-    def _selected(self, filter: FilterLike, accounts: str | Sequence[str] | None) -> pl.DataFrame:
-        """The responses the filter selects: the rows `workbench export responses` writes."""
-        return self.responses(filter, accounts=accounts)
-
-    def exclude(
-        self,
-        filter: FilterLike,
-        *,
-        accounts: str | Sequence[str] | None = None,
-        plan: bool = False,
-        confirm: Confirm = False,
+    def undo(
+        self, plan_id: str | None = None, *, plan: bool = False, confirm: Confirm = False
     ) -> pl.DataFrame:
-        """Exclude the filtered Wootric responses from calculations (`workbench exclude`)."""
-        plans = exclusion_plans(self._selected(filter, accounts), exclude=True)
-        return carry_out(self.settings, self.store, plans, plan=plan, confirm=confirm)
-
-    def include(
-        self,
-        filter: FilterLike,
-        *,
-        accounts: str | Sequence[str] | None = None,
-        plan: bool = False,
-        confirm: Confirm = False,
-    ) -> pl.DataFrame:
-        """Include the filtered Wootric responses in calculations again (`workbench include`)."""
-        plans = exclusion_plans(self._selected(filter, accounts), exclude=False)
-        return carry_out(self.settings, self.store, plans, plan=plan, confirm=confirm)
+        """Undo an earlier action (exclude <-> include, archive <-> unarchive) on exactly the
+        rows it changed (`workbench undo`); default: the newest one not undone yet. The plan
+        ids are in `log()`."""
+        try:
+            undo = undo_plans(self.store, plan_id)
+        except UndoError as exc:
+            raise UndoError(str(exc)) from None
+        if undo.missing:
+            warnings.warn(
+                MissingRows(
+                    f"{undo.missing:,} of the rows are no longer in the store (deleted since); "
+                    "left alone"
+                ),
+                stacklevel=2,
+            )
+        return self._act(undo.plans, plan=plan, confirm=confirm)
 
     def log(self, accounts: str | None = None) -> pl.DataFrame:
         """What the write actions did, oldest first (`workbench log`)."""

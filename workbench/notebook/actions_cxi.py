@@ -1,0 +1,209 @@
+"""CXI's write actions in a notebook: a CSV import, tags, onboarding, an export. Each plans
+with the data layer's `*_for` function the CLI command named in its docstring calls (the
+account's tags, projects or onboarding read live first)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import polars as pl
+
+from workbench.data.actions import cxi, cxi_tags
+from workbench.data.actions.planning import PlanRefused
+from workbench.notebook.actions_flow import ActionsBase, Confirm, planned
+
+
+class ImportProblems(ValueError):
+    """The CSV would be refused by CXI: nothing was planned. `problems` names every one."""
+
+    def __init__(self, refused: cxi.ImportRefused) -> None:
+        self.problems = refused.problems
+        first = f"; the first: {refused.problems[0]}" if refused.problems else ""
+        super().__init__(
+            f"{refused.name} was not uploaded: {len(refused.problems):,} problem(s){first} "
+            "(all are in this exception's .problems)"
+        )
+
+
+def _names(values: str | Sequence[str] | None) -> list[str]:
+    given = [values] if isinstance(values, str) else list(values or [])
+    return [part.strip() for value in given for part in value.split(",") if part.strip()]
+
+
+class CxiActions(ActionsBase):
+    def import_csv(
+        self,
+        account: str,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        metric_type: str | None = None,
+        language: str | None = None,
+        tags: str | Sequence[str] | None = None,
+        projects: str | Sequence[str] | None = None,
+        plan: bool = False,
+        confirm: Confirm = False,
+    ) -> pl.DataFrame:
+        """Upload a CSV file as a new CXI import, checked locally first (`workbench import`).
+        `metric_type` is nps, csat, ces or other; tags must exist; projects by id or name."""
+        try:
+            made = planned(
+                lambda: cxi.import_plan_for(
+                    self.settings,
+                    account,
+                    os.fspath(path),
+                    name=name,
+                    metric_type=metric_type,
+                    language=language,
+                    tags=_names(tags),
+                    projects=_names(projects),
+                )
+            )
+        except cxi.ImportRefused as refused:
+            raise ImportProblems(refused) from None
+        return self._act(made, plan=plan, confirm=confirm)
+
+    def tag_create(
+        self,
+        account: str,
+        name: str,
+        *,
+        parent: str | None = None,
+        text_match: Sequence[str] = (),
+        description: str | None = None,
+        plan: bool = False,
+        confirm: Confirm = False,
+    ) -> pl.DataFrame:
+        """Create a manual tag, or a text-match tag with `text_match` terms
+        (`workbench tag create`)."""
+        made = planned(
+            lambda: cxi_tags.create_tag_plan_for(
+                self.settings,
+                account,
+                name,
+                parent=parent,
+                text_match=list(text_match),
+                description=description,
+            )
+        )
+        return self._act(made, plan=plan, confirm=confirm)
+
+    def tag_edit(
+        self,
+        account: str,
+        tag: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        parent: str | None = None,
+        text_match: Sequence[str] = (),
+        plan: bool = False,
+        confirm: Confirm = False,
+    ) -> pl.DataFrame:
+        """Rename a tag (by name or id), change its description or parent, or replace its
+        text-match terms (`workbench tag edit`)."""
+        made = planned(
+            lambda: cxi_tags.edit_tag_plan_for(
+                self.settings,
+                account,
+                tag,
+                name=name,
+                description=description,
+                parent=parent,
+                text_match=list(text_match),
+            )
+        )
+        return self._act(made, plan=plan, confirm=confirm)
+
+    def _toggle(
+        self, account: str, tag: str, enabled: bool, plan: bool, confirm: Confirm
+    ) -> pl.DataFrame:
+        made = planned(
+            lambda: cxi_tags.toggle_tag_plan_for(self.settings, account, tag, enabled=enabled)
+        )
+        return self._act(made, plan=plan, confirm=confirm)
+
+    def tag_disable(
+        self, account: str, tag: str, *, plan: bool = False, confirm: Confirm = False
+    ) -> pl.DataFrame:
+        """Disable a tag (`workbench tag disable`; undo with `tag_enable`)."""
+        return self._toggle(account, tag, False, plan, confirm)
+
+    def tag_enable(
+        self, account: str, tag: str, *, plan: bool = False, confirm: Confirm = False
+    ) -> pl.DataFrame:
+        """Enable a disabled tag again (`workbench tag enable`)."""
+        return self._toggle(account, tag, True, plan, confirm)
+
+    def tag_delete(
+        self, account: str, tag: str, *, plan: bool = False, confirm: Confirm = False
+    ) -> pl.DataFrame:
+        """Delete a tag from the account and every response (`workbench tag delete`). Cannot
+        be undone: wants `confirm="<account name>"`."""
+        made = planned(lambda: cxi_tags.delete_tag_plan_for(self.settings, account, tag))
+        return self._act(made, plan=plan, confirm=confirm)
+
+    def tag_apply(
+        self,
+        account: str,
+        import_id: str,
+        tags: str | Sequence[str],
+        *,
+        plan: bool = False,
+        confirm: Confirm = False,
+    ) -> pl.DataFrame:
+        """Apply existing tags to every response of an import (`workbench tag apply`)."""
+        names = _names(tags)
+        made = planned(
+            lambda: cxi_tags.apply_tags_plan_for(self.settings, account, import_id, names)
+        )
+        return self._act(made, plan=plan, confirm=confirm)
+
+    def onboard(
+        self,
+        account: str,
+        category: str | None = None,
+        *,
+        project_name: str | None = None,
+        import_name: str | None = None,
+        import_source: str | None = None,
+        import_metric_type: str | None = None,
+        import_language: str | None = None,
+        plan: bool = False,
+        confirm: Confirm = False,
+    ) -> pl.DataFrame:
+        """Complete a CXI account's onboarding with a product category (id or name); without
+        one, the error lists them (`workbench onboard`)."""
+        try:
+            made = planned(
+                lambda: cxi.onboarding_plan_for(
+                    self.settings,
+                    account,
+                    category,
+                    project_name=project_name,
+                    import_name=import_name,
+                    import_source=import_source,
+                    import_metric_type=import_metric_type,
+                    import_language=import_language,
+                )
+            )
+        except cxi.ChooseCategory as choose:
+            raise PlanRefused(str(choose)) from None
+        return self._act(made, plan=plan, confirm=confirm)
+
+    def cxi_export(
+        self,
+        account: str,
+        type: str = "responses",
+        *,
+        plan: bool = False,
+        confirm: Confirm = False,
+    ) -> pl.DataFrame:
+        """Ask CXI to e-mail a CSV export of the account's `responses` or `users` to its user
+        (`workbench cxi-export`)."""
+        try:
+            made = cxi.export_plan_for(self.settings, account, type)
+        except PlanRefused as exc:
+            raise PlanRefused(str(exc)) from None
+        return self._act([made], plan=plan, confirm=confirm)
