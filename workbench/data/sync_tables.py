@@ -261,7 +261,17 @@ def _remove_unseen(run: TableRun, first_part: int) -> int:
         if fresh
         else pl.Series("id", [], pl.String)
     )
-    stored = run.store.ids(run.table)
+    # An id the read did not see is in none of its parts, so whether it is stored is decided
+    # by the files before them alone (usually just the table file, read without a merge): the
+    # whole table's merge is never needed here (it held the ids of every part in a hash table).
+    written = set(fresh)
+    before = [p for p in run.store.sources(run.table) if str(p) not in written]
+    held = run.store.scan(run.table, sources=before) if before else None
+    stored = (
+        held.select("id").collect().get_column("id")
+        if held is not None
+        else pl.Series("id", [], pl.String)
+    )
     gone = stored.filter(~stored.is_in(seen.implode()))
     if gone.is_empty():
         return 0

@@ -39,6 +39,11 @@ from workbench.sources.errors import ServerError
 MAX_PAGE = 30
 PER_PAGE = 50
 CAP = MAX_PAGE * PER_PAGE
+AHEAD_ROWS = 250
+"""Rows a window hands on before its query ends (see `CreatedWalker._query_ahead`)."""
+QUEUED = 4
+"""Batches (up to `CAP` rows each) read ahead of the consumer: the rows held while the consumer
+normalizes and writes grow with this, and more does not read faster (one thread does both)."""
 
 Row = dict[str, Any]
 FetchPage = Callable[[dict[str, str]], Awaitable[list[Row]]]
@@ -243,7 +248,7 @@ class CreatedWalker:
         return found if found is not None else last
 
     async def _concurrently(self, plan: list[Window]) -> AsyncIterator[Batch]:
-        queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=64)
+        queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=QUEUED)
         slots = asyncio.Semaphore(self._concurrency)
         closing = False
 
@@ -280,11 +285,12 @@ class CreatedWalker:
     async def _walk(self, window: Window) -> AsyncIterator[Batch]:
         cursor = window.first
         while cursor <= window.last:
-            rows = await self._query(
-                {f"{self._field}[gte]": str(cursor), f"{self._field}[lte]": str(window.last)},
-                "asc",
-            )
-            if len(rows) < CAP:
+            held: list[Row] = []
+            read = [0]
+            async for early in self._query_ahead(cursor, window.last, held, read):
+                yield Batch(window, early, done=False)
+            rows = held
+            if read[0] < CAP:
                 yield Batch(window, self._once(rows, cursor, window.last), done=True)
                 return
             last = self._last(rows, cursor, window.last)
@@ -305,6 +311,46 @@ class CreatedWalker:
                 # Seconds before `last` are complete; `last` itself may not be.
                 yield Batch(window, self._before(rows, last, cursor, window.last), done=False)
                 cursor = last
+
+    async def _query_ahead(
+        self, low: int, high: int, held: list[Row], read: list[int]
+    ) -> AsyncIterator[list[Row]]:
+        """`_query` of [low, high] ascending, handing on rows as soon as they are certain.
+
+        A row whose second is before the newest readable second read so far is in every
+        outcome of the query (complete, or cut at its last second), so it is handed on once
+        `AHEAD_ROWS` such rows are waiting, instead of the window holding up to `CAP` rows until
+        its query ends. What is left (the newest second's rows, unreadable rows) is in `held`
+        when the iteration ends, and `read[0]` is how many distinct rows the query read."""
+        seen: set[Hashable] = set()
+        for page in range(1, MAX_PAGE + 1):
+            query = {
+                **self._base,
+                f"{self._field}[gte]": str(low),
+                f"{self._field}[lte]": str(high),
+                "page": str(page),
+                "per_page": str(PER_PAGE),
+            }
+            batch = await self._fetch({**query, "sort_order": "asc"})
+            for row in batch:
+                key = row_key(row)
+                if key not in seen:
+                    seen.add(key)
+                    held.append(row)
+            read[0] = len(seen)
+            if len(batch) < PER_PAGE:
+                return
+            newest = self._last(held, low, high)
+            if newest is None:
+                continue
+            ready = [
+                r for r in held if (s := self.second_of(r, low, high)) is not None and s < newest
+            ]
+            if len(ready) >= AHEAD_ROWS:
+                held[:] = [
+                    r for r in held if (s := self.second_of(r, low, high)) is None or s >= newest
+                ]
+                yield ready
 
     async def _second(self, second: int, ascending: list[Row]) -> list[Row]:
         """All rows of one crowded second: ascending already read, add descending."""
