@@ -130,7 +130,7 @@ def main() -> None:
         print(f"sync: {elapsed:.1f} s, {rows['responses']:,} of {expected:,} responses, "
               f"{rows['responses'] / elapsed:,.0f} responses/s, "
               f"{sum(rows.values()) / elapsed:,.0f} rows/s over the three tables")  # fmt: skip
-        print(f"sync: peak RSS {max(peak, before) / 1024:,.0f} MB (aim: under 500 MB)")
+        print(f"sync: peak RSS {max(peak, before) / 1024:,.0f} MB (aim: under 300 MB)")
         began = time.perf_counter()
         frame = load_table(store, "responses")
         load = time.perf_counter() - began
