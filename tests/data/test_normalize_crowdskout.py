@@ -22,7 +22,7 @@ from workbench.data.normalize_crowdskout import (
     crowdskout_segments,
 )
 from workbench.sandbox import ServedSandbox
-from workbench.sandbox.crowdskout_data import COLLECTIONS
+from workbench.sandbox.crowdskout.data import COLLECTIONS
 from workbench.sources.crowdskout import CrowdskoutClient
 
 ACCOUNT = "field-team"

@@ -15,8 +15,8 @@ import pytest
 from tests.conftest import SMALL
 from workbench.sandbox import SandboxConfig, ServedSandbox, vocabulary
 from workbench.sandbox.accounts import APPTENTIVE_APPS
-from workbench.sandbox.apptentive import Apptentive, etag_of
-from workbench.sandbox.apptentive_data import DEVICE_FIELDS, FEEDBACK_TYPES, USER_FIELDS
+from workbench.sandbox.apptentive.api import Apptentive, etag_of
+from workbench.sandbox.apptentive.data import DEVICE_FIELDS, FEEDBACK_TYPES, USER_FIELDS
 from workbench.sandbox.web import rfc1123_time
 from workbench.sandbox.world import World
 

@@ -11,8 +11,8 @@ import pytest
 
 from workbench.sandbox import SandboxConfig, ServedSandbox
 from workbench.sandbox.accounts import CROWDSKOUT_ORGANIZATIONS
-from workbench.sandbox.crowdskout import Crowdskout
-from workbench.sandbox.crowdskout_data import COLLECTIONS
+from workbench.sandbox.crowdskout.api import Crowdskout
+from workbench.sandbox.crowdskout.data import COLLECTIONS
 from workbench.sandbox.world import World
 
 ORG = CROWDSKOUT_ORGANIZATIONS[0]

@@ -21,8 +21,9 @@ import pytest
 from tests.conftest import make_sandbox
 from workbench.sandbox import ServedSandbox
 from workbench.sandbox import vocabulary as vocab
-from workbench.sandbox.cxi import ANALYSIS_SECONDS, EXPORT_SECONDS, ONBOARDING_MESSAGE
-from workbench.sandbox.cxi_data import MAX_CSV_BYTES, METRIC_SCALES, PROPERTY_KEYS
+from workbench.sandbox.cxi.api import ANALYSIS_SECONDS, EXPORT_SECONDS, ONBOARDING_MESSAGE
+from workbench.sandbox.cxi.catalog import METRIC_SCALES, PROPERTY_KEYS
+from workbench.sandbox.cxi.uploads import MAX_CSV_BYTES
 
 ACME = "CXI-c3e5a7b9"
 INITECH = "CXI-d4f6b8c0"  # starts un-onboarded, with no data

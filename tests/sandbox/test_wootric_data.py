@@ -18,9 +18,9 @@ from tests.conftest import SMALL
 from tests.sandbox.test_wootric import ACME, GLOBEX, Api, ids
 from workbench.sandbox import vocabulary as vocab
 from workbench.sandbox.web import compact_offset_time, naive_utc_time, wootric_time
-from workbench.sandbox.wootric import Wootric
-from workbench.sandbox.wootric_data import CHANNELS
-from workbench.sandbox.wootric_writes import round_half_away
+from workbench.sandbox.wootric.api import Wootric
+from workbench.sandbox.wootric.data import CHANNELS
+from workbench.sandbox.wootric.writes import round_half_away
 from workbench.sandbox.world import SandboxConfig, World
 
 TABLES = ["end_users", "responses", "declines", "page_views", "end_user_settings", "segments"]
@@ -217,7 +217,7 @@ def test_plan_and_revenue_are_what_the_readme_segments_by(large) -> None:
 def test_added_properties_change_nothing_else(monkeypatch) -> None:
     """`revenue` comes from a stream of its own: reseeding it moves no score, date, tag or id,
     and no other property."""
-    from workbench.sandbox import wootric_data
+    from workbench.sandbox.wootric import data as wootric_data
 
     config = SandboxConfig(**{**SMALL, "seed": 11})  # type: ignore[arg-type]
     first, first_ids = wootric_data.generate(config)

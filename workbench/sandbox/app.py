@@ -16,14 +16,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, Route
 
-from workbench.sandbox.apptentive import Apptentive
-from workbench.sandbox.crowdskout import Crowdskout
-from workbench.sandbox.cxi import Cxi
+from workbench.sandbox.apptentive.api import Apptentive
+from workbench.sandbox.crowdskout.api import Crowdskout
+from workbench.sandbox.cxi.api import Cxi
 from workbench.sandbox.fault_injector import FaultInjector
 from workbench.sandbox.faults import FaultSpec, FaultSpecError
 from workbench.sandbox.platform import Platform
-from workbench.sandbox.web import answer, params
-from workbench.sandbox.wootric import Wootric
+from workbench.sandbox.rails import params
+from workbench.sandbox.web import answer
+from workbench.sandbox.wootric.api import Wootric
 from workbench.sandbox.world import SandboxConfig, World
 
 TOKEN_PARAMETERS = ("access_token", "oauth_token")

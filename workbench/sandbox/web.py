@@ -1,4 +1,5 @@
-"""Small helpers every platform module of the sandbox uses: answers, parameters, timestamps.
+"""Small helpers every platform module of the sandbox uses: answers and timestamps (parameters are
+read by `rails`).
 
 The four APIs write timestamps in five ways; the helpers here produce each of them exactly as the
 documentation shows, so that the clients meet every format they will meet in the wild.
@@ -6,14 +7,12 @@ documentation shows, so that the clients meet every format they will meet in the
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from email.utils import formatdate
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from starlette.requests import Request
 from starlette.responses import Response
 
 
@@ -32,64 +31,6 @@ def answer(content: Any, status: int = 200, headers: dict[str, str] | None = Non
 
 def empty(status: int = 204, headers: dict[str, str] | None = None) -> Response:
     return Response(status_code=status, headers=headers)
-
-
-async def params(request: Request) -> dict[str, str]:
-    """Query and form parameters together.
-
-    The Wootric docs send filters with `curl -X GET ... -d "created[lt]=..."`, i.e. in a
-    form-encoded body of a GET, so the sandbox reads both; a JSON body is flattened too.
-    """
-    merged: dict[str, str] = dict(request.query_params)
-    content_type = request.headers.get("content-type", "")
-    if request.method in {"GET", "DELETE"} and not content_type:
-        body = await request.body()
-        if body:
-            content_type = "application/x-www-form-urlencoded"
-    if "application/x-www-form-urlencoded" in content_type or "multipart/form-data" in content_type:
-        form = await request.form()
-        for key, value in form.multi_items():
-            if isinstance(value, str):
-                merged[key] = value
-    elif "application/json" in content_type:
-        body = await request.body()
-        if body:
-            try:
-                data = json.loads(body)
-            except json.JSONDecodeError:
-                data = None
-            if isinstance(data, dict):
-                merged.update(_flatten(data))
-    return merged
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    """`{"properties": {"plan": "x"}}` -> `{"properties[plan]": "x"}`, as form parameters read."""
-    flat: dict[str, str] = {}
-    for key, value in data.items():
-        name = f"{prefix}[{key}]" if prefix else str(key)
-        if isinstance(value, dict):
-            flat.update(_flatten(value, name))
-        elif isinstance(value, bool):
-            flat[name] = "true" if value else "false"
-        elif value is None:
-            flat[name] = ""
-        else:
-            flat[name] = str(value)
-    return flat
-
-
-def bracketed(values: dict[str, str], name: str) -> dict[str, str]:
-    """`created[gt]=1&created[lt]=2` -> `{"gt": "1", "lt": "2"}` for name `created`."""
-    found: dict[str, str] = {}
-    for key, value in values.items():
-        if key.startswith(f"{name}[") and key.endswith("]"):
-            found[key[len(name) + 1 : -1]] = value
-    return found
-
-
-def truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 # --- timestamps, in each format the documentation shows -------------------------------------

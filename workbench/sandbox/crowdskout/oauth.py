@@ -34,7 +34,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from workbench.sandbox.accounts import CROWDSKOUT_ORGANIZATIONS, CrowdskoutOrganization
-from workbench.sandbox.web import answer, params
+from workbench.sandbox.rails import params
+from workbench.sandbox.web import answer
 from workbench.sandbox.world import World
 
 CODE_TTL = 600.0

@@ -12,20 +12,19 @@
 from __future__ import annotations
 
 import calendar
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
-from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from starlette.requests import Request
 
-from workbench.sandbox.web import bracketed
-from workbench.sandbox.wootric_store import Table
+from workbench.sandbox import rails
+from workbench.sandbox.rails import Params, bracketed, strict_int
+from workbench.sandbox.wootric.store import Table
 
 MAX_PAGE = 30
 MAX_PER_PAGE = 50
@@ -45,75 +44,22 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-@dataclass
-class Params:
-    """Query and body parameters: `values` (last one wins) and `pairs` (every one, in order,
-    for array parameters such as `emails[]`)."""
-
-    values: dict[str, str]
-    pairs: list[tuple[str, str]]
-
-    def many(self, *names: str) -> list[str]:
-        """Every value of array parameters, commas splitting values as the docs' examples do."""
-        found = [v for k, v in self.pairs if k in names]
-        return [part.strip() for value in found for part in value.split(",") if part.strip()]
-
-
-def rack_pairs(text: str) -> list[tuple[str, str]]:
-    """Form or query text split on `&` and `;` (Rack's separators; the legacy curl examples
-    use `;`), each side URL-decoded."""
-    pairs = []
-    for piece in re.split(r"[&;] *", text):
-        if not piece:
-            continue
-        key, _, value = piece.partition("=")
-        pairs.append((unquote_plus(key), unquote_plus(value)))
-    return pairs
-
-
-def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """A JSON body as form pairs: {"properties": {"plan": "x"}} -> properties[plan]=x."""
-    if isinstance(data, dict):
-        return [
-            pair
-            for key, value in data.items()
-            for pair in flatten(value, f"{prefix}[{key}]" if prefix else str(key))
-        ]
-    if isinstance(data, list):
-        return [pair for value in data for pair in flatten(value, f"{prefix}[]")]
-    if isinstance(data, bool):
-        return [(prefix, "true" if data else "false")]
-    return [(prefix, "" if data is None else str(data))]
-
-
 async def read_params(request: Request) -> Params:
-    """Query plus body, whatever the body's encoding (a GET may carry a form body: the docs'
-    `curl -X GET ... -d "created[lt]=..."`)."""
-    pairs = rack_pairs(request.url.query)
-    content_type = request.headers.get("content-type", "").lower()
-    if "multipart/form-data" in content_type:
-        form = await request.form()
-        pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    else:
-        body = await request.body()
-        if body and "application/json" in content_type:
-            try:
-                pairs += flatten(json.loads(body))
-            except (ValueError, UnicodeDecodeError):
-                raise ApiError(400, "the body is not valid JSON") from None
-        elif body:
-            pairs += rack_pairs(body.decode("utf-8", errors="replace"))
-    return Params(dict(pairs), pairs)
+    """Query plus body, whatever the body's encoding, as Rack reads them (`rails.WOOTRIC`)."""
+    try:
+        return await rails.read_params(request, rails.WOOTRIC)
+    except rails.BodyError:
+        raise ApiError(400, "the body is not valid JSON") from None
 
 
 def integer(values: dict[str, str], name: str, errors: list[str]) -> int | None:
     raw = values.get(name)
     if raw is None:
         return None
-    if re.fullmatch(r"\s*-?\d+\s*", raw):
-        return int(raw)
-    errors.append(f"{name} does not have a valid value")
-    return None
+    number = strict_int(raw, signs="-", unicode_digits=True)
+    if number is None:
+        errors.append(f"{name} does not have a valid value")
+    return number
 
 
 def boolean(values: dict[str, str], name: str, errors: list[str]) -> bool | None:

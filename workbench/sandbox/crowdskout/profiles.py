@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from workbench.sandbox.crowdskout_data import ATTRIBUTES, COLLECTIONS, FieldSpec, Option
+from workbench.sandbox.crowdskout.data import ATTRIBUTES, COLLECTIONS, FieldSpec, Option
 from workbench.sandbox.web import iso_utc_time
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from workbench.sandbox import vocabulary as vocab
-from workbench.sandbox.apptentive_data import ascii_local_part
+from workbench.sandbox.apptentive.data import ascii_local_part
 from workbench.sandbox.web import iso_utc_time
 
 TWO_YEARS = 2 * 365 * 86_400
@@ -64,7 +64,7 @@ COLLECTIONS: dict[str, tuple[FieldSpec, ...]] = {
     ),
     # The profile object's custom attributes (docs: "The Profile Object"): items of
     # `AttributeId`, `AttributeName`, `AttributeType`, `AttributeValue`, checked against the
-    # organization's attributes (crowdskout_profiles.clean_attribute); none are generated.
+    # organization's attributes (profiles.clean_attribute); none are generated.
     "Attributes": (),
 }
 ATTRIBUTES = "Attributes"

@@ -1,8 +1,8 @@
 """The Wootric NPS sandbox's synthetic dataset, generated vectorised from the world's seed.
 
 Each NPS account gets five tables as polars frames (end users, responses, declines, page views,
-end-user settings), in creation order, plus its property hashes. `wootric_store` serves them,
-`wootric_writes` changes them.
+end-user settings), in creation order, plus its property hashes. `store` serves them, `writes`
+changes them; `tables` holds their schemas and id sequences.
 
 The story the data tells, so that analyses have something real to find:
 
@@ -36,7 +36,7 @@ gathered from small pools (comments, origins, addresses) by index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,16 @@ import polars as pl
 
 from workbench.sandbox import vocabulary as vocab
 from workbench.sandbox.accounts import WOOTRIC_ACCOUNTS, WootricAccount
+from workbench.sandbox.wootric.tables import (
+    DECLINE_SCHEMA,
+    END_USER_SCHEMA,
+    FIRST_IDS,
+    PAGE_VIEW_SCHEMA,
+    RESPONSE_SCHEMA,
+    SETTINGS_SCHEMA,
+    IdSequences,
+    conform,
+)
 from workbench.sandbox.world import SandboxConfig
 
 SEED_OFFSET = 0x5700_71C
@@ -101,117 +111,7 @@ SEGMENTS = (
 WEB_PAGES = ("/", "/dashboard", "/reports", "/projects", "/settings/billing", "/integrations")
 ASCII_NAMES = {"Müller": "mueller", "O'Brien": "obrien"}
 
-RESPONSE_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.Int64(),
-    "end_user_id": pl.Int64(),
-    "survey_id": pl.Int64(),
-    "score": pl.Int8(),
-    "text": pl.String(),
-    "completed": pl.Boolean(),
-    "excluded_from_calculations": pl.Boolean(),
-    "ip_address": pl.String(),
-    "origin_url": pl.String(),
-    "created_at": pl.Int64(),
-    "updated_at": pl.Int64(),
-    "tags": pl.List(pl.String()),
-    "snapshot": pl.Int32(),
-    "channel": pl.Int8(),
-}
-DECLINE_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.Int64(),
-    "end_user_id": pl.Int64(),
-    "survey_id": pl.Int64(),
-    "ip_address": pl.String(),
-    "origin_url": pl.String(),
-    "created_at": pl.Int64(),
-    "updated_at": pl.Int64(),
-    "snapshot": pl.Int32(),
-    "channel": pl.Int8(),
-}
-END_USER_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.Int64(),
-    "created_at": pl.Int64(),
-    "updated_at": pl.Int64(),
-    "email": pl.String(),
-    "last_surveyed": pl.Int64(),
-    "external_created_at": pl.Int64(),
-    "last_seen_at": pl.Int64(),
-    "phone_number": pl.String(),
-    "external_id": pl.String(),
-    "snapshot": pl.Int32(),
-    "mood": pl.Float32(),
-}
-PAGE_VIEW_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.Int64(),
-    "end_user_id": pl.Int64(),
-    "url": pl.String(),
-    "at": pl.Int64(),
-    "created_at": pl.Int64(),
-    "updated_at": pl.Int64(),
-}
-SETTINGS_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.Int64(),
-    "end_user_id": pl.Int64(),
-    "created_at": pl.Int64(),
-    "updated_at": pl.Int64(),
-    "email_nps": pl.Boolean(),
-    "mobile_nps": pl.Boolean(),
-    "web_nps": pl.Boolean(),
-    "force_web_survey": pl.Boolean(),
-    "force_mobile_survey": pl.Boolean(),
-    "surveys_disabled_by_end_user": pl.Boolean(),
-}
-SCHEMAS = {
-    "end_users": END_USER_SCHEMA,
-    "responses": RESPONSE_SCHEMA,
-    "declines": DECLINE_SCHEMA,
-    "page_views": PAGE_VIEW_SCHEMA,
-    "end_user_settings": SETTINGS_SCHEMA,
-}
-TABLES = (*SCHEMAS, "segments")
-SETTING_FLAGS = (
-    "email_nps",
-    "mobile_nps",
-    "web_nps",
-    "force_web_survey",
-    "force_mobile_survey",
-    "surveys_disabled_by_end_user",
-)
-SETTINGS_IN_END_USER = (
-    "email_nps",
-    "mobile_nps",
-    "web_nps",
-    "force_mobile_survey",
-    "force_web_survey",
-    "surveys_disabled_by_end_user",
-)
-"""The `settings` hash of an end user, in the documented order (not the settings object's)."""
-
-FIRST_IDS = {
-    "end_users": 20_000_001,
-    "responses": 500_000_001,
-    "declines": 90_000_001,
-    "page_views": 700_000_001,
-    "end_user_settings": 30_000_001,
-    "surveys": 800_000_001,
-}
-"""Where each id sequence starts: large, as in a real shared database, so that no client can
-mistake an id for a row number."""
-
-
-# --- ids and time ----------------------------------------------------------------------------
-
-
-@dataclass
-class IdSequences:
-    """The next id of each table, shared by all accounts as one database's sequences are."""
-
-    next: dict[str, int] = field(default_factory=lambda: dict(FIRST_IDS))
-
-    def take(self, table: str, count: int) -> np.ndarray:
-        start = self.next[table]
-        self.next[table] = start + count
-        return np.arange(start, start + count, dtype=np.int64)
+# --- time --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -581,11 +481,6 @@ def generate_account(
         snapshots=snapshots,
         founded=int(history),
     )
-
-
-def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """The frame with exactly the schema's columns, in its order and types."""
-    return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
 
 
 def burst_seconds(rng: np.random.Generator, count: int, span: tuple[int, int]) -> list[int]:

@@ -14,18 +14,11 @@ import polars as pl
 
 from workbench.sandbox import vocabulary as vocab
 from workbench.sandbox.web import iso_millis_time
-from workbench.sandbox.wootric_data import (
+from workbench.sandbox.wootric.data import (
     API_CHANNEL,
     CHANNELS,
     DAY,
-    DECLINE_SCHEMA,
-    END_USER_SCHEMA,
     EXCLUDED_SHARE,
-    PAGE_VIEW_SCHEMA,
-    RESPONSE_SCHEMA,
-    SETTING_FLAGS,
-    SETTINGS_SCHEMA,
-    IdSequences,
     comment_tags,
     comment_text,
     draw_comments,
@@ -33,7 +26,16 @@ from workbench.sandbox.wootric_data import (
     draw_origins,
     text_match_tags,
 )
-from workbench.sandbox.wootric_store import AccountData, ruby_hash
+from workbench.sandbox.wootric.store import AccountData, ruby_hash
+from workbench.sandbox.wootric.tables import (
+    DECLINE_SCHEMA,
+    END_USER_SCHEMA,
+    PAGE_VIEW_SCHEMA,
+    RESPONSE_SCHEMA,
+    SETTING_FLAGS,
+    SETTINGS_SCHEMA,
+    IdSequences,
+)
 
 EMAIL_CHANNEL = CHANNELS.index("email")
 

@@ -1,9 +1,10 @@
 """The Wootric NPS API v1 (https://api.wootric.com), as documented, mounted at /wootric.
 
-The platform is five modules: this one routes /v1 and the control routes and holds the
-endpoints; `wootric_oauth` is the token endpoint and the bearer check; `wootric_params` reads
-parameters and list queries as Rack and Grape do; `wootric_data` generates the dataset;
-`wootric_store` keeps and renders it, `wootric_writes` changes it.
+The platform is this package: this module holds the /v1 endpoints; `routing` names the endpoint
+a path asks for; `control` holds the control routes; `oauth` is the token endpoint and the bearer
+check; `params` reads list queries as Grape does (the parameters themselves as
+`rails.WOOTRIC`); `data` generates the dataset, `tables` names its schemas; `store` keeps and
+renders it, `writes` changes it.
 
 What the documentation shows and the sandbox enforces:
 
@@ -61,8 +62,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,14 +72,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from workbench.sandbox.web import answer, bracketed, empty
-from workbench.sandbox.wootric_data import SCHEMAS, TABLES
-from workbench.sandbox.wootric_oauth import OAuth
-from workbench.sandbox.wootric_params import (
+from workbench.sandbox.rails import bracketed, unsigned_int
+from workbench.sandbox.web import answer, empty
+from workbench.sandbox.wootric.control import ControlRoutes
+from workbench.sandbox.wootric.oauth import OAuth
+from workbench.sandbox.wootric.params import (
     TRUE_WORDS,
     ApiError,
     Keep,
-    Params,
     boolean,
     calendar_day,
     check,
@@ -92,8 +91,9 @@ from workbench.sandbox.wootric_params import (
     properties_in,
     read_params,
 )
-from workbench.sandbox.wootric_store import AccountData, Table, bulk, open_accounts
-from workbench.sandbox.wootric_writes import AccountWrites
+from workbench.sandbox.wootric.routing import Call, Reply, route
+from workbench.sandbox.wootric.store import Table, open_accounts
+from workbench.sandbox.wootric.writes import AccountWrites
 from workbench.sandbox.world import World
 
 MAX_SURVEY_EMAILS = 100
@@ -107,80 +107,10 @@ CONTROL_SEED = 0x5700_C0DE
 """Added to the world's seed for the rows the control routes generate."""
 
 
-# --- routing ---------------------------------------------------------------------------------
-
-EU = r"end_users/(?P<key>[^/]+)"
-ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("GET", r"end_users", "list_end_users"),
-    ("POST", r"end_users", "create_end_user"),
-    ("GET", r"end_users/phone_number/(?P<phone>[^/]+)", "end_user_by_phone"),
-    ("GET", EU + r"/export", "export_end_user"),
-    ("GET", EU + r"/settings", "get_settings"),
-    ("PUT", EU + r"/settings", "update_settings"),
-    ("GET", EU + r"/responses(?:/(?P<scope>promoters|passives|detractors))?", "user_responses"),
-    ("POST", EU + r"/responses", "create_response"),
-    ("GET", EU + r"/responses/(?P<id>\d+)", "get_response"),
-    ("DELETE", EU + r"/(?:responses|respones)/(?P<id>\d+)", "delete_response"),
-    ("GET", EU + r"/declines", "user_declines"),
-    ("POST", EU + r"/declines", "create_decline"),
-    ("GET", EU + r"/declines/(?P<id>\d+)", "get_decline"),
-    ("DELETE", EU + r"/declines/(?P<id>\d+)", "delete_decline"),
-    ("GET", EU + r"/page_views", "user_page_views"),
-    ("POST", EU + r"/page_views", "create_page_view"),
-    ("GET", EU + r"/page_views/(?P<id>\d+)", "get_page_view"),
-    ("DELETE", EU + r"/page_views/(?P<id>\d+)", "delete_page_view"),
-    ("GET", EU, "get_end_user"),
-    ("POST", EU, "lookup_end_user_posted"),
-    ("PUT", EU, "update_end_user"),
-    ("DELETE", EU, "delete_end_user"),
-    ("GET", r"responses", "list_responses"),
-    ("PUT", r"responses/(?P<id>\d+)", "update_response"),
-    ("GET", r"declines", "list_declines"),
-    ("PUT", r"declines/(?P<id>\d+)", "update_decline"),
-    ("GET", r"segments", "segments"),
-    ("GET", r"nps_summary", "nps_summary"),
-    ("POST", r"email_survey", "email_survey"),
-)
-COMPILED = tuple((method, re.compile(pattern), name) for method, pattern, name in ROUTES)
-METHOD_ALIASES = {"HEAD": "GET", "PATCH": "PUT"}
-
-
-def route(method: str, path: str) -> tuple[str, dict[str, str]] | None:
-    """The handler name and path groups for a request, or None (404)."""
-    method = METHOD_ALIASES.get(method, method)
-    path = path.strip("/")
-    if path.endswith(".json"):  # the legacy reference's `/v1/end_users.json`
-        path = path[: -len(".json")]
-    for wanted, pattern, name in COMPILED:
-        found = pattern.fullmatch(path)
-        if found and wanted == method:
-            return name, {k: v for k, v in found.groupdict().items() if v is not None}
-    return None
-
-
-@dataclass
-class Call:
-    """One authenticated API call, as the handlers see it."""
-
-    data: AccountData
-    writes: AccountWrites
-    params: Params
-    now: int
-    client_ip: str
-
-    @property
-    def values(self) -> dict[str, str]:
-        return self.params.values
-
-
-Reply = tuple[int, Any]
-"""Status and JSON body (None: no body)."""
-
-
 # --- the platform ----------------------------------------------------------------------------
 
 
-class Wootric:
+class Wootric(ControlRoutes):
     """The Wootric NPS API: OAuth, /v1, and the rows of every NPS account."""
 
     name = "wootric"
@@ -202,15 +132,6 @@ class Wootric:
             Route("/v1/{path:path}", self._v1, methods=methods),
         ]
 
-    def control_routes(self) -> list[BaseRoute]:
-        return [
-            Route("/{account_token}/responses", self._control_survey, methods=["POST"]),
-            Route("/{account_token}/responses/touch", self._control_touch, methods=["POST"]),
-            Route("/{account_token}/features", self._control_features, methods=["GET", "PUT"]),
-            Route("/{account_token}/{table}/ids", self._control_ids, methods=["GET"]),
-            Route("/{account_token}/{table}", self._control_rows, methods=["GET"]),
-        ]
-
     def ground_truth(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         with self._lock:
             self._purge()
@@ -225,7 +146,7 @@ class Wootric:
 
     def frame(self, account_token: str, table: str) -> pl.DataFrame:
         """The polars frame kept for a table (internal columns included: `snapshot` indexes
-        the account's property hashes, `channel` indexes `wootric_data.CHANNELS`)."""
+        the account's property hashes, `channel` indexes `data.CHANNELS`)."""
         with self._lock:
             self._purge()
             return self._accounts[account_token].table(table).frame
@@ -275,7 +196,10 @@ class Wootric:
 
     def _end_user(self, call: Call, key: str) -> int:
         """Position of the end user a path names by id (digits)."""
-        position = call.writes.end_user_position(end_user_id=int(key)) if key.isdigit() else None
+        end_user_id = unsigned_int(key)
+        position = (
+            None if end_user_id is None else call.writes.end_user_position(end_user_id=end_user_id)
+        )
         if position is None:
             raise ApiError(404, "EndUser not found")
         return position
@@ -661,92 +585,3 @@ class Wootric:
             surveyed.append(row["id"])
         message = f"{len(surveyed)} email survey(s) scheduled"
         return 201, {"message": message, "end_user_ids": surveyed}
-
-    # --- control routes -----------------------------------------------------------------------
-
-    def _control_account(self, request: Request) -> tuple[AccountData, AccountWrites]:
-        token = request.path_params["account_token"]
-        if token not in self._accounts:
-            raise ApiError(404, f"no NPS account {token!r} in the sandbox")
-        return self._accounts[token], self._writes[token]
-
-    async def _control(self, request: Request, work: Callable[..., Any]) -> Response:
-        try:
-            params = await read_params(request)
-            with self._lock:
-                self._purge()
-                data, writes = self._control_account(request)
-                return answer(work(data, writes, params.values))
-        except ApiError as exc:
-            return answer(exc.body, exc.status)
-
-    async def _control_survey(self, request: Request) -> Response:
-        """`count` new responses at `created_at` (default now): answers their ids."""
-
-        def work(data: AccountData, writes: AccountWrites, values: dict[str, str]) -> Any:
-            errors: list[str] = []
-            count = integer(values, "count", errors)
-            created_at = integer(values, "created_at", errors)
-            check(errors)
-            now = int(self.world.clock.now())
-            at = now if created_at is None else created_at
-            return writes.survey(self._rng, count or 1, at, now)
-
-        return await self._control(request, work)
-
-    async def _control_touch(self, request: Request) -> Response:
-        """`count` existing responses changed now (tag or excluded flag): answers their ids."""
-
-        def work(data: AccountData, writes: AccountWrites, values: dict[str, str]) -> Any:
-            errors: list[str] = []
-            count = integer(values, "count", errors)
-            check(errors)
-            return writes.touch(self._rng, count or 1, int(self.world.clock.now()))
-
-        return await self._control(request, work)
-
-    async def _control_features(self, request: Request) -> Response:
-        """Historical edits of `end_user.properties` (off by default, as on Wootric)."""
-
-        def work(data: AccountData, writes: AccountWrites, values: dict[str, str]) -> Any:
-            errors: list[str] = []
-            enabled = boolean(values, "historical_properties", errors)
-            check(errors)
-            if enabled is not None:
-                data.historical_properties = enabled
-            return {"historical_properties": data.historical_properties}
-
-        return await self._control(request, work)
-
-    def _control_table(self, request: Request) -> str:
-        table = request.path_params["table"]
-        if table not in TABLES:
-            raise ApiError(404, f"no table {table!r}; tables: {', '.join(TABLES)}")
-        return table
-
-    async def _control_ids(self, request: Request) -> Response:
-        def work(data: AccountData, writes: AccountWrites, values: dict[str, str]) -> Any:
-            table = self._control_table(request)
-            if table not in SCHEMAS:
-                raise ApiError(404, f"{table} have no ids")
-            return data.table(table).frame["id"].to_list()
-
-        return await self._control(request, work)
-
-    async def _control_rows(self, request: Request) -> Response:
-        """Ground-truth rows of one table, `offset`/`limit` in stored order (oldest first)."""
-
-        def work(data: AccountData, writes: AccountWrites, values: dict[str, str]) -> Any:
-            table = self._control_table(request)
-            errors: list[str] = []
-            offset = integer(values, "offset", errors) or 0
-            limit = integer(values, "limit", errors)
-            check(errors)
-            if table == "segments":
-                return data.render_segments()[offset : None if limit is None else offset + limit]
-            frame = data.table(table).frame
-            length = frame.height - offset if limit is None else limit
-            with bulk():
-                return data.render(table, frame.slice(max(offset, 0), max(length, 0)))
-
-        return await self._control(request, work)

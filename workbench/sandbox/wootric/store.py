@@ -19,19 +19,21 @@ import polars as pl
 
 from workbench.sandbox.accounts import WootricAccount
 from workbench.sandbox.web import wootric_time
-from workbench.sandbox.wootric_data import (
+from workbench.sandbox.wootric.data import (
     BASE_SCORE,
     CHANNELS,
     NAIVE_BEFORE,
-    SCHEMAS,
     SEGMENTS,
-    SETTING_FLAGS,
-    SETTINGS_IN_END_USER,
     USER_ID_BY_ACCOUNT,
     Generated,
+    generate,
+)
+from workbench.sandbox.wootric.tables import (
+    SCHEMAS,
+    SETTING_FLAGS,
+    SETTINGS_IN_END_USER,
     IdSequences,
     conform,
-    generate,
 )
 from workbench.sandbox.world import SandboxConfig
 

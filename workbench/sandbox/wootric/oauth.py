@@ -29,8 +29,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workbench.sandbox.accounts import WOOTRIC_ACCOUNTS, WOOTRIC_USERS, wootric_account
+from workbench.sandbox.rails import Params
 from workbench.sandbox.web import answer
-from workbench.sandbox.wootric_params import ApiError, Params, read_params
+from workbench.sandbox.wootric.params import ApiError, read_params
 from workbench.sandbox.world import World
 
 INVALID_GRANT = (

@@ -60,9 +60,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from workbench.sandbox import apptentive_data as data
 from workbench.sandbox.accounts import APPTENTIVE_APPS, ApptentiveApp
-from workbench.sandbox.web import answer, params, rfc1123_time
+from workbench.sandbox.apptentive import data
+from workbench.sandbox.rails import params, python_int
+from workbench.sandbox.web import answer, rfc1123_time
 from workbench.sandbox.world import World
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -488,11 +489,8 @@ class Apptentive:
 
 
 def positive_int(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if number > 0 else None
+    number = python_int(value or "")
+    return number if number is not None and number > 0 else None
 
 
 async def survey_tags(request: Request) -> list[str]:

@@ -1,6 +1,6 @@
 """The Crowdskout API v1 (https://api.crowdskout.com), as documented, mounted at /crowdskout.
 
-- OAuth authorization code at `/oauth/authorize` and `/oauth/access_token` (crowdskout_oauth);
+- OAuth authorization code at `/oauth/authorize` and `/oauth/access_token` (`oauth`);
   every `/v1` call needs `Authorization: Bearer <token>` (header only: the docs show no other
   way), else 401.
 - every `/v1` answer, errors included, is the documented envelope
@@ -10,7 +10,7 @@
   so `GET /v1/profile` answers 405. Ids are sequential from 1 in creation order: a client learns
   them from its own creates, or walks 1, 2, 3, ... (the control route
   `GET /_sandbox/crowdskout/{organization_id}/profiles/ids` and `ground_truth()` list them).
-- invalid collection items are dropped silently on create and update (crowdskout_profiles).
+- invalid collection items are dropped silently on create and update (`profiles`).
 - a profile's `Attributes` collection holds its custom attribute values, as the profile object's
   documentation shows them; an item naming an unknown or locked attribute (locked ones are kept
   by Crowdskout itself), or a value of the wrong kind for the attribute's type, is dropped.
@@ -47,11 +47,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from workbench.sandbox import crowdskout_data as data
 from workbench.sandbox.accounts import CROWDSKOUT_ORGANIZATIONS
-from workbench.sandbox.crowdskout_oauth import AuthorizationServer
-from workbench.sandbox.crowdskout_profiles import OptionBook, apply_items
-from workbench.sandbox.web import answer, params
+from workbench.sandbox.crowdskout import data
+from workbench.sandbox.crowdskout.oauth import AuthorizationServer
+from workbench.sandbox.crowdskout.profiles import OptionBook, apply_items
+from workbench.sandbox.rails import params, python_int, unsigned_int
+from workbench.sandbox.web import answer
 from workbench.sandbox.world import World
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -99,11 +100,8 @@ def unwrap(body: Any, *keys: str) -> Any:
 def non_negative(value: str | None, name: str, minimum: int) -> int | None:
     if value is None or value == "":
         return None
-    try:
-        number = int(value)
-    except ValueError:
-        number = minimum - 1
-    if number < minimum:
+    number = python_int(value)
+    if number is None or number < minimum:
         raise BadRequest(400, f"{name} must be an integer of at least {minimum}.")
     return number
 
@@ -288,9 +286,10 @@ class Crowdskout:
     @staticmethod
     def _profile_id(request: Request) -> int:
         raw = request.path_params["profile_id"]
-        if not raw.isdigit():
+        number = unsigned_int(raw)
+        if number is None:
             raise BadRequest(404, f"Profile {raw} was not found.")
-        return int(raw)
+        return number
 
     async def _get_profile(self, request: Request, org: Organization) -> Response:
         profile_id = self._profile_id(request)
@@ -390,7 +389,8 @@ class Crowdskout:
         parent: int | None = None
         if spec.parent and spec.parent in request.query_params:
             raw = request.query_params[spec.parent]
-            parent = int(raw) if raw.isdigit() else -1
+            parent = unsigned_int(raw)
+            parent = -1 if parent is None else parent
         with self._lock:
             options = [o.json() for o in org.book.visible(name, parent)]
         return envelope({"collection": data.FIELD_COLLECTION[name], "options": options})
@@ -400,9 +400,10 @@ class Crowdskout:
     @staticmethod
     def _attribute_id(request: Request) -> int:
         raw = request.path_params["attribute_id"]
-        if not raw.isdigit():
+        number = unsigned_int(raw)
+        if number is None:
             raise BadRequest(404, f"Attribute {raw} was not found.")
-        return int(raw)
+        return number
 
     def _found_attribute(self, org: Organization, attribute_id: int) -> dict[str, Any]:
         attribute = org.attribute(attribute_id)
@@ -515,7 +516,8 @@ class Crowdskout:
 
     def _control_org(self, request: Request) -> Organization | None:
         raw = request.path_params["organization_id"]
-        return self.organizations.get(int(raw)) if raw.isdigit() else None
+        number = unsigned_int(raw)
+        return None if number is None else self.organizations.get(number)
 
     async def _control_ids(self, request: Request) -> Response:
         org, table = self._control_org(request), request.path_params["table"]

@@ -1,0 +1,1 @@
+"""The Apptentive API as the sandbox serves it: routes and data."""
