@@ -29,6 +29,7 @@ from workbench.data.tables import load_table
 from workbench.data.time_zones import settings_zones
 from workbench.settings import Settings, SettingsError, load_settings
 from workbench.tui import jobs
+from workbench.tui.acts import ActingApp
 from workbench.tui.commands import PaletteCommand, WorkbenchCommands, table_commands
 from workbench.tui.compute import DashboardFrames
 from workbench.tui.failures import describe
@@ -94,7 +95,7 @@ DEFAULT_THEME = "workbench-dark"
 STYLES = Path(__file__).parent / "styles"
 
 
-class WorkbenchApp(App[None]):
+class WorkbenchApp(ActingApp):
     """Feedback workbench."""
 
     TITLE = "Feedback workbench"
@@ -310,6 +311,7 @@ class WorkbenchApp(App[None]):
             PaletteCommand("Change theme", "Pick a colour theme (t)", self.action_change_theme),
         ]
         commands += table_commands(self)
+        commands += self.action_commands()
         return commands
 
     # --- actions -------------------------------------------------------------------------------

@@ -108,6 +108,17 @@ def keys_markdown(app: Any) -> str:
     return "\n".join(lines)
 
 
+def actions_markdown(app: Any) -> str:
+    """The write actions (`acting.bindings` of each pane) as a Markdown table of keys."""
+    from workbench.tui import acting
+
+    lines = ["| key | pane | what it does |", "|---|---|---|"]
+    for pane, title in acting.PANE_TITLES.items():
+        for b in acting.bindings(pane):
+            lines.append(f"| `{key_display(app, b)}` | {title} | {b.description} |")
+    return "\n".join(lines)
+
+
 class HasCommands(Protocol):
     def palette_commands(self) -> list[PaletteCommand]: ...
 

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Button, Static, Tree
 
 from workbench.analysis.counting import Counts, count_line
+from workbench.tui import acting
 from workbench.tui.widgets.sync_panel import SyncPanel
 
 Onboarding = Literal["complete", "required", "unknown"]
@@ -75,6 +76,7 @@ class AccountsPane(Horizontal):
         Binding("a", "add", "Add account"),
         Binding("e", "edit", "Edit account"),
         Binding("delete", "remove", "Remove account"),
+        *acting.bindings("accounts"),
     ]
 
     @dataclass
@@ -109,6 +111,7 @@ class AccountsPane(Horizontal):
                 yield Button("Add", id="add-account", compact=True)
                 yield Button("Edit", id="edit-account", compact=True)
                 yield Button("Remove", id="remove-account", compact=True, variant="error")
+                yield Button("Onboard", id="onboard", compact=True, variant="warning")
             yield SyncPanel(id="sync-panel")
 
     def on_resize(self, event: events.Resize) -> None:
@@ -151,6 +154,7 @@ class AccountsPane(Horizontal):
         row = self.rows.get(self.selected or "")
         if row is None:
             detail.update("Select an account.")
+            self.query_one("#onboard", Button).display = False
             return
         lines = [
             f"[b]{escape(row.name)}[/b] · {PLATFORM_TITLES.get(row.platform, row.platform)}",
@@ -161,11 +165,12 @@ class AccountsPane(Horizontal):
         if row.onboarding == "required":
             lines.append(
                 "[$warning]CXI onboarding is not complete: every CXI call answers 424 until it "
-                "is. Finish onboarding in the Wootric app, then sync again.[/]"
+                "is. Press o (or Onboard) to complete it here, then sync again.[/]"
             )
         if row.problem:
             lines.append(f"[$error]{escape(row.problem)}[/]")
         detail.update("\n".join(lines))
+        self.query_one("#onboard", Button).display = row.onboarding == "required"
 
     @on(Tree.NodeHighlighted)
     def highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
@@ -200,6 +205,7 @@ class AccountsPane(Horizontal):
             "add-account": self.action_add,
             "edit-account": self.action_edit,
             "remove-account": self.action_remove,
+            "onboard": lambda: self.app.call_later(self.run_action, "app.act('onboard')"),
         }
         action = actions.get(event.button.id or "")
         if action is not None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import polars as pl
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 from textual_fastdatatable.data_table import DataTable
 
+from workbench.tui import acting
 from workbench.tui.compute import search_end_users
 from workbench.tui.messages import ShowEndUser
 from workbench.tui.widgets.grid import FrameView
@@ -25,7 +29,10 @@ COLUMNS = {
 
 
 class EndUsersPane(Vertical):
-    """End users of the selection (all of them without a filter), searchable."""
+    """End users of the selection (all of them without a filter), searchable; the actions on
+    the selection's end users are on its keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*acting.bindings("end-users")]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -45,7 +52,7 @@ class EndUsersPane(Vertical):
         term = self.query_one("#end-user-search", Input).value
         self.shown = search_end_users(self.users, term)
         self.query_one("#end-users-count", Static).update(
-            f"{self.shown.height:,} end users   [dim]enter: details[/]"
+            f"{self.shown.height:,} end users   [dim]enter: details · p: push · s: set property[/]"
         )
         self.query_one(FrameView).show_frame(self.shown, COLUMNS)
 

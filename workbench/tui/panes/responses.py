@@ -6,18 +6,19 @@ sorts, searches and exports by that index rather than by a frame of shown rows.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import polars as pl
 import pyarrow as pa
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 from textual_fastdatatable.data_table import DataTable
 
 from workbench.analysis.counting import Counts, count_line
-from workbench.tui import tables
+from workbench.tui import acting, tables
 from workbench.tui.messages import ShowResponse
 from workbench.tui.selection import Selection
 from workbench.tui.views import RESPONSE_COLUMNS, ScoreColours
@@ -90,7 +91,10 @@ class ResponsesView(FrameView):
 
 
 class ResponsesPane(Vertical):
-    """A count line and the table; enter or a double click opens a response."""
+    """A count line and the table; enter or a double click opens a response. The write
+    actions on the selected responses (`acting.bindings`) are on its keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*acting.bindings("responses")]
 
     def compose(self) -> ComposeResult:
         yield Static("Loading responses…", classes="pane-status", id="responses-count")
@@ -114,7 +118,7 @@ class ResponsesPane(Vertical):
         counted = Counts(selection.count, selection.excluded)
         count = count_line(counted, of=None if selection.filter.is_empty() else total)
         self.query_one("#responses-count", Static).update(
-            count + "   [dim]enter: details · ctrl+c: copy · ctrl+e: export[/]"
+            count + "   [dim]enter: details · ctrl+p: actions · ?: keys[/]"
         )
         self.query_one(ResponsesView).show_rows(
             source, selection.rows, colours, keep_cursor=keep_cursor

@@ -7,12 +7,16 @@ selected responses' monthly trend says which zone it buckets in.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import polars as pl
 from rich.markup import escape
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from workbench.tui import acting
 from workbench.tui.compute import SurveyFrames
 from workbench.tui.views import answer_bars
 from workbench.tui.widgets.grid import FrameView
@@ -56,7 +60,11 @@ MONTHS = {
 
 
 class SurveysPane(VerticalScroll):
-    """Three sections, one per kind of survey; `selected` counts responses in the filter."""
+    """Three sections, one per kind of survey; `selected` counts responses in the filter.
+    `i` imports a CSV into a CXI account, `d` deactivates the Apptentive survey under the
+    cursor."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*acting.bindings("surveys")]
 
     def compose(self) -> ComposeResult:
         yield Static("Apptentive surveys", classes="section-title")
@@ -77,6 +85,14 @@ class SurveysPane(VerticalScroll):
             id="wootric-trend-title",
         )
         yield FrameView("No Wootric responses selected.", id="wootric-trend", classes="short")
+
+    def current_survey(self) -> dict[str, Any] | None:
+        """The Apptentive survey under the cursor of its table (account, id, name, ...)."""
+        view = self.query_one("#apptentive-surveys", FrameView)
+        grid, shown = view.grid, view.frame
+        if grid is None or not grid.row_count or shown is None or shown.is_empty():
+            return None
+        return shown.row(min(grid.cursor_row, shown.height - 1), named=True)
 
     def show(self, frames: SurveyFrames) -> None:
         self.query_one("#apptentive-surveys", FrameView).show_frame(frames.apptentive, APPTENTIVE)

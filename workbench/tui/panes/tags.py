@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from workbench.tui import acting
 from workbench.tui.widgets.grid import FrameView
 
 TagMode = Literal["any", "all", "none", "drop"]
@@ -42,6 +43,7 @@ class TagsPane(Vertical):
         Binding("l", "pick('all')", "Tag: all of"),
         Binding("n", "pick('none')", "Tag: none of"),
         Binding("x", "pick('drop')", "Tag: remove"),
+        *acting.bindings("tags"),
     ]
 
     @dataclass

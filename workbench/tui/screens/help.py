@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from workbench.tui.commands import keys_markdown
+from workbench.tui.commands import actions_markdown, keys_markdown
 
 HELP = """\
 # Feedback workbench
@@ -40,6 +40,14 @@ Each is also in the command palette.
 
 {table_keys}
 
+## Actions
+
+Each acts on the rows the filter selects (or the tag, survey or account under the cursor):
+first its plan, then `Do it` sends it. Each is in the command palette as "Action: ...",
+with "Action: Log in to Crowdskout" (the browser login of `workbench auth`).
+
+{action_keys}
+
 ## The filter language
 
 The same words work in `workbench export --filter` and in notebooks.
@@ -68,7 +76,9 @@ fewer than 30 responses are marked too small.
 
 def help_text(app: Any) -> str:
     """The help, with the table keys read from their bindings."""
-    return HELP.replace("{table_keys}", keys_markdown(app))
+    return HELP.replace("{table_keys}", keys_markdown(app)).replace(
+        "{action_keys}", actions_markdown(app)
+    )
 
 
 class HelpScreen(ModalScreen[None]):
