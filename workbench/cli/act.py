@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.markup import escape
 from rich.progress import Progress, TaskID
 
 from workbench.cli.context import load
-from workbench.cli.output import console, fail
+from workbench.cli.export import filtered
+from workbench.cli.output import console, fail, warn
+from workbench.cli.time_zone import TimeZoneOption
 from workbench.data.actions.plan import Plan
 from workbench.data.actions.run import Outcome, run_plan
 from workbench.data.lock import LockBusy
@@ -36,6 +39,15 @@ ResendOption = Annotated[
         "--resend-unknown",
         help="Send again the calls an interrupted run may or may not have made (see the log).",
     ),
+]
+FilterOption = Annotated[
+    str,
+    typer.Option(
+        "--filter", "-f", help="The responses to act on, e.g. 'account:acme-nps \"test\"'."
+    ),
+]
+AccountOption = Annotated[
+    list[str] | None, typer.Option("--account", "-a", help="Only this account (repeatable).")
 ]
 
 
@@ -121,3 +133,35 @@ def carry_out(
             console.print(escape(line), soft_wrap=True)
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(1)
+
+
+def rows_command(
+    name: str,
+    doc: str,
+    *,
+    plans: Callable[[pl.DataFrame], Sequence[Plan]],
+    left_alone: Callable[[pl.DataFrame], Mapping[str, int]],
+    why: str,
+) -> Callable[..., None]:
+    """A write command on the responses `--filter` selects (exclude, include, archive,
+    unarchive): `plans` turns the rows into plans; the rows of platforms it does not apply to
+    (`left_alone`, counted by platform) get one warning each, `why` saying why ("{platform}"
+    in it is filled in). `name` and `doc` are the function's name and docstring, which Typer
+    shows as the command's name and help."""
+
+    def command(
+        filter_text: FilterOption,
+        account: AccountOption = None,
+        dry_run: DryRunOption = False,
+        yes: YesOption = False,
+        resend_unknown: ResendOption = False,
+        time_zone: TimeZoneOption = None,
+    ) -> None:
+        rows = filtered("responses", filter_text, account, time_zone=time_zone)
+        for platform, n in left_alone(rows).items():
+            warn(f"{n:,} {platform} responses left alone: {why.format(platform=platform)}")
+        carry_out(plans(rows), dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+
+    command.__name__ = command.__qualname__ = name
+    command.__doc__ = doc
+    return command

@@ -3,64 +3,40 @@ filter selects, and `workbench deactivate-survey`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
+import polars as pl
 import typer
 
-from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
+from workbench.cli.act import DryRunOption, YesOption, carry_out, rows_command
 from workbench.cli.context import load, store
 from workbench.cli.cxi_actions import AccountArgument, account_settings, planned
-from workbench.cli.exclusion import AccountOption, FilterOption
-from workbench.cli.export import filtered
-from workbench.cli.output import warn
-from workbench.cli.time_zone import TimeZoneOption
 from workbench.data.actions import apptentive
+from workbench.data.actions.plan import Plan
 
 
-def _archive(
-    archive: bool,
-    filter_text: str,
-    account: list[str] | None,
-    dry_run: bool,
-    yes: bool,
-    resend_unknown: bool,
-    time_zone: str | None,
-) -> None:
-    rows = filtered("responses", filter_text, account, time_zone=time_zone)
-    for platform, n in apptentive.not_archivable(rows).items():
-        warn(f"{n:,} {platform} responses left alone: only Apptentive records can be archived")
-    plans = planned(apptentive.archive_plans_for(load(), rows, archive=archive))
-    carry_out(
-        plans,
-        dry_run=dry_run,
-        yes=yes,
-        resend_unknown=resend_unknown,
-    )
+def _archive_plans(archive: bool, rows: pl.DataFrame) -> list[Plan]:
+    return planned(apptentive.archive_plans_for(load(), rows, archive=archive))
 
 
-def archive(
-    filter_text: FilterOption,
-    account: AccountOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
-    time_zone: TimeZoneOption = None,
-) -> None:
+_ONLY_APPTENTIVE = "only Apptentive records can be archived"
+
+archive = rows_command(
+    "archive",
     """Archive the filtered Apptentive records (handled feedback); undo with
-    `workbench unarchive` and the same filter."""
-    _archive(True, filter_text, account, dry_run, yes, resend_unknown, time_zone)
-
-
-def unarchive(
-    filter_text: FilterOption,
-    account: AccountOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
-    time_zone: TimeZoneOption = None,
-) -> None:
-    """Bring the filtered Apptentive records back from the archive (undoes `archive`)."""
-    _archive(False, filter_text, account, dry_run, yes, resend_unknown, time_zone)
+    `workbench unarchive` and the same filter.""",
+    plans=partial(_archive_plans, True),
+    left_alone=apptentive.not_archivable,
+    why=_ONLY_APPTENTIVE,
+)
+unarchive = rows_command(
+    "unarchive",
+    """Bring the filtered Apptentive records back from the archive (undoes `archive`).""",
+    plans=partial(_archive_plans, False),
+    left_alone=apptentive.not_archivable,
+    why=_ONLY_APPTENTIVE,
+)
 
 
 def deactivate_survey(

@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
+from workbench.cli.act import DryRunOption, FilterOption, ResendOption, YesOption, carry_out
 from workbench.cli.cxi_actions import AccountArgument, account_settings, planned
-from workbench.cli.exclusion import FilterOption
 from workbench.cli.export import filtered, stored_table
 from workbench.cli.output import console, errors, fail
 from workbench.cli.time_zone import TimeZoneOption

@@ -6,7 +6,8 @@ problem."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -17,6 +18,7 @@ from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
 from workbench.cli.context import load
 from workbench.cli.output import console, errors, fail
 from workbench.data.actions import cxi, cxi_tags
+from workbench.data.actions.plan import Plan
 from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account
 from workbench.settings import Settings, SettingsError
 from workbench.sources.errors import SourceError
@@ -178,45 +180,45 @@ def tag_edit(
     carry_out([plan], dry_run=dry_run, yes=yes)
 
 
-def _toggle(account: str, tag: str, enabled: bool, dry_run: bool, yes: bool) -> None:
-    settings = account_settings(account, "cxi")
-    plan = planned(cxi_tags.toggle_tag_plan_for(settings, account, tag, enabled=enabled))
-    carry_out([plan], dry_run=dry_run, yes=yes)
+TagArgument = Annotated[str, typer.Argument(help="The tag's name or id.")]
 
 
-@tag_app.command("disable")
-def tag_disable(
-    account: AccountArgument,
-    tag: Annotated[str, typer.Argument(help="The tag's name or id.")],
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-) -> None:
-    """Disable a tag (undo with `workbench tag enable`)."""
-    _toggle(account, tag, False, dry_run, yes)
+def _tag_command(
+    doc: str, make: Callable[[Settings, str, str], Coroutine[Any, Any, Plan]]
+) -> Callable[..., None]:
+    """`workbench tag disable|enable|delete ACCOUNT TAG`: `make(settings, account, tag)` plans
+    it; `doc` is the help Typer shows."""
+
+    def command(
+        account: AccountArgument,
+        tag: TagArgument,
+        dry_run: DryRunOption = False,
+        yes: YesOption = False,
+    ) -> None:
+        settings = account_settings(account, "cxi")
+        carry_out([planned(make(settings, account, tag))], dry_run=dry_run, yes=yes)
+
+    command.__doc__ = doc
+    return command
 
 
-@tag_app.command("enable")
-def tag_enable(
-    account: AccountArgument,
-    tag: Annotated[str, typer.Argument(help="The tag's name or id.")],
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-) -> None:
-    """Enable a disabled tag again."""
-    _toggle(account, tag, True, dry_run, yes)
-
-
-@tag_app.command("delete")
-def tag_delete(
-    account: AccountArgument,
-    tag: Annotated[str, typer.Argument(help="The tag's name or id.")],
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-) -> None:
-    """Delete a tag from the account and every response (asks for the account's name)."""
-    settings = account_settings(account, "cxi")
-    plan = planned(cxi_tags.delete_tag_plan_for(settings, account, tag))
-    carry_out([plan], dry_run=dry_run, yes=yes)
+tag_disable = tag_app.command("disable")(
+    _tag_command(
+        "Disable a tag (undo with `workbench tag enable`).",
+        partial(cxi_tags.toggle_tag_plan_for, enabled=False),
+    )
+)
+tag_enable = tag_app.command("enable")(
+    _tag_command(
+        "Enable a disabled tag again.", partial(cxi_tags.toggle_tag_plan_for, enabled=True)
+    )
+)
+tag_delete = tag_app.command("delete")(
+    _tag_command(
+        "Delete a tag from the account and every response (asks for the account's name).",
+        cxi_tags.delete_tag_plan_for,
+    )
+)
 
 
 @tag_app.command("apply")

@@ -4,30 +4,19 @@ properties their declines carry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import polars as pl
 import typer
 from rich.markup import escape
 
-from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
-from workbench.cli.exclusion import AccountOption
+from workbench.cli.act import AccountOption, DryRunOption, ResendOption, YesOption, carry_out
 from workbench.cli.export import filtered, stored_table
 from workbench.cli.output import fail, warn
 from workbench.cli.time_zone import TimeZoneOption
+from workbench.data.actions import wootric_declines, wootric_people
 from workbench.data.actions.planning import PlanRefused
-from workbench.data.actions.wootric_declines import (
-    decline_property_plans,
-    declines_by_id,
-    declines_of,
-)
-from workbench.data.actions.wootric_people import (
-    email_survey_plans,
-    end_users_by_email,
-    end_users_of,
-    erase_plans,
-    property_plans,
-)
 
 FilterOption = Annotated[
     str | None,
@@ -52,7 +41,18 @@ def _people(
     others = responses.filter(pl.col("platform") != "wootric").height
     if others:
         warn(f"{others:,} responses of other platforms left alone: this is a Wootric action")
-    return responses, end_users_of(responses, stored_table("end_users", account))
+    return responses, wootric_people.end_users_of(responses, stored_table("end_users", account))
+
+
+def _named(
+    find: Callable[[pl.DataFrame, list[str]], pl.DataFrame], stored: pl.DataFrame, names: list[str]
+) -> pl.DataFrame:
+    """The stored rows `names` name (e-mail addresses, decline ids); exit 2 when one is not
+    there."""
+    try:
+        return find(stored, names)
+    except PlanRefused as exc:
+        fail(escape(str(exc)), code=2)
 
 
 def _assignments(pairs: list[str]) -> dict[str, str]:
@@ -96,7 +96,7 @@ def email_survey(
     """Survey by e-mail the end users who gave the filtered Wootric responses (100 addresses
     a call). A call cut off mid-way is reported as unknown and never sent twice."""
     _, people = _people(filter_text, account, time_zone)
-    plans = email_survey_plans(
+    plans = wootric_people.email_survey_plans(
         people,
         subject=subject,
         intro=intro,
@@ -121,7 +121,10 @@ def set_property(
     values = _assignments(assignments)
     _, people = _people(filter_text, account, time_zone)
     carry_out(
-        property_plans(people, values), dry_run=dry_run, yes=yes, resend_unknown=resend_unknown
+        wootric_people.property_plans(people, values),
+        dry_run=dry_run,
+        yes=yes,
+        resend_unknown=resend_unknown,
     )
 
 
@@ -143,13 +146,14 @@ def erase(
     if bool(filter_text) == bool(email):
         fail("say whom to erase with either --filter or --email", code=2)
     if email:
-        try:
-            people = end_users_by_email(stored_table("end_users", account), email)
-        except PlanRefused as exc:
-            fail(escape(str(exc)), code=2)
+        people = _named(
+            wootric_people.end_users_by_email, stored_table("end_users", account), email
+        )
     else:
         _, people = _people(filter_text, account, time_zone)
-    carry_out(erase_plans(people), dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+    carry_out(
+        wootric_people.erase_plans(people), dry_run=dry_run, yes=yes, resend_unknown=resend_unknown
+    )
 
 
 def decline_property(
@@ -174,16 +178,9 @@ def decline_property(
         fail("say which declines with either --filter or --decline", code=2)
     stored = stored_table("declines", account).filter(pl.col("platform") == "wootric")
     if decline:
-        try:
-            rows = declines_by_id(stored, decline)
-        except PlanRefused as exc:
-            fail(escape(str(exc)), code=2)
+        rows = _named(wootric_declines.declines_by_id, stored, decline)
     else:
         responses, _ = _people(filter_text, account, time_zone)
-        rows = declines_of(responses, stored)
-    carry_out(
-        decline_property_plans(rows, values),
-        dry_run=dry_run,
-        yes=yes,
-        resend_unknown=resend_unknown,
-    )
+        rows = wootric_declines.declines_of(responses, stored)
+    plans = wootric_declines.decline_property_plans(rows, values)
+    carry_out(plans, dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
