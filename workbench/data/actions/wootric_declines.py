@@ -15,10 +15,10 @@ from typing import Any
 
 import polars as pl
 
-from workbench.data.actions.follow import set_properties
-from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.plan import Call, Plan
 from workbench.data.actions.planning import PlanRefused
 from workbench.data.actions.wootric import _client
+from workbench.data.actions.wootric_people import set_properties_plans
 
 PLATFORM = "wootric"
 
@@ -46,34 +46,15 @@ def declines_by_id(declines: pl.DataFrame, ids: Sequence[str]) -> pl.DataFrame:
 
 def decline_property_plans(declines: pl.DataFrame, values: Mapping[str, str]) -> list[Plan]:
     """One plan per account: a PUT for each decline whose properties differ from `values`."""
-    if not values:
-        raise ValueError("give at least one NAME=VALUE")
-    shown = ", ".join(f"{k}={v}" for k, v in values.items())
-    plans = []
-    for (account,), group in declines.group_by(["account"], maintain_order=True):
-        calls, skipped = [], []
-        for row in group.iter_rows(named=True):
-            current = row.get("properties") or {}
-            if all(str(current.get(k)) == v for k, v in values.items()):
-                skipped.append(Skipped(str(row["id"]), f"already {shown}"))
-                continue
-            calls.append(_call(str(row["id"]), str(row["end_user_id"]), values))
-        n = len(calls)
-        plans.append(
-            Plan(
-                action="decline-property",
-                account=str(account),
-                platform=PLATFORM,
-                table="declines",
-                summary=f"Set {shown} on {n:,} decline{'' if n == 1 else 's'} (the properties "
-                "they were declined with; the end users' current ones stay)",
-                calls=tuple(calls),
-                skipped=tuple(skipped),
-                params=dict(values),
-                follow=set_properties("declines", values),
-            )
-        )
-    return plans
+    return set_properties_plans(
+        declines,
+        values,
+        action="decline-property",
+        table="declines",
+        what="decline",
+        note="the properties they were declined with; the end users' current ones stay",
+        call=lambda row: _call(str(row["id"]), str(row["end_user_id"]), values),
+    )
 
 
 def _call(decline: str, end_user: str, values: Mapping[str, str]) -> Call:

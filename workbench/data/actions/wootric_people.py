@@ -17,7 +17,7 @@ rows of the same account).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -163,30 +163,53 @@ def _current(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def property_plans(end_users: pl.DataFrame, values: Mapping[str, str]) -> list[Plan]:
     """One plan per account: a PUT for each end user whose properties differ from `values`."""
+    return set_properties_plans(
+        end_users,
+        values,
+        action="set-property",
+        table="end_users",
+        what="end user",
+        note="their current properties; their past responses keep the ones they answered with",
+        call=lambda row: _property_call(str(row["id"]), values),
+    )
+
+
+def set_properties_plans(
+    rows: pl.DataFrame,
+    values: Mapping[str, str],
+    *,
+    action: str,
+    table: str,
+    what: str,
+    note: str,
+    call: Callable[[dict[str, Any]], Call],
+) -> list[Plan]:
+    """One plan per account: `call(row)` for each row of `table` (end users, declines) whose
+    properties differ from `values`, the others skipped. The summary counts the rows as `what`
+    and adds `note` (whose properties change)."""
     if not values:
         raise ValueError("give at least one NAME=VALUE")
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
     plans = []
-    for account, group in _by_account(end_users):
+    for account, group in _by_account(rows):
         calls, skipped = [], []
         for row in group.iter_rows(named=True):
             current = _current(row)
             if all(str(current.get(k)) == v for k, v in values.items()):
                 skipped.append(Skipped(str(row["id"]), f"already {shown}"))
                 continue
-            calls.append(_property_call(str(row["id"]), values))
+            calls.append(call(row))
         plans.append(
             Plan(
-                action="set-property",
+                action=action,
                 account=account,
                 platform=PLATFORM,
-                table="end_users",
-                summary=f"Set {shown} on {_plural(len(calls), 'end user')} (their current "
-                "properties; their past responses keep the ones they answered with)",
+                table=table,
+                summary=f"Set {shown} on {_plural(len(calls), what)} ({note})",
                 calls=tuple(calls),
                 skipped=tuple(skipped),
                 params=dict(values),
-                follow=set_properties("end_users", values),
+                follow=set_properties(table, values),
             )
         )
     return plans
