@@ -10,6 +10,16 @@ block is left (an answer, an exception, a cancellation) the ticket is settled, s
 count and the probe are always given back. Every state change is synchronous (no lock to await),
 so nothing can be cancelled half-way through releasing.
 
+Coming back early: a server that starts its window at the first request after the last one ended,
+and announces the reset in whole seconds rounded up, ends the window up to a second before the
+reset it names; a client that waits for the named reset arrives late, and the next window starts
+only then (at 10 requests a second, one second's budget every two). So the budget learns the
+window's length, `floor(reset - the earliest start of a request answered in that window)` (the
+window's first request started before the window did, so this is never shorter than a whole-
+second window), the smallest over windows, and comes back at the window's first answer plus
+that length (the window began before its first answer), or at the named reset if that is
+sooner. After any 429 it stops learning and waits for the named reset again.
+
 No wait is on nothing: when a window ends and no new one is announced, the budget starts a
 window of its own (the documented minute), and an answer without headers in such a window sends
 it back to probing, so answers without headers after a 429 that had them can never leave it
@@ -21,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +41,9 @@ RESET_MARGIN = 0.05
 WINDOW = 60.0
 """Wootric's documented window (a limit per minute): used when the server names no reset."""
 UNLIMITED = 1 << 30
+WINDOWS_KEPT = 4
+"""Server windows whose first answer and earliest request the budget remembers (late answers
+from the previous window may arrive after the next one began)."""
 
 
 @dataclass(frozen=True)
@@ -90,8 +104,10 @@ class Ticket:
     """One request's claim on the budget; settle it with `answered` or `refused`, or let the
     `slot` block end without either (the request got no answer: it tells us nothing)."""
 
-    def __init__(self, budget: RateBudget, *, probe: bool, waited: float) -> None:
+    def __init__(self, budget: RateBudget, *, probe: bool, waited: float, started: float) -> None:
         self._budget = budget
+        self.started = started
+        """When the budget let this request start (its clock): before the request was sent."""
         self.probe = probe
         """This request is finding out whether the endpoint is limited; others wait for it."""
         self.waited = waited
@@ -147,6 +163,20 @@ class RateBudget:
         self._probing = False
         self._changed = asyncio.Event()
         self._waiting = 0
+        self._early_at: float | None = None
+        """When the server's current window ends by the learned length (sooner than the reset
+        it named), or None: then `_reset_at` is the end."""
+        self._length: float | None = None
+        """The learned window length in whole seconds (None until learned)."""
+        self._learning = True
+        """False after any 429: the named reset is the only end trusted from then on."""
+        self._named: float | None = None
+        """The reset the server named for the current window (as sent, no margin)."""
+        self._closed_early: float | None = None
+        """The named reset of the last window the budget left at its learned end: answers that
+        name it (or an earlier one) come late from a window that is over."""
+        self._windows: dict[float, tuple[float, float]] = {}
+        """Per named reset: (first answer, earliest start of a request answered in it)."""
         self.waits = 0
         """How many times a request waited for a window to reset (shown in sync progress)."""
         self.waited_seconds = 0.0
@@ -178,14 +208,26 @@ class RateBudget:
         return self._probing
 
     @property
+    def window_length(self) -> float | None:
+        """The window length learned from the server's answers (seconds), None if not known."""
+        return self._length if self._learning else None
+
+    def _end(self) -> float:
+        """When the current window ends: the learned end if there is one, else the named one."""
+        if self._early_at is not None and self._reset_at:
+            return min(self._early_at, self._reset_at)
+        return self._reset_at
+
+    @property
     def blocked_until(self) -> float:
         """When the current window ends (Unix seconds), 0.0 if no end is known."""
-        return self._reset_at
+        return self._end()
 
     @property
     def waiting_until(self) -> float | None:
         """While requests wait for a window to open: when it opens (Unix seconds)."""
-        return self._reset_at if self._waiting and self._reset_at else None
+        end = self._end()
+        return end if self._waiting and end else None
 
     @contextlib.asynccontextmanager
     async def slot(
@@ -215,18 +257,20 @@ class RateBudget:
         try:
             while True:
                 now = self._clock()
-                if self._reset_at and now >= self._reset_at:
+                end = self._end()
+                if end and now >= end:
                     self._open_window(now)
-                if self._reset_at and self._tokens <= 0:
-                    delay = self._reset_at - now
+                    end = self._end()
+                if end and self._tokens <= 0:
+                    delay = end - now
                     if max_wait is not None and delay > max_wait:
-                        raise RateWindowTooFar(self._reset_at)
+                        raise RateWindowTooFar(end)
                     if not counted:
                         counted = True
                         self.waits += 1
                         self._waiting += 1
-                    if on_wait is not None and told != self._reset_at:
-                        told = self._reset_at
+                    if on_wait is not None and told != end:
+                        told = end
                         on_wait(told)
                     start = self._clock()
                     await self._wait(self._changed, delay)
@@ -244,6 +288,7 @@ class RateBudget:
                     continue
                 if self._tokens <= 0:  # spent, and no reset known: start a window of our own
                     self._reset_at = now + self._window
+                    self._early_at = None
                     self._guessed = True
                     continue
                 self._tokens -= 1
@@ -255,12 +300,15 @@ class RateBudget:
             if told is not None and on_wait is not None:
                 on_wait(None)
         self._in_flight += 1
-        return Ticket(self, probe=probe, waited=waited)
+        return Ticket(self, probe=probe, waited=waited, started=self._clock())
 
     def _open_window(self, now: float) -> None:
         """The window we waited for is over: a fresh budget, ending a minute from now unless
         the server tells us better."""
         self._refusing = False
+        if self._early_at is not None and self._early_at < self._reset_at:
+            self._closed_early = self._named
+        self._early_at = None
         if self._limit is None:
             self._reset_at = 0.0
             self._tokens = 1
@@ -292,8 +340,9 @@ class RateBudget:
                 # ourselves to a limit nobody is counting.
                 self._limit, self._tokens, self._reset_at = None, 1, 0.0
                 self._guessed = False
+            self._early_at = None
         else:
-            self._observe(headers)
+            self._observe(headers, ticket)
         self._notify()
 
     def _abandoned(self, ticket: Ticket) -> None:
@@ -312,6 +361,9 @@ class RateBudget:
         # A 429 without headers (a proxy's, say) names no limit: if none is known yet, the
         # request after the pause probes again rather than inventing one.
         self._tokens = 0
+        # A 429 says the learned length (if any) cannot be trusted: the named reset from now on.
+        self._learning = False
+        self._early_at = None
         reset += RESET_MARGIN
         # A 429 names when the server takes requests again, and that is the only end that
         # counts: the window an earlier answer announced may end much later (a short storm of
@@ -323,25 +375,55 @@ class RateBudget:
         self._notify()
         return self._reset_at
 
-    def _observe(self, headers: RateHeaders) -> None:
+    def _observe(self, headers: RateHeaders, ticket: Ticket) -> None:
         first = self._limit is None or self._limit == UNLIMITED
         self._limit = headers.limit
+        if self._closed_early is not None and headers.reset <= self._closed_early:
+            return  # a late answer from a window we left at its learned end: it is over
         announced = headers.reset + RESET_MARGIN
         if first:
             self._tokens = headers.remaining - self._in_flight
             self._reset_at = announced
+            self._named = headers.reset
         elif self._guessed:
             # A window we started ourselves: we counted every request since it began, and the
             # server now says when it really ends.
             self._tokens = min(self._tokens, headers.remaining)
             self._reset_at = announced
+            self._named = headers.reset
         elif announced > self._reset_at + 0.5:
             # The server began a window we did not expect: its count is the truth, less what
             # is still in flight and may not have been counted yet.
             self._tokens = headers.remaining - self._in_flight
             self._reset_at = announced
+            self._named = headers.reset
         elif announced >= self._reset_at - 0.5:
             self._tokens = min(self._tokens, headers.remaining)
         else:
+            self._learn(headers, ticket)
             return  # an answer from a window that is already over
         self._guessed = False
+        self._learn(headers, ticket)
+        if self._learning and self._length is not None:
+            seen = None if self._named is None else self._windows.get(self._named)
+            if seen is not None:
+                self._early_at = seen[0] + self._length + RESET_MARGIN
+
+    def _learn(self, headers: RateHeaders, ticket: Ticket) -> None:
+        """Note when the window this answer names was first answered and how early a request
+        answered in it started, and the window length that implies."""
+        if not self._learning:
+            return
+        now = self._clock()
+        seen = self._windows.get(headers.reset)
+        if seen is None:
+            self._windows[headers.reset] = seen = (now, ticket.started)
+            while len(self._windows) > WINDOWS_KEPT:
+                del self._windows[min(self._windows)]
+        elif ticket.started < seen[1]:
+            self._windows[headers.reset] = seen = (seen[0], ticket.started)
+        # The request that began the window started before the window did: the window is no
+        # longer than the reset minus the earliest start; whole seconds, as the reset is.
+        length = math.floor(headers.reset - seen[1])
+        if length >= 1 and (self._length is None or length < self._length):
+            self._length = float(length)
