@@ -303,3 +303,87 @@ async def test_the_palette_and_the_help_list_every_action(demo: Demo, tmp_path: 
         text = help_text(app)
         for action in acting.ACTIONS:
             assert action.title in text
+
+
+async def test_onboarding_is_a_form_where_the_424_shows(demo: Demo, tmp_path: Path) -> None:
+    from tests.tui.test_sync import add_accounts
+    from workbench.settings.writing import read_document
+    from workbench.tui.panes.accounts import AccountsPane
+
+    cxi = read_document(demo.config_path)["accounts"]["acme-cxi"]
+    add_accounts(
+        demo,
+        **{
+            "initech-cxi": {
+                "platform": "cxi",
+                "base_url": cxi["base_url"],
+                "auth_base_url": cxi["auth_base_url"],
+                "client_id": "initech-cxi-client",
+                "client_secret": "initech-cxi-client-secret",
+            }
+        },
+    )
+    app = app_for(demo, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.start_sync(["initech-cxi"])
+        for _ in range(WAITS):
+            await settle(pilot)
+            if not app.sync_state.running:
+                break
+        await pilot.press("1")
+        pane = app.query_one(AccountsPane)
+        assert pane.rows["initech-cxi"].onboarding == "required"
+        pane.selected = "initech-cxi"
+        pane._show_detail()
+        await settle(pilot)
+        assert "Press o" in str(pane.query_one("#account-detail", Static).render())
+        assert pane.query_one("#onboard").display  # a button under the note (and the key o)
+        await pilot.click("#onboard")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ActionFormScreen), notes(app)
+        category = form.query_one("#field-category", Input)
+        assert category.value  # the first product category the API offers
+        form.query_one("#field-project_name", Input).value = "Feedback"
+        await pilot.click("#plan")
+        await settle(pilot)
+        screen = plan_screen(app)
+        assert [(c.method, c.path) for c in screen.plans[0].calls] == [("PUT", "/v1/onboarding")]
+        assert "Done." in await run_it(pilot, screen)
+        record = audit.records(demo.settings.store_dir)[-1]
+        assert (record["action"], record["account"]) == ("onboard", "initech-cxi")
+
+
+async def test_crowdskout_login_from_the_palette(demo: Demo, tmp_path: Path) -> None:
+    import httpx
+
+    from workbench.tui.screens.crowdskout_login import LoginScreen
+
+    app = app_for(demo, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        command = next(
+            c for c in app.palette_commands() if c.title == "Action: Log in to Crowdskout"
+        )
+        command.run()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        for _ in range(WAITS):
+            await pilot.pause()
+            if screen.url:
+                break
+        assert screen.url in str(screen.query_one("#login-url", Static).render())
+
+        def browse() -> int:  # the person's browser: the sandbox approves and redirects back
+            with httpx.Client(follow_redirects=True, timeout=30) as browser:
+                return browser.get(screen.url).status_code
+
+        assert await asyncio.to_thread(browse) == 200
+        for _ in range(WAITS):
+            await pilot.pause()
+            if screen.authorized:
+                break
+        assert screen.authorized
+        assert "Authorized acme-crm" in str(screen.query_one("#login-state", Static).render())

@@ -172,7 +172,7 @@ def _survey_fields(ctx: Context) -> list[Field]:
         Field("subject", "Subject of the e-mail", "How likely are you to recommend us?"),
         Field("intro", "Introduction (optional)"),
         Field("sender", "Sender's name (optional)"),
-        Field("delay", "Delay in days, 1-31 (optional)"),
+        Field("delay", "Delay (days 1-31, optional)"),
     ]
 
 
@@ -313,10 +313,10 @@ def _import_fields(ctx: Context) -> list[Field]:
     return [
         *_account_field(ctx, cxi.PLATFORM),
         Field("path", "CSV file", "/path/to/responses.csv", required=True),
-        Field("name", "Name of the import (optional: the file's name)"),
-        Field("metric", f"Metric type ({'|'.join(cxi.METRIC_TYPES)}, optional)", "nps"),
+        Field("name", "Name (optional)", "the file's name"),
+        Field("metric", f"Metric ({'|'.join(cxi.METRIC_TYPES)})", "nps"),
         Field("language", "Language (optional)", "en"),
-        Field("tags", "Tags, comma separated (optional)"),
+        Field("tags", "Tags (optional)", "A,B"),
     ]
 
 

@@ -44,6 +44,8 @@ SHOWN_PROBLEMS = 8
 class ActionPlanned(Message):
     name: str
     plans: list[Plan]
+    target: str | None = None
+    """The tag, survey or account acted on, for the plan screen's title."""
 
 
 @dataclass
@@ -153,8 +155,16 @@ class ActingApp(App[None]):
             self.post_message(ActionRefused(spec.name, str(exc).splitlines()[0]))
         except OSError as exc:
             self.post_message(ActionRefused(spec.name, f"{exc.strerror or exc}"))
+        except Exception as exc:  # a builder's bug must still say something, not vanish
+            self.post_message(
+                ActionRefused(
+                    spec.name, f"the plan could not be made ({type(exc).__name__}: {exc})"
+                )
+            )
         else:
-            self.post_message(ActionPlanned(spec.name, plans))
+            current = ctx.current or {}
+            target = current.get("tag") or current.get("name") or current.get("account")
+            self.post_message(ActionPlanned(spec.name, plans, str(target) if target else None))
 
     @on(ActionRefused)
     def action_refused(self, message: ActionRefused) -> None:
@@ -163,7 +173,7 @@ class ActingApp(App[None]):
         if message.nothing:
             self.notify(text, title=title, timeout=6)
         else:
-            self.notify(text[:1].upper() + text[1:], title=title, severity="error", timeout=12)
+            self.notify(text, title=title, severity="error", timeout=12)
 
     @on(ActionAsks)
     def action_asks(self, message: ActionAsks) -> None:
@@ -191,9 +201,8 @@ class ActingApp(App[None]):
             if changed:
                 self.load_store()
 
-        self.push_screen(
-            ActionPlanScreen(self.settings, self.store, message.plans, spec.title), closed
-        )
+        title = f"{spec.title}: {message.target}" if message.target else spec.title
+        self.push_screen(ActionPlanScreen(self.settings, self.store, message.plans, title), closed)
 
     def load_store(self) -> None:  # pragma: no cover - the app's
         raise NotImplementedError

@@ -105,13 +105,15 @@ class AccountsPane(Horizontal):
         yield tree
         with Vertical(id="account-side"):
             yield Static("Select an account.", id="account-detail")
+            yield Button(
+                "Complete the onboarding (o)", id="onboard", compact=True, variant="warning"
+            )
             with Horizontal(id="account-actions"):
                 yield Button("Sync", id="sync-one", compact=True)
                 yield Button("Sync all", id="sync-all", compact=True, variant="primary")
                 yield Button("Add", id="add-account", compact=True)
                 yield Button("Edit", id="edit-account", compact=True)
                 yield Button("Remove", id="remove-account", compact=True, variant="error")
-                yield Button("Onboard", id="onboard", compact=True, variant="warning")
             yield SyncPanel(id="sync-panel")
 
     def on_resize(self, event: events.Resize) -> None:

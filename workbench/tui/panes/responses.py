@@ -118,7 +118,7 @@ class ResponsesPane(Vertical):
         counted = Counts(selection.count, selection.excluded)
         count = count_line(counted, of=None if selection.filter.is_empty() else total)
         self.query_one("#responses-count", Static).update(
-            count + "   [dim]enter: details · ctrl+p: actions · ?: keys[/]"
+            count + "   [dim]enter: details · ctrl+p: actions[/]"
         )
         self.query_one(ResponsesView).show_rows(
             source, selection.rows, colours, keep_cursor=keep_cursor

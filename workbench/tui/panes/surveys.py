@@ -67,10 +67,15 @@ class SurveysPane(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = [*acting.bindings("surveys")]
 
     def compose(self) -> ComposeResult:
-        yield Static("Apptentive surveys", classes="section-title")
+        yield Static(
+            "Apptentive surveys   [dim]d: deactivate the survey under the cursor[/]",
+            classes="section-title",
+        )
         yield FrameView("No Apptentive surveys stored.", id="apptentive-surveys", classes="short")
         yield Static("", id="answer-bars")
-        yield Static("CXI imports", classes="section-title")
+        yield Static(
+            "CXI imports   [dim]i: import a CSV file · ctrl+p: actions[/]", classes="section-title"
+        )
         yield FrameView("No CXI imports stored.", id="cxi-imports", classes="short")
         yield Static(
             "Wootric NPS by month: the store beside nps_summary, in each account's zone",
@@ -93,6 +98,15 @@ class SurveysPane(VerticalScroll):
         if grid is None or not grid.row_count or shown is None or shown.is_empty():
             return None
         return shown.row(min(grid.cursor_row, shown.height - 1), named=True)
+
+    def focus_table(self) -> None:
+        """The Apptentive surveys' table (where `d` acts), so the pane's keys work."""
+        view = self.query_one("#apptentive-surveys", FrameView)
+        if view.grid is not None:
+            view.focus_grid()
+            self.call_after_refresh(self.scroll_home, animate=False)
+        else:
+            self.focus()
 
     def show(self, frames: SurveyFrames) -> None:
         self.query_one("#apptentive-surveys", FrameView).show_frame(frames.apptentive, APPTENTIVE)

@@ -14,7 +14,7 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -36,16 +36,19 @@ class ActionFormScreen(ModalScreen[dict[str, str] | None]):
             yield Static(escape(self.title_text), classes="dialog-title")
             if self.note:
                 yield Static(escape(self.note), classes="dialog-text")
-            with VerticalScroll(id="action-fields"):
+            with Vertical(id="action-fields"):
                 for f in self.fields:
                     mark = " *" if f.required else ""
-                    yield Label(escape(f.label) + mark, classes="field-label")
-                    yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.name}")
+                    with Horizontal(classes="form-row"):
+                        yield Label(escape(f.label) + mark)
+                        yield Input(
+                            f.value, placeholder=f.placeholder, id=f"field-{f.name}", compact=True
+                        )
             yield Static("", id="action-form-problem")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Show the plan", variant="primary", id="plan")
                 yield Button("Cancel", id="cancel")
-            yield Static("enter: next field · escape: cancel · nothing is sent yet", classes="hint")
+            yield Static("enter: next field · escape: cancel · nothing is sent yet")
 
     def answers(self) -> dict[str, str]:
         return {

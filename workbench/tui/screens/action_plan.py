@@ -118,6 +118,7 @@ class ActionPlanScreen(ModalScreen[bool]):
         bar.display = True
         bar.update(total=sum(len(plan.calls) for plan in self.plans), progress=0)
         self.query_one("#action-result", Static).update("Sending…")
+        self.call_after_refresh(self.query_one("#action-result", Static).scroll_visible)
         self.run_actions()
 
     @work(exclusive=True, group="action")
@@ -165,6 +166,8 @@ class ActionPlanScreen(ModalScreen[bool]):
             lines.append(f"[$error]{escape(message.problem)}[/]")
         head = "[$success]Done.[/]" if ok else "[$warning]Not everything was done:[/]"
         self.query_one("#action-result", Static).update("\n".join([head, *lines]))
+        self.query_one("#go", Button).display = False
         close = self.query_one("#close", Button)
         close.label = "Close"
         close.focus()
+        self.call_after_refresh(self.query_one("#action-result", Static).scroll_visible)
