@@ -34,6 +34,7 @@ from workbench.sources.cxi_csv import (
     validate_import_csv,
 )
 from workbench.sources.errors import InvalidRequest, NotFound, ServerError
+from workbench.sources.forms import FormValue, rails_form
 from workbench.sources.http import ApiClient
 from workbench.sources.models.cxi import (
     Import,
@@ -57,7 +58,6 @@ MetricName = Literal["nps", "csat", "ces", "other"]
 TagSort = Literal["name_asc", "name_desc", "responses_asc"]
 
 T = TypeVar("T")
-FormValue = str | list[str]
 
 
 # --- what could not be reached --------------------------------------------------------------
@@ -93,45 +93,6 @@ class ResponseBatch:
     import_id: str | None
     """The import they were read from; None for responses read from `/v1/responses`."""
     responses: list[Response]
-
-
-# --- form fields -----------------------------------------------------------------------------
-
-
-def rails_form(
-    fields: Mapping[str, Any], prefix: str = "", *, indexed: bool = False
-) -> dict[str, FormValue]:
-    """Nested values as the Rails form fields the docs send.
-
-    `{"name": "x", "text_match_terms": ["a", "b"]}` with prefix `tag` gives `tag[name]=x` and
-    `tag[text_match_terms][]=a&...=b`; with `indexed`, lists become `[0]`, `[1]` as in the
-    imports example. None and empty lists are left out (a form cannot say "empty list").
-    """
-    flat: dict[str, FormValue] = {}
-    for key, value in fields.items():
-        if value is None:
-            continue
-        name = f"{prefix}[{key}]" if prefix else str(key)
-        if isinstance(value, Mapping):
-            flat.update(rails_form(value, name, indexed=indexed))
-        elif isinstance(value, list | tuple):
-            if not value:
-                continue
-            if indexed or any(isinstance(item, Mapping) for item in value):
-                flat.update(
-                    rails_form({str(i): item for i, item in enumerate(value)}, name, indexed=True)
-                )
-            else:
-                flat[f"{name}[]"] = [_scalar(item) for item in value]
-        else:
-            flat[name] = _scalar(value)
-    return flat
-
-
-def _scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _segment(identifier: str | int) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from workbench.sources.errors import ServerError
+from workbench.sources.forms import FormValue, rails_form
 from workbench.sources.http import ApiClient
 from workbench.sources.models.wootric import (
     Decline,
@@ -32,24 +33,6 @@ MAX_SURVEY_EMAILS = 100
 
 Scope = Literal["promoters", "passives", "detractors"]
 M = TypeVar("M", bound=BaseModel)
-
-
-def form(fields: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    """Nested values as Rails form fields: {"properties": {"plan": "x"}} -> properties[plan]=x."""
-    flat: dict[str, str] = {}
-    for key, value in fields.items():
-        if value is None:
-            continue
-        name = f"{prefix}[{key}]" if prefix else key
-        if isinstance(value, Mapping):
-            flat.update(form(value, name))
-        elif isinstance(value, bool):
-            flat[name] = "true" if value else "false"
-        elif isinstance(value, date):
-            flat[name] = value.isoformat()
-        else:
-            flat[name] = str(value)
-    return flat
 
 
 def unexpected_shape(body: Any, wanted: str, *, account: str | None, what: str) -> ServerError:
@@ -197,6 +180,14 @@ class WootricClient:
     async def end_user_page_views(self, end_user_id: str | int) -> list[PageView]:
         return await self._collect(f"v1/end_users/{end_user_id}/page_views", PageView)
 
+    async def page_view_page(
+        self, end_user_id: str | int, page: int = 1, per_page: int = 50
+    ) -> list[dict[str, Any]]:
+        """One page of an end user's page views as raw rows, oldest first: one request, so a
+        caller that knows `page_views_count` knows what reading them all costs."""
+        params = {"page": str(page), "per_page": str(per_page)}
+        return await self._list(f"v1/end_users/{end_user_id}/page_views", params)
+
     async def _collect(self, path: str, model: type[M]) -> list[M]:
         found: dict[str, M] = {}
         async for batch in self.walker(path).batches():
@@ -208,21 +199,21 @@ class WootricClient:
     # --- one page, as asked -----------------------------------------------------------------
 
     async def list_responses(self, **params: Any) -> list[Response]:
-        rows = await self._list("v1/responses", form(params))
+        rows = await self._list("v1/responses", rails_form(params))
         return [Response.model_validate(r) for r in rows]
 
     async def list_declines(self, **params: Any) -> list[Decline]:
-        rows = await self._list("v1/declines", form(params))
+        rows = await self._list("v1/declines", rails_form(params))
         return [Decline.model_validate(r) for r in rows]
 
     async def list_end_users(self, **params: Any) -> list[EndUser]:
-        rows = await self._list("v1/end_users", form(params))
+        rows = await self._list("v1/end_users", rails_form(params))
         return [EndUser.model_validate(r) for r in rows]
 
-    async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+    async def _get(self, path: str, params: Mapping[str, FormValue] | None = None) -> Any:
         return await self.http.get(path, params=params)
 
-    async def _list(self, path: str, params: dict[str, str] | None = None) -> list[Any]:
+    async def _list(self, path: str, params: Mapping[str, FormValue] | None = None) -> list[Any]:
         body = await self._get(path, params=params)
         return rows_of(body, account=self.http.account, what=f"GET {path}")
 
@@ -263,7 +254,7 @@ class WootricClient:
         external_id: str | None = None,
         properties: Mapping[str, Any] | None = None,
     ) -> EndUser:
-        fields = form(
+        fields = rails_form(
             {
                 "email": email,
                 "last_surveyed": last_surveyed,
@@ -276,7 +267,9 @@ class WootricClient:
         return EndUser.model_validate(body)
 
     async def update_end_user(self, end_user_id: str | int, **fields: Any) -> EndUser:
-        _, body = await self.http.request("PUT", f"v1/end_users/{end_user_id}", data=form(fields))
+        _, body = await self.http.request(
+            "PUT", f"v1/end_users/{end_user_id}", data=rails_form(fields)
+        )
         return EndUser.model_validate(body)
 
     async def delete_end_user(self, end_user_id_or_email: str | int) -> EndUser:
@@ -294,7 +287,7 @@ class WootricClient:
 
     async def update_settings(self, end_user_id: str | int, **settings: bool) -> EndUserSettings:
         _, body = await self.http.request(
-            "PUT", f"v1/end_users/{end_user_id}/settings", data=form(settings)
+            "PUT", f"v1/end_users/{end_user_id}/settings", data=rails_form(settings)
         )
         return EndUserSettings.model_validate(body)
 
@@ -317,7 +310,7 @@ class WootricClient:
     ) -> Response | None:
         if not 0 <= score <= 10:
             raise ValueError(f"an NPS score is 0 to 10, not {score}")
-        fields = form(
+        fields = rails_form(
             {
                 "score": score,
                 "text": text,
@@ -340,7 +333,7 @@ class WootricClient:
         excluded_from_calculations: bool | None = None,
         end_user_properties: Mapping[str, Any] | None = None,
     ) -> None:
-        fields = form(
+        fields = rails_form(
             {
                 "completed": completed,
                 "excluded_from_calculations": excluded_from_calculations,
@@ -364,7 +357,7 @@ class WootricClient:
         created_at: int | None = None,
         end_user_properties: Mapping[str, Any] | None = None,
     ) -> Decline | None:
-        fields = form(
+        fields = rails_form(
             {
                 "origin_url": origin_url,
                 "created_at": created_at,
@@ -384,7 +377,7 @@ class WootricClient:
         API answers 423 until Wootric enables historical edits for the account."""
         if not end_user_properties:
             raise ValueError("a decline update changes end_user properties; none were given")
-        fields = form({"end_user": {"properties": end_user_properties}})
+        fields = rails_form({"end_user": {"properties": end_user_properties}})
         await self.http.request("PUT", f"v1/declines/{decline_id}", data=fields)
 
     async def delete_decline(self, end_user_id: str | int, decline_id: str | int) -> None:
@@ -398,7 +391,9 @@ class WootricClient:
         self, end_user_id: str | int, *, url: str | None = None, at: int | None = None
     ) -> PageView:
         _, body = await self.http.request(
-            "POST", f"v1/end_users/{end_user_id}/page_views", data=form({"url": url, "at": at})
+            "POST",
+            f"v1/end_users/{end_user_id}/page_views",
+            data=rails_form({"url": url, "at": at}),
         )
         return PageView.model_validate(body)
 
@@ -429,7 +424,7 @@ class WootricClient:
             raise ValueError(f"not an email address: {bad[0]!r}")
         if delay is not None and not 1 <= delay <= 31:
             raise ValueError(f"the delay is 1 to 31 days, not {delay}")
-        fields: dict[str, Any] = form(
+        fields: dict[str, Any] = rails_form(
             {
                 "subject": subject,
                 "intro": intro,
@@ -451,7 +446,7 @@ class WootricClient:
 
     async def nps_summary(self, start: date | None = None, end: date | None = None) -> NpsSummary:
         """NPS for a date range in the account's time zone (Wootric's default: the last month)."""
-        params = form({"date": {"start": start, "end": end}})
+        params = rails_form({"date": {"start": start, "end": end}})
         body = await self._get("v1/nps_summary", params=params)
         return NpsSummary.model_validate(
             self._object(body, "v1/nps_summary", fields=("nps", "responses"))
