@@ -18,6 +18,7 @@ EXPECTED_TABLES = {
     "survey_answers",
     "declines",
     "page_views",
+    "end_user_settings",
     "projects",
     "segments",
     "nps_summaries",

@@ -22,7 +22,7 @@ from rich.table import Table
 from workbench.cli.context import load
 from workbench.cli.output import console, errors, fail
 from workbench.data.progress import SyncEvent, SyncSummary
-from workbench.data.sync import SyncError
+from workbench.data.sync import SyncError, optional_names
 from workbench.data.sync import sync as run_sync
 
 REJECTS_SHOWN = 10
@@ -37,6 +37,10 @@ class SyncBars:
         self.tasks: dict[tuple[str, str], TaskID] = {}
 
     def __call__(self, event: SyncEvent) -> None:
+        if event.phase == "start" and event.message:  # what a table will cost, before it starts
+            self.progress.console.print(
+                f"{escape(event.account)} {escape(event.table)}: {escape(event.message)}"
+            )
         if event.phase == "waiting" and event.table == "*":
             errors.print(f"{escape(event.account)}: {escape(event.message or 'waiting')}")
             return
@@ -79,9 +83,26 @@ def sync(
             "default: the sync.refresh_days setting (30).",
         ),
     ] = None,
+    with_tables: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with",
+            metavar="TABLE",
+            help="Also read a table that costs a request per end user (repeatable): "
+            f"{', '.join(optional_names())}. Its request count is shown before it starts.",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Fetch new and changed rows from every account into the local store."""
+    extra = list(dict.fromkeys(with_tables or []))
+    unknown = [name for name in extra if name not in optional_names()]
+    if unknown:
+        fail(
+            f"--with {escape(unknown[0])}: no such table; choose from "
+            f"{', '.join(optional_names())}",
+            code=2,
+        )
     settings = load()
     if not settings.accounts:
         fail(
@@ -114,6 +135,7 @@ def sync(
                     since=start,
                     refresh_days=refresh,
                     on_event=SyncBars(bars),
+                    extra=extra,
                 )
             )
     except SyncError as exc:

@@ -498,6 +498,38 @@ def wootric_page_views(rows: Iterable[Row], account: str) -> Normalized:
     return _gather("page_views", _entries(rows), read)
 
 
+SETTING_FLAGS = (
+    "email_nps",
+    "mobile_nps",
+    "web_nps",
+    "force_web_survey",
+    "force_mobile_survey",
+    "surveys_disabled_by_end_user",
+)
+"""The flags of an end user's `settings` hash (end_user_settings.md, end_users.md)."""
+
+
+def wootric_end_user_settings(rows: Iterable[Row], account: str) -> Normalized:
+    """End-user rows as listed (each with its `settings` hash) -> `end_user_settings`, keyed by
+    the end user's id. An end user listed without a `settings` hash gives no row."""
+
+    def read(row: Row) -> list[dict[str, Any]]:
+        if row.get("settings") is None:
+            return []
+        settings = _object(row, "settings")
+        return [
+            {
+                "account": account,
+                "platform": "wootric",
+                "id": _id(row),
+                **{flag: _flag(settings, flag) for flag in SETTING_FLAGS},
+                "updated_at": _time(row, "updated_at") or _time(row, "created_at"),
+            }
+        ]
+
+    return _gather("end_user_settings", _entries(rows), read)
+
+
 def wootric_segments(rows: Iterable[Row], account: str) -> Normalized:
     """`Segment` rows (`WootricClient.segments`) -> `segments`; a segment is known by its name."""
 

@@ -185,6 +185,23 @@ PAGE_VIEWS = _table(
     },
 )
 
+END_USER_SETTINGS = _table(
+    "end_user_settings",
+    "Wootric end-user settings (the survey channels an end user may be asked on), one row per "
+    "end user: `id` is the end user's id. Read from the `settings` hash of the end-user listing, "
+    "so `updated_at` is the end user's (the settings object's own id and times are not there).",
+    {
+        "id": pl.String,
+        "email_nps": pl.Boolean,
+        "mobile_nps": pl.Boolean,
+        "web_nps": pl.Boolean,
+        "force_web_survey": pl.Boolean,
+        "force_mobile_survey": pl.Boolean,
+        "surveys_disabled_by_end_user": pl.Boolean,
+        "updated_at": TIMESTAMP,
+    },
+)
+
 PROJECTS = _table(
     "projects",
     "CXI projects, the folders that group imports.",
@@ -236,6 +253,7 @@ TABLES: Final[dict[str, Table]] = {
         SURVEY_ANSWERS,
         DECLINES,
         PAGE_VIEWS,
+        END_USER_SETTINGS,
         PROJECTS,
         SEGMENTS,
         NPS_SUMMARIES,

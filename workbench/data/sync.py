@@ -31,13 +31,29 @@ from datetime import UTC, datetime
 from workbench.data import sync_apptentive, sync_crowdskout, sync_cxi, sync_wootric
 from workbench.data.lock import LockBusy
 from workbench.data.progress import AccountSummary, OnEvent, SyncEvent, SyncSummary, TableSummary
-from workbench.data.store import Store, StoreError
+from workbench.data.store import AccountStore, Store, StoreError
 from workbench.data.sync_tables import TableRun, TableSync
-from workbench.settings import Settings, SettingsError
+from workbench.data.time_zones import store_account
+from workbench.settings import Account, Settings, SettingsError
 from workbench.settings.model import unknown_account
 from workbench.sources.connect import open_client, token_cache
 from workbench.sources.errors import ServerError, SourceError
 from workbench.sources.http import purpose
+
+
+def account_row(store: AccountStore, platform: str, account: Account) -> None:
+    """The account's one `accounts` row, written before its tables, no request made: `id` is
+    the platform-side account the settings name (the Wootric and CXI account token, the
+    Apptentive app id, the Crowdskout client id; the account's name when the settings have
+    none), `name` the configured account name (no platform's API names the account),
+    `time_zone` the zone a sync inferred (Wootric, `time_zones.py`, which rewrites this row
+    when it infers another) or none: a zone set in the settings stays there and is not
+    copied, so that the store never passes a setting off as inferred."""
+    found = None
+    for field in ("account_token", "app_id", "client_id"):
+        found = found or getattr(account, field, None)
+    store_account(store, platform, str(found or store.account))
+
 
 PLANS: dict[str, dict[str, TableSync]] = {
     "wootric": sync_wootric.TABLES,
@@ -46,6 +62,17 @@ PLANS: dict[str, dict[str, TableSync]] = {
     "crowdskout": sync_crowdskout.TABLES,
 }
 """Per platform, the tables a sync fills and the function that fills each."""
+
+OPTIONAL: dict[str, dict[str, tuple[str, TableSync]]] = {
+    "wootric": sync_wootric.OPTIONAL,
+}
+"""Per platform, the tables read only on request (`--with NAME`): NAME -> (table, its sync).
+They run after the account's other tables, since they read what those stored."""
+
+
+def optional_names() -> list[str]:
+    """Every name `--with` takes, sorted."""
+    return sorted({name for plan in OPTIONAL.values() for name in plan})
 
 
 STOP_GRACE = 10.0
@@ -65,6 +92,7 @@ async def sync(
     since: datetime | None = None,
     refresh_days: int | None = None,
     on_event: OnEvent | None = None,
+    extra: Sequence[str] = (),
 ) -> SyncSummary:
     """Sync the named accounts (all configured ones by default), all at once.
 
@@ -73,8 +101,18 @@ async def sync(
 
     Never raises for an account's own trouble (bad credentials, onboarding, a full disk): that
     account's summary says what went wrong and what to do, and the other accounts go on.
-    Raises `SyncError` only when asked for an account the settings do not have.
+    `extra` names tables read only on request (`optional_names()`: "page-views"); an account
+    whose platform has no such table ignores the name.
+
+    Raises `SyncError` only when asked for an account the settings do not have, or for an
+    `extra` table no platform has.
     """
+    choices = optional_names()
+    for wanted in extra:
+        if wanted not in choices:
+            raise SyncError(
+                f"there is no optional table {wanted!r}; choose from {', '.join(choices)}"
+            )
     names = list(accounts) if accounts else list(settings.accounts)
     known = list(settings.accounts)
     for name in names:
@@ -88,7 +126,9 @@ async def sync(
         raise SyncError(f"refresh days must be 0 or more, not {days}")
     results = await asyncio.gather(
         *(
-            _sync_account(settings, name, store, full, since_second, days * 86_400, emit)
+            _sync_account(
+                settings, name, store, full, since_second, days * 86_400, emit, tuple(extra)
+            )
             for name in names
         )
     )
@@ -103,6 +143,7 @@ async def _sync_account(
     since: int | None,
     refresh: int,
     emit: Callable[[SyncEvent], None],
+    extra: tuple[str, ...] = (),
 ) -> AccountSummary:
     platform = settings.accounts[name].platform
     summary = AccountSummary(name, platform)
@@ -125,8 +166,10 @@ async def _sync_account(
         async with lock.hold(wait=settings.sync.lock_wait, on_wait=waiting):
             account_store.ensure_meta(platform)
             account_store.clean_leftovers()  # we hold the lock: their writers are gone
-            runs = [
-                TableRun(
+            account_row(account_store, platform, account)
+
+            def run_of(table: str) -> TableRun:
+                return TableRun(
                     name,
                     platform,
                     table,
@@ -139,9 +182,17 @@ async def _sync_account(
                     account,
                     refresh,
                 )
-                for table in plan
-            ]
+
+            runs = [run_of(table) for table in plan]
             await _sync_tables(runs, plan, settings.sync.watchdog, summary)
+            optional = OPTIONAL.get(platform, {})
+            later = [optional[n] for n in dict.fromkeys(extra) if n in optional]
+            if summary.error:  # the account's own trouble stopped every table: these too
+                later = []
+            for table, fill in later:  # one after another: each is many requests already
+                run = run_of(table)
+                summary.tables.append(run.summary)
+                await _run_table(run, fill, settings.sync.watchdog)
     except (StoreError, LockBusy) as exc:
         summary.error = str(exc)
         emit(SyncEvent(name, platform, "*", "failed", message=summary.error))

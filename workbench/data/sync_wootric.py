@@ -4,16 +4,19 @@ segments and monthly NPS summaries read whole."""
 from __future__ import annotations
 
 import asyncio
+import math
 import weakref
-from datetime import date, timedelta
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 import polars as pl
 
 from workbench.data import normalize
 from workbench.data.normalize import Normalized
+from workbench.data.schema import TIMESTAMP
 from workbench.data.store import AccountStore
-from workbench.data.sync_tables import TableRun, TableSync, dump, walk
+from workbench.data.sync_tables import OVERLAP, TableRun, TableSync, dump, walk
 from workbench.data.time_zones import (
     Inference,
     day_counts,
@@ -24,6 +27,7 @@ from workbench.data.time_zones import (
     stored_time_zone,
     telling_day,
 )
+from workbench.sources.paging import MAX_PAGE, Batch
 from workbench.sources.wootric import WootricClient
 
 
@@ -51,13 +55,49 @@ async def wootric_declines(run: TableRun) -> None:
 
 
 async def wootric_end_users(run: TableRun) -> None:
-    """By `updated`, so that changed properties come back on an incremental sync."""
+    """By `updated`, so that changed properties come back on an incremental sync.
+
+    The same listing fills `end_user_settings`: each end user carries its `settings` hash, so
+    the settings cost no request of their own (`GET /v1/end_users/{id}/settings` would be one
+    per end user, and adds only the settings object's own id and times). Each batch's settings
+    are written as a part before the walk writes (and checkpoints) the batch's end users, so a
+    killed sync never has its cursor past settings it did not keep.
+    """
     client = _wootric(run)
-    await walk(
-        run,
-        lambda since: client.end_user_batches(since, by="updated"),
-        lambda rows: normalize.wootric_end_users(rows, run.name),
-    )
+    written = 0
+
+    async def batches(since: int | None) -> AsyncIterator[Batch]:
+        nonlocal written
+        async for batch in client.end_user_batches(since, by="updated"):
+            if batch.rows:
+                settings = normalize.wootric_end_user_settings(batch.rows, run.name)
+                run.summary.rejected.extend(settings.rejected)
+                run.store.append(SETTINGS, settings.frame)
+                written += settings.frame.height
+            yield batch
+
+    await walk(run, batches, lambda rows: normalize.wootric_end_users(rows, run.name))
+    if run.summary.deleted:
+        _drop_settings_of_removed(run)
+    run.store.compact(SETTINGS)
+    if written:
+        run.summary.notes.append(f"{written:,} {SETTINGS} rows from the same listing")
+
+
+SETTINGS = "end_user_settings"
+
+
+def _drop_settings_of_removed(run: TableRun) -> None:
+    """After a full read removed end users: tombstone their settings too."""
+    kept = run.store.ids("end_users")
+    held = run.store.ids(SETTINGS)
+    gone = held.filter(~held.is_in(kept.implode()))
+    if not gone.is_empty():
+        now = datetime.now(UTC)
+        frame = pl.DataFrame({"id": gone}).with_columns(
+            pl.lit(now).cast(TIMESTAMP).alias("updated_at")
+        )
+        run.store.append(SETTINGS, frame, deleted=True)
 
 
 def _wootric(run: TableRun) -> WootricClient:
@@ -119,6 +159,146 @@ def _month(today: date, back: int) -> tuple[date, date]:
 
 
 TABLES.update({"segments": segments, "nps_summaries": nps_summaries})
+
+
+# --- page views: one request (or a few) per end user, on request -------------------------------
+
+PAGE_VIEW_PAGE = 50
+"""Page views asked per request (the documented maximum of `per_page`)."""
+PAGE_VIEW_USERS = 200
+"""End users whose page views are read at once, then written as one part (memory stays flat)."""
+
+
+def _page_view_users(run: TableRun, through: int | None) -> pl.DataFrame:
+    """The stored end users whose page views to read, oldest change first: `id`, `pages` (the
+    requests their `page_views_count` needs: a full last page asks one more to see the end),
+    `views` (that count), `mark` (Unix seconds of the later of `updated_at` and `last_seen_at`)."""
+    scanned = run.store.scan("end_users")
+    if scanned is None:
+        return pl.DataFrame(
+            schema={"id": pl.String, "pages": pl.Int64, "views": pl.Int64, "mark": pl.Int64}
+        )
+    mark = pl.max_horizontal(
+        pl.col("updated_at").dt.epoch("s"), pl.col("last_seen_at").dt.epoch("s")
+    ).fill_null(0)
+    count = pl.col("page_views_count").fill_null(1)  # unknown: ask once
+    chosen = scanned.select(
+        "id",
+        pl.when(count > 0).then(count // PAGE_VIEW_PAGE + 1).otherwise(0).alias("pages"),
+        pl.col("page_views_count").fill_null(0).alias("views"),
+        mark.alias("mark"),
+    )
+    if through is not None:
+        chosen = chosen.filter(pl.col("mark") >= through - OVERLAP)
+    return chosen.sort("mark", "id").collect()
+
+
+def page_view_plan(run: TableRun, requests: int) -> str:
+    """ "N requests to Wootric for page views (about M minutes at the account's rate limit)"."""
+    budget = getattr(run.client.http, "budget", None)
+    limit = getattr(budget, "limit", None)
+    if limit and limit < 1 << 30:
+        minutes = math.ceil(requests / limit)
+        pace = f"about {minutes:,} minute{'s' if minutes != 1 else ''} at the account's rate limit"
+        pace += f" of {limit:,} a minute"
+    elif limit:
+        pace = "the account answers without a rate limit"
+    else:
+        pace = "the account's rate limit is not known yet"
+    return f"{requests:,} requests to Wootric for page views ({pace})"
+
+
+async def page_views(run: TableRun) -> None:
+    """On request (`workbench sync --with page-views`): `GET /v1/end_users/{id}/page_views` for
+    each stored end user, so it runs after the account's other tables (the end users are fresh).
+
+    What it reads is known before it starts, and said first (the `start` event's message, with
+    the end users as `total`): an end user's `page_views_count` gives its pages (none when it
+    is 0), so the count is exact while the data holds still (a page view added meanwhile can
+    cost one more page; more than `MAX_PAGE` pages is read by the walker and counted as planned).
+
+    Incremental: the cursor `{"through": s}` is the latest `updated_at`/`last_seen_at` of the end
+    users read so far; the next sync reads only end users changed after it (less `OVERLAP`).
+    Wootric has no list of page views across end users nor a change date for them, so a page
+    view added or removed without the end user's `updated_at` or `last_seen_at` moving is seen
+    by the next `--full` sync. Each read end user's page views replace its stored ones (a view
+    the platform no longer lists is removed); `--full` reads every end user again and also
+    removes the page views of end users no longer stored.
+    """
+    client = _wootric(run)
+    state = run.store.cursors().get("page_views") or {}
+    through = None if run.full or not state else state.get("through")
+    chosen = await asyncio.to_thread(_page_view_users, run, through)
+    requests = int(chosen["pages"].sum() or 0)
+    expected = int(chosen["views"].sum() or 0)
+    run.event("start", page_view_plan(run, requests), total=expected)
+    first_part = _next_part_number(run)
+
+    async def read(end_user_id: str, pages: int) -> list[dict[str, object]]:
+        if pages > MAX_PAGE:
+            found = await client.end_user_page_views(end_user_id)
+            return dump(found)
+        rows: list[dict[str, object]] = []
+        for page in range(1, MAX_PAGE + 1):
+            got = await client.page_view_page(end_user_id, page, PAGE_VIEW_PAGE)
+            rows.extend(got)
+            if len(got) < PAGE_VIEW_PAGE:
+                break
+        return rows
+
+    reached = through
+    for chunk in chosen.iter_slices(PAGE_VIEW_USERS):
+        wanted = [(i, p) for i, p in zip(chunk["id"], chunk["pages"], strict=True) if p > 0]
+        answers = await asyncio.gather(*(read(i, p) for i, p in wanted))
+        normalized = normalize.wootric_page_views([r for rows in answers for r in rows], run.name)
+        if normalized.frame.height:
+            run.write(normalized)
+        else:
+            run.summary.rejected.extend(normalized.rejected)
+        top = cast(int, chunk["mark"].max() or 0)
+        reached = top if reached is None else max(reached, top)
+        run.store.set_cursor("page_views", {"through": reached})
+        run.event("progress", total=max(expected, run.summary.rows))
+    run.summary.deleted = await asyncio.to_thread(_remove_stale_page_views, run, chosen, first_part)
+    run.store.compact("page_views")
+
+
+def _next_part_number(run: TableRun) -> int:
+    parts = run.store.parts("page_views")
+    if not parts:
+        return 1
+    return int(parts[-1].stem.rsplit("-", 1)[-1]) + 1
+
+
+def _remove_stale_page_views(run: TableRun, chosen: pl.DataFrame, first_part: int) -> int:
+    """Tombstone stored page views of the end users just read that their answer no longer
+    held, and (after `--full`) those of end users no longer stored."""
+    parts = run.store.parts("page_views")
+    fresh = [p for p in parts if int(p.stem.rsplit("-", 1)[-1]) >= first_part]
+    before = [p for p in run.store.sources("page_views") if p not in fresh]
+    if not before:
+        return 0
+    held = run.store.scan("page_views", sources=before)
+    if held is None:
+        return 0
+    read_users = chosen.get_column("id").implode()
+    stale = pl.col("end_user_id").is_in(read_users)
+    if run.full:
+        stale = stale | ~pl.col("end_user_id").is_in(run.store.ids("end_users").implode())
+    candidates = held.filter(stale).select("id")
+    if fresh:
+        candidates = candidates.join(pl.scan_parquet(fresh).select("id"), on="id", how="anti")
+    gone = candidates.collect().get_column("id")
+    if gone.is_empty():
+        return 0
+    now = datetime.now(UTC)
+    frame = pl.DataFrame({"id": gone}).with_columns(pl.lit(now).cast(TIMESTAMP).alias("updated_at"))
+    run.store.append("page_views", frame, deleted=True)
+    return gone.len()
+
+
+OPTIONAL: dict[str, tuple[str, TableSync]] = {"page-views": ("page_views", page_views)}
+"""Tables read only when asked (`workbench sync --with NAME`): name -> (table, its sync)."""
 
 
 # --- the account's time zone, once responses and summaries are both in -------------------------

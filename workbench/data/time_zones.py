@@ -371,6 +371,32 @@ def store_time_zone(store: AccountStore, platform: str, account_id: str, time_zo
     store.replace("accounts", conform(row, ACCOUNTS))
 
 
+def store_account(store: AccountStore, platform: str, account_id: str) -> pl.DataFrame:
+    """Write the account's one `accounts` row (atomic), keeping the zone a sync inferred and
+    the row's first `created_at`; `name` is the configured account name (no platform's API
+    names the account). The row written is returned."""
+    held = store.read("accounts") if store.scan("accounts") is not None else pl.DataFrame()
+    now = datetime.now(UTC)
+    created = now
+    if not held.is_empty() and "created_at" in held.columns:
+        created = held["created_at"].drop_nulls().min() or now  # type: ignore[assignment]
+    row = pl.DataFrame(
+        {
+            "account": [store.account],
+            "platform": [platform],
+            "id": [account_id],
+            "name": [store.account],
+            "time_zone": [stored_time_zone(store)],
+            "created_at": [created],
+            "updated_at": [now],
+        },
+        schema_overrides={"time_zone": pl.String},
+    )
+    frame = conform(row, ACCOUNTS)
+    store.replace("accounts", frame)
+    return frame
+
+
 def account_zones(
     configured: Mapping[str, str | None], store: Store, accounts: Iterable[str]
 ) -> dict[str, AccountZone]:
