@@ -511,7 +511,7 @@ ACTIONS: tuple[PaneAction, ...] = (
         lambda ctx: [
             *_account_field(ctx, cxi.PLATFORM),
             Field("name", "Name of the tag", required=True),
-            Field("terms", "Text-match terms, comma separated (optional: a manual tag)"),
+            Field("terms", "Text-match terms (optional)", "refund, money back"),
             Field("description", "Description (optional)"),
         ],
         live=True,
@@ -526,7 +526,7 @@ ACTIONS: tuple[PaneAction, ...] = (
         _tag_fields(
             lambda ctx: [
                 Field("name", "New name (optional)", _tag(ctx)),
-                Field("terms", "Text-match terms, comma separated (optional)"),
+                Field("terms", "Text-match terms (optional)", "refund, money back"),
                 Field("description", "Description (optional)"),
             ]
         ),
