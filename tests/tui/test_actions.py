@@ -387,3 +387,30 @@ async def test_crowdskout_login_from_the_palette(demo: Demo, tmp_path: Path) -> 
                 break
         assert screen.authorized
         assert "Authorized acme-crm" in str(screen.query_one("#login-state", Static).render())
+
+
+async def test_the_plan_says_which_selected_rows_it_leaves_alone(
+    demo: Demo, tmp_path: Path
+) -> None:
+    app = app_for(demo, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await submit_filter(pilot, "metric:nps score:0-1")
+        await on_pane(pilot, "3", ResponsesPane)
+        others = app.selected.filter(pl.col("platform") != "wootric")
+        assert others.height  # other platforms' NPS responses too: Wootric alone can exclude
+        await pilot.press("x")
+        await settle(pilot)
+        screen = plan_screen(app)
+        note = str(screen.query_one("#action-note", Static).render())
+        counts = sorted(others.group_by("platform").len().iter_rows())
+        listed = ", ".join(f"{n:,} {platform}" for platform, n in counts)
+        assert f"Left alone: {listed} responses" in note
+        assert (
+            calls(screen)
+            == app.selected.filter(
+                (pl.col("platform") == "wootric") & ~pl.col("excluded_from_calculations")
+            ).height
+        )
+        await pilot.press("escape")
+        await settle(pilot)

@@ -25,7 +25,7 @@ from workbench.data.actions import apptentive, crowdskout, cxi, cxi_tags
 from workbench.data.actions.plan import Plan
 from workbench.data.actions.planning import PlanRefused
 from workbench.data.actions.undoing import UndoError, undo_plans
-from workbench.data.actions.wootric import exclusion_plans
+from workbench.data.actions.wootric import exclusion_plans, not_excludable
 from workbench.data.actions.wootric_people import (
     email_survey_plans,
     end_users_of,
@@ -85,6 +85,8 @@ Build = Callable[[Context], Awaitable[list[Plan]]]
 Check = Callable[[Context], str | None]
 """Why the action has nothing to act on (one line), or None."""
 Fields = Callable[[Context], Sequence[Field]]
+Note = Callable[[Context], str | None]
+"""What the plan leaves out of the selection and why (other platforms' rows), or None."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class PaneAction:
     """What under the pane's cursor it acts on: "tag", "survey", "account" (None: the rows)."""
     live: bool = False
     """The builder reads the platform first (the plan screen waits for it)."""
+    note: Note = lambda ctx: None
 
 
 # --- what each action needs ----------------------------------------------------------------
@@ -147,6 +150,20 @@ def _with_account(ctx: Context, platform: str, among: Sequence[str] | None = Non
 def _terms(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
+
+def _left_alone(count: Callable[[pl.DataFrame], dict[str, int]], why: str) -> Note:
+    def note(ctx: Context) -> str | None:
+        others = count(ctx.responses)
+        if not others:
+            return None
+        listed = ", ".join(f"{n:,} {platform}" for platform, n in sorted(others.items()))
+        return f"Left alone: {listed} responses ({why})."
+
+    return note
+
+
+EXCLUSION_NOTE = _left_alone(not_excludable, "their platform's API cannot exclude responses")
+ARCHIVE_NOTE = _left_alone(apptentive.not_archivable, "only Apptentive records are archived")
 
 # --- Responses -------------------------------------------------------------------------------
 
@@ -458,6 +475,7 @@ ACTIONS: tuple[PaneAction, ...] = (
         "Exclude the filtered responses from calculations",
         _exclude,
         _none_of("wootric", "Wootric responses", "exclude"),
+        note=EXCLUSION_NOTE,
     ),
     PaneAction(
         "include",
@@ -466,6 +484,7 @@ ACTIONS: tuple[PaneAction, ...] = (
         "Include the filtered responses in calculations again",
         _include,
         _none_of("wootric", "Wootric responses", "include"),
+        note=EXCLUSION_NOTE,
     ),
     PaneAction(
         "archive",
@@ -475,6 +494,7 @@ ACTIONS: tuple[PaneAction, ...] = (
         _archive,
         _none_of("apptentive", "Apptentive records", "archive"),
         live=True,
+        note=ARCHIVE_NOTE,
     ),
     PaneAction(
         "unarchive",
@@ -484,6 +504,7 @@ ACTIONS: tuple[PaneAction, ...] = (
         _unarchive,
         _none_of("apptentive", "Apptentive records", "unarchive"),
         live=True,
+        note=ARCHIVE_NOTE,
     ),
     PaneAction(
         "email-survey",

@@ -46,6 +46,8 @@ class ActionPlanned(Message):
     plans: list[Plan]
     target: str | None = None
     """The tag, survey or account acted on, for the plan screen's title."""
+    note: str | None = None
+    """What the plan leaves out of the selection, and why."""
 
 
 @dataclass
@@ -164,7 +166,9 @@ class ActingApp(App[None]):
         else:
             current = ctx.current or {}
             target = current.get("tag") or current.get("name") or current.get("account")
-            self.post_message(ActionPlanned(spec.name, plans, str(target) if target else None))
+            self.post_message(
+                ActionPlanned(spec.name, plans, str(target) if target else None, spec.note(ctx))
+            )
 
     @on(ActionRefused)
     def action_refused(self, message: ActionRefused) -> None:
@@ -202,7 +206,12 @@ class ActingApp(App[None]):
                 self.load_store()
 
         title = f"{spec.title}: {message.target}" if message.target else spec.title
-        self.push_screen(ActionPlanScreen(self.settings, self.store, message.plans, title), closed)
+        self.push_screen(
+            ActionPlanScreen(
+                self.settings, self.store, message.plans, title, note=message.note or ""
+            ),
+            closed,
+        )
 
     def load_store(self) -> None:  # pragma: no cover - the app's
         raise NotImplementedError

@@ -46,13 +46,23 @@ class ActionPlanScreen(ModalScreen[bool]):
             super().__init__()
             self.outcomes, self.problem = outcomes, problem
 
-    def __init__(self, settings: Settings, store: Store, plans: Sequence[Plan], title: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        plans: Sequence[Plan],
+        title: str,
+        *,
+        note: str = "",
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.settings = settings
         self.store = store
         self.plans = [plan for plan in plans if plan.calls]
         self.skipped_only = [plan for plan in plans if not plan.calls]
         self.title_text = title
+        self.note = note
+        """What the plans leave out of the selection (other platforms' rows), if anything."""
         self.running = False
         self.changed = False
 
@@ -63,6 +73,8 @@ class ActionPlanScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="action-plan"):
             yield Static(escape(self.title_text), classes="dialog-title")
+            if self.note:
+                yield Static(escape(self.note), classes="dialog-text", id="action-note")
             with VerticalScroll(id="action-lines"):
                 for plan in [*self.plans, *self.skipped_only]:
                     yield Static(
