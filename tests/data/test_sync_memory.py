@@ -30,8 +30,10 @@ from workbench.settings import save_settings, settings_from
 pytestmark = pytest.mark.slow  # about a minute and a half on two shared cores
 
 ROWS = 200_000
-BOUND_MB = 450
-"""Peak RSS allowed; the benchmark measures about 300 MB at 200,000 and 1,000,000 responses."""
+BOUND_MB = 550
+"""Peak RSS allowed. Alone the sync peaks near 320 MB at 200,000 responses (the benchmark: about
+300 MB at 100,000, 400 MB at 1,000,000); with the suite's other worker on the two cores it was
+seen at 457 MB. Before the memory work it peaked at 612 MB, which this bound still fails."""
 NPS_SHARE_OF_FIRST_ACCOUNT = 0.65
 """The share of the sandbox's Wootric responses that the first account holds."""
 ACME = WOOTRIC_ACCOUNTS[0]
