@@ -125,20 +125,25 @@ async def test_the_token_endpoint_429_far_ahead_fails_saying_when() -> None:
 
 
 def expiring_app(state: dict, *, kill_every: int) -> Starlette:
-    """Only the newest token works, and every `kill_every`-th request kills it (like the
-    sandbox's `expire` fault); requests overlap, so several are refused with one token."""
-    state.update(issued=0, requests=0, kills=0, current="")
+    """Only the newest token works, and the `kill_every`-th request presenting it kills it
+    (like the sandbox's `expire` fault); requests overlap, so several are refused with one
+    token. Counted per token, not over all requests, so that how many tokens die does not
+    depend on how the requests interleave on a loaded machine."""
+    state.update(issued=0, requests=0, kills=0, current="", on_current=0)
 
     async def token(_request: Request) -> Response:
         state["issued"] += 1
         state["current"] = f"t{state['issued']}"
+        state["on_current"] = 0
         return JSONResponse({"access_token": state["current"], "expires_in": 7200})
 
     async def read(request: Request) -> Response:
         state["requests"] += 1
         await asyncio.sleep(0.005)  # keep several requests in flight on the same token
         presented = request.headers.get("authorization", "").removeprefix("Bearer ")
-        if presented == state["current"] and state["requests"] % kill_every == 0:
+        if presented == state["current"]:
+            state["on_current"] += 1
+        if presented == state["current"] and state["on_current"] % kill_every == 0:
             state["kills"] += 1
             state["current"] = "killed"
         if presented != state["current"]:
