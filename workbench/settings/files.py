@@ -66,3 +66,15 @@ def fsync_dir(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line to a log file (mode 0600, made with its directory if new), on disk
+    before this returns. O_APPEND: two writers never interleave within a line this short."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, (line + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)

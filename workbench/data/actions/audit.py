@@ -8,7 +8,6 @@ the API answered. It holds no secret: the plans' paths carry ids, never a token 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any
 
 import polars as pl
 from polars._typing import PolarsDataType
+
+from workbench.settings.files import append_line
 
 AUDIT_NAME = "audit.jsonl"
 
@@ -50,15 +51,8 @@ def audit_path(store_root: Path) -> Path:
 def append(store_root: Path, record: Mapping[str, Any]) -> None:
     """Append one record as a line, flushed to disk (O_APPEND: two writers never interleave
     within a line of this size)."""
-    path = audit_path(store_root)
-    path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps({"time": datetime.now(UTC).isoformat(), **record}, default=str)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.write(fd, (line + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_line(audit_path(store_root), line)
 
 
 def records(store_root: Path, *, account: str | None = None) -> list[dict[str, Any]]:

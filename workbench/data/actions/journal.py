@@ -10,9 +10,10 @@ removed (the audit log keeps the record), so the same action later starts afresh
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Literal
+
+from workbench.settings.files import append_line
 
 State = Literal["sending", "done", "failed", "unknown"]
 
@@ -48,14 +49,8 @@ class Journal:
     def record(
         self, key: str, state: State, *, status: int | None = None, message: str | None = None
     ) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps({"key": key, "state": state, "status": status, "message": message})
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            os.write(fd, (line + "\n").encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_line(self.path, line)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
