@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from workbench.data.actions.run import read_live
+from workbench.data.store import Store
 from workbench.settings import Settings
+from workbench.sources.connect import open_client, token_cache
 
 T = TypeVar("T")
 
@@ -46,5 +47,15 @@ def check_account(settings: Settings, account: str, platform: str) -> None:
 
 
 async def live(settings: Settings, account: str, read: Callable[[Any], Awaitable[T]]) -> T:
-    """Read something the plan needs from the platform (the current tags, a record's state)."""
-    return await read_live(settings, account, read)
+    """Read something the plan needs from the platform (the current tags, a record's state),
+    with the account's own client."""
+    client = open_client(
+        account,
+        settings.account(account),
+        settings.http,
+        tokens=token_cache(Store(settings.store_dir).root),
+    )
+    try:
+        return await read(client)
+    finally:
+        await client.aclose()

@@ -19,10 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
 
 from workbench.data.actions import audit
 from workbench.data.actions.journal import Journal
@@ -31,8 +30,6 @@ from workbench.data.store import Store
 from workbench.settings import Settings
 from workbench.sources.connect import open_client, token_cache
 from workbench.sources.errors import RateLimited, SourceError
-
-T = TypeVar("T")
 
 CONCURRENCY = 4
 """Calls of one plan in flight at once: enough to hide latency, few enough to stay well inside
@@ -309,21 +306,6 @@ def _finish(
     if outcome.ok:
         with contextlib.suppress(OSError):
             journal.remove()
-
-
-async def read_live(settings: Settings, account: str, read: Callable[[Any], Awaitable[T]]) -> T:
-    """Read what a plan needs from the platform before it is built (the current tags, a
-    record's archived state), with the account's own client."""
-    client = open_client(
-        account,
-        settings.account(account),
-        settings.http,
-        tokens=token_cache(Store(settings.store_dir).root),
-    )
-    try:
-        return await read(client)
-    finally:
-        await client.aclose()
 
 
 async def run_plans(
