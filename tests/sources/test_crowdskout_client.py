@@ -19,7 +19,8 @@ from workbench.sandbox import FaultSpec, ServedSandbox
 from workbench.sandbox.accounts import CROWDSKOUT_ORGANIZATIONS
 from workbench.sandbox.serve import free_port
 from workbench.sources.auth import StaticToken
-from workbench.sources.crowdskout import CrowdskoutClient, DroppedItem, unwrap
+from workbench.sources.crowdskout import CrowdskoutClient, unwrap
+from workbench.sources.crowdskout_drops import DroppedItem
 from workbench.sources.errors import (
     AuthenticationFailed,
     InvalidRequest,

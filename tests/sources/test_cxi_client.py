@@ -20,14 +20,14 @@ from tests.clients import FAST_RETRY, USER
 from workbench.sandbox import FaultSpec, ServedSandbox
 from workbench.sandbox.accounts import WOOTRIC_ACCOUNTS
 from workbench.sources.auth import WootricGrant, WootricOAuth
-from workbench.sources.cxi import (
-    CAP,
+from workbench.sources.cxi import CxiClient
+from workbench.sources.cxi_csv import (
     MAX_CSV_BYTES,
     CsvProblem,
-    CxiClient,
     feedback_date_problem,
     validate_import_csv,
 )
+from workbench.sources.cxi_reads import CAP
 from workbench.sources.errors import InvalidRequest, NotFound, OnboardingRequired
 from workbench.sources.http import ApiClient
 
@@ -576,7 +576,7 @@ async def test_iter_tags_past_the_page_cap_reads_the_other_way(
     served, make_cxi, monkeypatch
 ) -> None:
     """With the cap at one page (50 tags each way), 76 tags are read whole, 120 are not."""
-    from workbench.sources import cxi as module
+    from workbench.sources import cxi_reads as module
 
     monkeypatch.setattr(module, "MAX_PAGE", 1)
     client = make_cxi()
@@ -760,7 +760,7 @@ async def test_secrets_stay_out_of_reprs(served, make_cxi) -> None:
 
 async def test_imports_past_the_list_cap_are_reported(served, make_cxi, http, monkeypatch) -> None:
     """With the cap at one page, 53 imports overflow it: the shortfall is said, not hidden."""
-    from workbench.sources import cxi as module
+    from workbench.sources import cxi_reads as module
 
     for _ in range(45):
         add_import(served, http, 1)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.sources.test_robust_shapes import StandIn, http_for
-from workbench.sources.cxi import CsvProblem, CxiClient, validate_import_csv
-from workbench.sources.cxi_csv import MAX_CSV_BYTES, READ_LIMIT
+from workbench.sources.cxi import CxiClient
+from workbench.sources.cxi_csv import MAX_CSV_BYTES, READ_LIMIT, CsvProblem, validate_import_csv
 from workbench.sources.errors import InvalidRequest
 
 HAVE_DEV_ZERO = Path("/dev/zero").exists()

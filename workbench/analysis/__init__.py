@@ -4,11 +4,11 @@ The TUI, the CLI and the notebooks call these functions, so each number is compu
 one place (the formulas are in `estimators`). Nothing here talks to an API or draws a widget.
 """
 
+from workbench.analysis.chart_text import message_box
 from workbench.analysis.charts import (
     PLAIN,
     Palette,
     answer_chart,
-    message_box,
     score_distribution_chart,
     segment_chart,
     tag_impact_chart,

@@ -11,7 +11,6 @@ says so instead of a chart.
 
 from __future__ import annotations
 
-import itertools
 import math
 import threading
 from collections.abc import Sequence
@@ -21,8 +20,18 @@ from typing import Any, cast
 import plotext as plt
 import polars as pl
 
+from workbench.analysis.chart_text import fit, message_box, number, title_line
 from workbench.analysis.multiple import format_p
 from workbench.analysis.small_n import MIN_N, too_small_text
+from workbench.analysis.trend_layout import (
+    below_lines,
+    gap_breaks,
+    runs,
+    side_table,
+    split,
+    time_positions,
+    time_ticks,
+)
 
 Colour = str | int | tuple[int, int, int]
 MIN_WIDTH, MIN_HEIGHT = 20, 6
@@ -50,44 +59,6 @@ class Palette:
 
 DEFAULT = Palette()
 PLAIN = Palette(colour=False)
-
-
-def message_box(text: str, width: int = 60, height: int = 10, title: str = "") -> str:
-    """A framed box with a centred note: what a chart shows when there is nothing to draw."""
-    width, height = max(width, 4), max(height, 3)
-    inner = width - 2
-    lines = _wrap(text, inner - 2)
-    top = "┌" + (f" {title} "[:inner] if title else "").center(inner, "─") + "┐"
-    body_rows = height - 2
-    pad_top = max(0, (body_rows - len(lines)) // 2)
-    rows = [""] * pad_top + lines
-    rows = (rows + [""] * body_rows)[:body_rows]
-    return "\n".join(
-        [top, *("│" + r.center(inner)[:inner] + "│" for r in rows), "└" + "─" * inner + "┘"]
-    )
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    width = max(width, 1)
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for word in paragraph.split():
-            while len(word) > width:
-                if line:
-                    lines.append(line)
-                    line = ""
-                lines.append(word[:width])
-                word = word[width:]
-            if not line:
-                line = word
-            elif len(line) + 1 + len(word) <= width:
-                line += " " + word
-            else:
-                lines.append(line)
-                line = word
-        lines.append(line)
-    return lines
 
 
 def _too_small_canvas(width: int, height: int) -> bool:
@@ -118,26 +89,6 @@ def _finite(values: Sequence[Any]) -> list[bool]:
     return [v is not None and math.isfinite(v) for v in values]
 
 
-def _labels(values: Sequence[Any], limit: int) -> list[str]:
-    out = []
-    for v in values:
-        text = "(none)" if v is None else str(v)
-        out.append(text if len(text) <= limit else text[: max(limit - 1, 1)] + "…")
-    return out
-
-
-def _sparse_ticks(labels: list[str], width: int) -> tuple[list[int], list[str]]:
-    """At most as many x labels as fit, evenly spaced, first and last always shown."""
-    if not labels:
-        return [], []
-    room = max(1, width // (max(len(s) for s in labels) + 2))
-    step = max(1, math.ceil(len(labels) / room))
-    positions = list(range(0, len(labels), step))
-    if positions[-1] != len(labels) - 1 and len(labels) > 1:
-        positions[-1] = len(labels) - 1
-    return positions, [labels[i] for i in positions]
-
-
 def _value_column(frame: pl.DataFrame) -> str:
     for name in ("nps", "csat", "mean"):
         if name in frame.columns:
@@ -145,40 +96,8 @@ def _value_column(frame: pl.DataFrame) -> str:
     raise ValueError("expected a metric frame with an nps, csat or mean column")
 
 
-def _number(value: Any, signed: bool = True) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{value:+.1f}" if signed else f"{value:.1f}"
-
-
 def _paint(text: str, colour: Colour, palette: Palette) -> str:
     return plt.colorize(text, colour) if palette.colour and colour != "default" else text
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-def _title_line(title: str, width: int) -> str:
-    return _fit(title, width).center(width).rstrip()
-
-
-def time_positions(periods: Sequence[Any]) -> list[float]:
-    """x positions proportional to time: days since the first period (dates or datetimes)."""
-    if not periods:
-        return []
-    first = periods[0]
-    return [float((p - first).days) for p in periods]
-
-
-def _gap_breaks(xs: list[float]) -> set[int]:
-    """Indices i where the line must not join point i-1 to point i: a missing bucket (a step
-    over 1.5 times the shortest step), so a gap in time shows as a gap in the line."""
-    steps = [b - a for a, b in itertools.pairwise(xs)]
-    if not steps:
-        return set()
-    usual = min(s for s in steps if s > 0) if any(s > 0 for s in steps) else 1.0
-    return {i + 1 for i, step in enumerate(steps) if step > 1.5 * usual}
 
 
 def trend_chart(
@@ -230,15 +149,15 @@ def _trend(
     rows = [
         (labels[i], values[i], ns[i]) for i in range(len(values)) if shown[i]
     ]  # what the table beside the plot lists
-    side = _side_table(rows, height - 1) if width >= 64 else []
+    side = side_table(rows, height - 1) if width >= 64 else []
     side_width = max((len(r) for r in side), default=0) + 1 if side else 0
-    below = [] if side else _below_lines(rows, width)
+    below = [] if side else below_lines(rows, width)
     plot_width, plot_height = width - side_width, height - len(below)
     xs = time_positions(periods)
-    breaks = _gap_breaks(xs)
+    breaks = gap_breaks(xs)
     _start(plot_width, plot_height, palette, heading)
-    for run in _runs(shown):
-        for piece in _split(list(run), breaks):
+    for run in runs(shown):
+        for piece in split(list(run), breaks):
             px = [xs[i] for i in piece]
             if len(piece) == 1:
                 plt.scatter(px, [values[i] for i in piece], color=palette.line, marker="●")
@@ -261,7 +180,7 @@ def _trend(
         plt.xlim(-1, 1)
     else:
         plt.xlim(xs[0], xs[-1])
-    positions, ticks = _time_ticks(xs, labels, plot_width - 8)
+    positions, ticks = time_ticks(xs, labels, plot_width - 8)
     plt.xticks(positions, ticks)
     plot = _finish(palette).rstrip("\n").splitlines()
     if side:
@@ -279,70 +198,6 @@ def _trend(
 def _visible(line: str) -> str:
     """The visible text of a line with ANSI codes."""
     return plt.uncolorize(line)
-
-
-def _side_table(rows: list[tuple[str, Any, Any]], room: int) -> list[str]:
-    """The latest points as "period  value  n", as many as fit in `room` lines."""
-    if room < 2:
-        return []
-    fits = rows[-(room - 1) :] if len(rows) > room - 1 else rows
-    lines = [f"{'period':<10} {'value':>6} {'n':>5}"]
-    if len(fits) < len(rows):
-        lines.append(f"… {len(rows) - len(fits)} earlier")
-        fits = fits[1:] if len(lines) + len(fits) > room else fits
-    for label, value, n in fits:
-        lines.append(f"{label[:10]:<10} {_number(value):>6} {'' if n is None else n:>5}")
-    return lines[:room]
-
-
-def _below_lines(rows: list[tuple[str, Any, Any]], width: int) -> list[str]:
-    label, value, n = rows[-1]
-    last = f"last {label}: {_number(value)}" + ("" if n is None else f" (n={n:,})")
-    finite = [v for _, v, _ in rows]
-    span = f"min {_number(min(finite))} · max {_number(max(finite))}"
-    return [_fit(last, width), _fit(span, width)]
-
-
-def _split(indices: list[int], breaks: set[int]) -> list[list[int]]:
-    pieces: list[list[int]] = []
-    for i in indices:
-        if not pieces or i in breaks:
-            pieces.append([i])
-        else:
-            pieces[-1].append(i)
-    return pieces
-
-
-def _time_ticks(xs: list[float], labels: list[str], width: int) -> tuple[list[float], list[str]]:
-    """Tick labels at their points' true positions, skipping any that would overlap."""
-    if not xs:
-        return [], []
-    span = (xs[-1] - xs[0]) or 1.0
-    size = max(len(s) for s in labels) + 2
-    chosen: list[int] = []
-    last_col = -math.inf
-    for i, x in enumerate(xs):
-        col = (x - xs[0]) / span * max(width, 1)
-        if col - last_col >= size:
-            chosen.append(i)
-            last_col = col
-    if len(xs) > 1 and chosen[-1] != len(xs) - 1:
-        end = (xs[-1] - xs[0]) / span * max(width, 1)
-        if end - ((xs[chosen[-1]] - xs[0]) / span * max(width, 1)) < size and len(chosen) > 1:
-            chosen.pop()
-        chosen.append(len(xs) - 1)
-    return [xs[i] for i in chosen], [labels[i] for i in chosen]
-
-
-def _runs(mask: list[bool]) -> list[range]:
-    runs, start = [], None
-    for i, ok in enumerate([*mask, False]):
-        if ok and start is None:
-            start = i
-        elif not ok and start is not None:
-            runs.append(range(start, i))
-            start = None
-    return runs
 
 
 def score_distribution_chart(
@@ -377,7 +232,7 @@ def score_distribution_chart(
         summary = " · ".join(
             f"{name} {share:.0f}%" for name, share in shares.select("category", "share").rows()
         )
-        footer = _fit(f"{summary} · n={total:,}", width)
+        footer = fit(f"{summary} · n={total:,}", width)
         _start(width, height - 1, palette, title)
         for category, part in frame.group_by("category", maintain_order=True):
             plt.bar(
@@ -430,7 +285,7 @@ def _rows_chart(
     span = (top - bottom) or 1.0
     scale = (bar_width - 1) / span
     zero = round(-bottom * scale)
-    lines = [_title_line(title, width)]
+    lines = [title_line(title, width)]
     for row in shown:
         cells = [" "] * bar_width
         colour_of: list[Colour] = [""] * bar_width
@@ -462,13 +317,13 @@ def _rows_chart(
             _paint(ch, colour_of[i], palette) if colour_of[i] and ch != " " else ch
             for i, ch in enumerate(cells)
         )
-        label = _fit(row.label, label_width).rjust(label_width)
-        lines.append(f"{label} {bar} {_fit(row.text, text_width)}".rstrip())
+        label = fit(row.label, label_width).rjust(label_width)
+        lines.append(f"{label} {bar} {fit(row.text, text_width)}".rstrip())
     if kind == "bars" and points:
         unit = f"█ = {1 / scale:.2g}"
         footer = f"{footer} · {unit}" if footer else unit
     if footer:
-        lines.append(_fit(footer, width))
+        lines.append(fit(footer, width))
     return "\n".join(lines)
 
 
@@ -502,13 +357,13 @@ def segment_chart(
             if not shown:
                 rows.append(_Row(label, None, too_small_text(n) if n is not None else "—"))
                 continue
-            text = _number(record[value])
+            text = number(record[value])
             if width >= 60 and record.get("ci_low") is not None:
-                text += f" [{_number(record['ci_low'])}, {_number(record['ci_high'])}]"
+                text += f" [{number(record['ci_low'])}, {number(record['ci_high'])}]"
             if n is not None:
                 text += f" n={n:,}"
             if record.get("difference") is not None and width >= 70:
-                text += f" Δ{_number(record['difference'])}"
+                text += f" Δ{number(record['difference'])}"
                 if record.get("p_adjusted") is not None:
                     text += f" p={_p(record['p_adjusted'])}"
             rows.append(
@@ -559,11 +414,11 @@ def tag_impact_chart(
         rows_frame = rows_frame.head(top)
         rows: list[_Row] = []
         for record in rows_frame.iter_rows(named=True):
-            text = _number(record["impact"])
+            text = number(record["impact"])
             if record.get("too_small"):
                 text += " " + (record.get("note") or too_small_text(record["n"]))
             elif record.get("impact_low") is not None and width >= 60:
-                text += f" [{_number(record['impact_low'])}, {_number(record['impact_high'])}]"
+                text += f" [{number(record['impact_low'])}, {number(record['impact_high'])}]"
                 if record.get("p_adjusted") is not None:
                     text += f" p={_p(record['p_adjusted'])}"
             rows.append(_Row(str(record["tag"]), record["impact"], text))

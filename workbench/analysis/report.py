@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import polars as pl
 from rich.console import Console, Group, RenderableType
@@ -249,6 +249,21 @@ class ReportFrames:
         return {name: frame for name, frame in found.items() if frame is not None}
 
 
+class ReportOptions(TypedDict, total=False):
+    """What a report is of: the keywords of `report_frames` (which holds their defaults), that
+    `report` passes on as they are."""
+
+    filter: Filter | str | None
+    metric: Metric
+    by: str | None
+    every: Every | None
+    time_zone: str
+    today: date | None
+    min_n: int
+    p_adjust: PAdjust
+    tags: bool
+
+
 def report_frames(
     responses: pl.DataFrame,
     *,
@@ -305,18 +320,10 @@ def report_frames(
 def report(
     responses: pl.DataFrame,
     *,
-    filter: Filter | str | None = None,
-    metric: Metric = "nps",
-    by: str | None = None,
-    every: Every | None = None,
-    time_zone: str = "UTC",
-    today: date | None = None,
-    min_n: int = MIN_N,
-    p_adjust: PAdjust = "holm",
     width: int = 100,
     chart_height: int = 16,
     palette: charts.Palette = charts.DEFAULT,
-    tags: bool = True,
+    **options: Unpack[ReportOptions],
 ) -> Group:
     """Everything `workbench report` prints: overall, by segment, over time, scores and tags.
 
@@ -327,18 +334,7 @@ def report(
     segments and across tags are adjusted by `p_adjust` ("holm" or "bh"), named in the caption.
     The figures are `report_frames(...)`'s; `render_report` lays them out.
     """
-    frames = report_frames(
-        responses,
-        filter=filter,
-        metric=metric,
-        by=by,
-        every=every,
-        time_zone=time_zone,
-        today=today,
-        min_n=min_n,
-        p_adjust=p_adjust,
-        tags=tags,
-    )
+    frames = report_frames(responses, **options)
     return render_report(frames, width=width, chart_height=chart_height, palette=palette)
 
 

@@ -184,8 +184,7 @@ class Scales(BaseModel):
 
     def of(self, metric: str) -> Scale | None:
         """The scale of `metric`, or None for a metric without one (`other`)."""
-        scales: dict[str, Scale] = {"nps": self.nps, "csat": self.csat, "ces": self.ces}
-        return scales.get(metric)
+        return self._by_metric().get(metric)
 
     def metrics_of(self, band: str) -> tuple[Metric, ...]:
         """The metrics that have a band called `band` (`neutral`: csat and ces)."""
@@ -199,8 +198,10 @@ class Scales(BaseModel):
         return scale.band(name)
 
     def _scale(self, metric: Metric) -> Scale:
-        scales: dict[str, Scale] = {"nps": self.nps, "csat": self.csat, "ces": self.ces}
-        return scales[metric]
+        return self._by_metric()[metric]
+
+    def _by_metric(self) -> dict[str, Scale]:
+        return {"nps": self.nps, "csat": self.csat, "ces": self.ces}
 
 
 SCALES: Final = Scales()

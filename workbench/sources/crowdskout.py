@@ -11,8 +11,8 @@ Crowdskout drops invalid or incomplete collection items *silently* when it creat
 profile, and saves the rest. Losing an analyst's data without a word is not acceptable, so every
 write compares what was sent with what came back and reports the items that were not stored:
 they are returned in `ProfileWrite.dropped` and logged as a warning naming the collection and the
-position of each item (never its values, which are personal data). See `find_dropped` for how
-items are matched.
+position of each item (never its values, which are personal data). See
+`crowdskout_drops.find_dropped` for how items are matched.
 """
 
 from __future__ import annotations
@@ -20,11 +20,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
 
+from workbench.sources.crowdskout_drops import (
+    DroppedItem,
+    everything_dropped,
+    find_dropped,
+    pair_created,
+)
 from workbench.sources.errors import InvalidRequest, NotFound, ServerError, TruncatedRead
 from workbench.sources.http import ApiClient
 from workbench.sources.models.crowdskout import (
@@ -35,7 +41,6 @@ from workbench.sources.models.crowdskout import (
     Profile,
     wire_id,
 )
-from workbench.sources.timestamps import TimestampError, parse_timestamp
 
 log = logging.getLogger("workbench.sources")
 
@@ -47,21 +52,6 @@ OPTION_TYPES = frozenset({"Radio", "Checkbox"})
 
 ProfileInput = Profile | Mapping[str, Any]
 Missing = Literal["raise", "skip"]
-
-
-@dataclass(frozen=True)
-class DroppedItem:
-    """A collection item that was sent but not stored (or, for `"delete": true`, not deleted)."""
-
-    collection: str
-    position: int
-    """Index of the item in the collection as it was sent."""
-    reason: Literal["not stored", "not updated", "not deleted"]
-    sent: Mapping[str, Any] = field(repr=False)
-    """The item as sent; kept out of the repr because it holds personal data."""
-
-    def __str__(self) -> str:
-        return f"{self.collection}[{self.position}] {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -203,7 +193,7 @@ class CrowdskoutClient:
         for batch in _batches([_profile_body(p) for p in profiles], self.batch_size):
             answer = await self._call("POST", "v1/profile/bulk", json=batch)
             stored = _profile_list(answer, "POST /v1/profile/bulk")
-            for sent, body in _pair_created(batch, stored):
+            for sent, body in pair_created(batch, stored):
                 results.append(self._checked(sent, body, mode="create"))
         return results
 
@@ -237,7 +227,7 @@ class CrowdskoutClient:
     ) -> ProfileWrite:
         stored = body if isinstance(body, dict) else None
         if stored is None:  # the answer left the whole profile out: nothing of it was stored
-            dropped = _everything(sent, mode)
+            dropped = everything_dropped(sent, mode)
         else:
             dropped = find_dropped(sent, stored, mode=mode)
         profile = Profile.model_validate(stored) if stored is not None else None
@@ -394,126 +384,6 @@ def unwrap(body: Any, response: httpx.Response, *, account: str, method: str, pa
     return body.get("data")
 
 
-# --- which items were dropped -----------------------------------------------------------------
-
-
-def find_dropped(
-    sent: Mapping[str, Any], stored: Mapping[str, Any], *, mode: Literal["create", "update"]
-) -> list[DroppedItem]:
-    """The items of `sent` that `stored` (the API's answer) shows were not stored.
-
-    - A new item (create; on update: `"id": 0` or no id) is stored when an answer item of the same
-      collection agrees with every field sent (see `_agrees`); each answer item accounts for one
-      sent item, in order, so two identical items sent need two in the answer. On update, answer
-      items whose id was named in the request are not candidates.
-    - An updated item (update, with an id) is stored when the answer item with that id agrees.
-    - A deleted item (update, with an id and `"delete": true`) is gone when no answer item has its
-      id.
-
-    Agreement is lenient (case, whitespace, number and date formats, `{"id", "value"}` objects
-    matched by id), because the API normalises values. A new item identical to an item the
-    profile already had cannot be told apart from it; such a drop goes unreported.
-    """
-    dropped: list[DroppedItem] = []
-    for collection, items in sent.items():
-        if collection == "id" or not isinstance(items, list):
-            continue
-        answer = [i for i in stored.get(collection) or [] if isinstance(i, dict)]
-        by_id = {str(i.get("id")): i for i in answer if i.get("id") is not None}
-        named = set()
-        if mode == "update":
-            named = {str(i.get("id")) for i in items if isinstance(i, dict) and _has_id(i)}
-        candidates = [i for i in answer if str(i.get("id")) not in named]
-        used: set[int] = set()
-        for position, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            if mode == "update" and _has_id(item):
-                item_id = str(item["id"])
-                if item.get("delete"):
-                    if item_id in by_id:
-                        dropped.append(DroppedItem(collection, position, "not deleted", item))
-                elif item_id not in by_id or not _agrees(_fields(item), by_id[item_id]):
-                    dropped.append(DroppedItem(collection, position, "not updated", item))
-                continue
-            wanted = _fields(item)
-            match = next(
-                (
-                    n
-                    for n, candidate in enumerate(candidates)
-                    if n not in used and _agrees(wanted, candidate)
-                ),
-                None,
-            )
-            if match is None:
-                dropped.append(DroppedItem(collection, position, "not stored", item))
-            else:
-                used.add(match)
-    return dropped
-
-
-def _everything(sent: Mapping[str, Any], mode: Literal["create", "update"]) -> list[DroppedItem]:
-    dropped = []
-    for collection, items in sent.items():
-        if collection == "id" or not isinstance(items, list):
-            continue
-        for position, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            reason: Literal["not stored", "not updated", "not deleted"] = "not stored"
-            if mode == "update" and _has_id(item):
-                reason = "not deleted" if item.get("delete") else "not updated"
-            dropped.append(DroppedItem(collection, position, reason, item))
-    return dropped
-
-
-def _has_id(item: Mapping[str, Any]) -> bool:
-    value = item.get("id")
-    return value not in (None, 0, "0", "")
-
-
-def _fields(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k not in ("id", "delete")}
-
-
-def _agrees(sent: Any, stored: Any) -> bool:
-    """Whether a stored value is what was sent, allowing for the API's normalisation."""
-    if sent is None:
-        return True  # a field sent empty says nothing about what was stored
-    if isinstance(sent, Mapping):
-        if not isinstance(stored, Mapping):
-            # A static object sent as {"id": 1, ...} may come back as the plain id or value.
-            return any(_agrees(sent.get(k), stored) for k in ("id", "value") if k in sent)
-        if sent.get("id") not in (None, 0, "0", "") and stored.get("id") is not None:
-            return str(sent["id"]) == str(stored["id"])
-        return all(_agrees(v, stored.get(k)) for k, v in sent.items())
-    if isinstance(sent, list):
-        if not isinstance(stored, list):
-            return False
-        return all(any(_agrees(s, candidate) for candidate in stored) for s in sent)
-    if stored is None:
-        return False
-    if isinstance(stored, Mapping):
-        return any(_agrees(sent, stored.get(k)) for k in ("id", "value"))
-    return _same_scalar(sent, stored)
-
-
-def _same_scalar(sent: Any, stored: Any) -> bool:
-    if str(sent).strip().casefold() == str(stored).strip().casefold():
-        return True
-    if isinstance(sent, bool) or isinstance(stored, bool):
-        return False
-    try:
-        return float(sent) == float(stored)
-    except (TypeError, ValueError):
-        pass
-    try:
-        first, second = parse_timestamp(sent), parse_timestamp(stored)
-    except TimestampError:
-        return False
-    return first is not None and first == second
-
-
 # --- small helpers ------------------------------------------------------------------------------
 
 
@@ -557,31 +427,6 @@ def _profile_list(answer: Any, where: str) -> list[dict[str, Any]]:
     return [p for p in answer if isinstance(p, dict)]
 
 
-def _pair_created(
-    sent: list[dict[str, Any]], stored: list[dict[str, Any]]
-) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-    """Pairs each sent profile with its answer: by position when the counts agree (the docs say
-    the same profiles come back, in order), otherwise with the answer that holds most of its
-    items, so that a profile the API left out entirely shows as missing."""
-    if len(sent) == len(stored):
-        return list(zip(sent, stored, strict=True))
-    left = list(range(len(stored)))
-    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-    for profile in sent:
-        best, best_kept = None, -1
-        for n in left:
-            missing = len(find_dropped(profile, stored[n], mode="create"))
-            kept = sum(len(v) for k, v in profile.items() if isinstance(v, list)) - missing
-            if kept > best_kept:
-                best, best_kept = n, kept
-        if best is not None and best_kept > 0:
-            left.remove(best)
-            pairs.append((profile, stored[best]))
-        else:
-            pairs.append((profile, None))
-    return pairs
-
-
 def _attribute_page(body: Any) -> AttributePage:
     """A bare list of attributes, or an object with the list and maybe the total."""
     if isinstance(body, list):
@@ -612,4 +457,4 @@ def _batches(items: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, 
         yield items[start : start + size]
 
 
-__all__ = ["CrowdskoutClient", "DroppedItem", "ProfileWrite", "find_dropped", "unwrap"]
+__all__ = ["CrowdskoutClient", "ProfileWrite", "unwrap"]

@@ -1,0 +1,409 @@
+"""Reading Wootric CXI: every documented list and read, and a complete response read past the caps.
+
+`list_*` reads one page exactly as asked; `iter_*` reads everything it can reach exactly once
+(30 pages of 50 at most per query; see each docstring for what lies beyond), and what it cannot
+reach is recorded as a `CxiShortfall` rather than hidden. `CxiReader` is the read half of
+`cxi.CxiClient`, which adds the writes; the sync needs only this half.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import quote
+
+from workbench.sources.errors import NotFound, ServerError
+from workbench.sources.forms import FormValue, rails_form
+from workbench.sources.http import ApiClient
+from workbench.sources.models.cxi import Import, ImportDetail, Project, Response, ResponsePage, Tag
+
+MAX_PAGE = 30
+"""`page` may not exceed 30 on any CXI list (tags, imports, responses)."""
+PER_PAGE = 50
+"""`per_page` may not exceed 50."""
+CAP = MAX_PAGE * PER_PAGE
+"""The most rows one query (one sort order) reaches: 1,500."""
+
+
+TagSort = Literal["name_asc", "name_desc", "responses_asc"]
+
+T = TypeVar("T")
+
+
+# --- what could not be reached --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CxiShortfall:
+    """Rows the API holds but does not let us read (past the 30-page cap of every query)."""
+
+    what: str
+    """`responses`, `imports` or `tags`."""
+    reached: int
+    total: int | None
+    """What the API says it holds (`total_count`), or None when it does not say."""
+
+    def __str__(self) -> str:
+        if self.total is None:
+            return (
+                f"more {self.what} exist than the API lists ({self.reached:,} reached); the rest "
+                f"cannot be read through the CXI API"
+            )
+        return (
+            f"{self.total - self.reached:,} of {self.total:,} {self.what} cannot be read through "
+            f"the CXI API (they are in no import the API lists, and past the 1,500 that "
+            f"/v1/responses lists each way)"
+        )
+
+
+@dataclass(frozen=True)
+class ResponseBatch:
+    """Responses not seen before in this read: one import's, or those only the list reached."""
+
+    import_id: str | None
+    """The import they were read from; None for responses read from `/v1/responses`."""
+    responses: list[Response]
+
+
+def path_segment(identifier: str | int) -> str:
+    """An id as one path segment (never a way to reach another path)."""
+    return quote(str(identifier), safe="")
+
+
+_OPPOSITE_SORT: dict[str | None, str | None] = {
+    "name_asc": "name_desc",
+    "name_desc": "name_asc",
+    "responses_asc": None,  # None: the API's default, response count descending
+    None: "responses_asc",
+}
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Row = TypeVar("Row", bound=_Identified)
+
+
+def _unseen(items: Iterable[Row], seen: set[str]) -> Iterator[Row]:
+    """The items whose id is not in `seen` yet, each added as it passes: a row that a shifting
+    list shows twice comes once."""
+    for item in items:
+        if item.id not in seen:
+            seen.add(item.id)
+            yield item
+
+
+class CxiReader:
+    """One Wootric CXI account, read only (`cxi.CxiClient` adds the writes)."""
+
+    def __init__(
+        self,
+        http: ApiClient,
+        *,
+        concurrency: int = 8,
+        on_shortfall: Callable[[CxiShortfall], None] | None = None,
+    ) -> None:
+        self.http = http
+        self.concurrency = max(1, concurrency)
+        self.on_shortfall = on_shortfall
+        self.shortfalls: list[CxiShortfall] = []
+        """What the last reads could not reach; the sync reports these to the analyst."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(account={self.http.account!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def _expect(
+        self,
+        body: Any,
+        kind: type,
+        path: str,
+        *,
+        keys: Mapping[str, type | tuple[type, ...]] | None = None,
+    ) -> Any:
+        """A body of the wrong shape is the server's fault, said as such (not a KeyError, and
+        never an empty page): `kind` is list or dict, `keys` what a dict must hold, and as what
+        (`{"items": list}` for a page of responses)."""
+        missing = [
+            name
+            for name, wanted in (keys or {}).items()
+            if isinstance(body, dict) and not isinstance(body.get(name), wanted)
+        ]
+        if not isinstance(body, kind) or missing:
+            if isinstance(body, dict):
+                names = ", ".join(sorted(str(k) for k in body)[:5]) or "no keys"
+                found = f"an object ({names})"
+                said = body.get("error") or body.get("message")
+                if isinstance(said, str) and said.strip():
+                    found += f" saying {said.strip()[:120]!r}"
+            else:
+                found = "an empty body" if body is None else f"a {type(body).__name__}"
+            promised = "a list" if kind is list else "a JSON object"
+            if missing:
+                promised += " with " + ", ".join(missing)
+            raise ServerError(
+                f"{path} answered in an unexpected shape: {found} where the docs promise "
+                f"{promised}; the platform may be failing; try again later",
+                account=self.http.account,
+            )
+        return body
+
+    def _short(self, shortfall: CxiShortfall) -> None:
+        self.shortfalls.append(shortfall)
+        if self.on_shortfall:
+            self.on_shortfall(shortfall)
+
+    # --- projects ----------------------------------------------------------------------------
+
+    async def list_projects(self) -> list[Project]:
+        """Every project (the endpoint is not paged)."""
+        body = self._expect(await self.http.get("v1/projects"), list, "v1/projects")
+        return [Project.model_validate(row) for row in body]
+
+    # --- tags ----------------------------------------------------------------------------------
+
+    async def list_tags(
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        flat: bool | None = None,
+        sort: TagSort | None = None,
+        search: str | None = None,
+        no_stats: bool | None = None,
+        exclude_disabled: bool | None = None,
+    ) -> list[Tag]:
+        """One page of tags, every documented parameter passed as given (None: API default)."""
+        params = rails_form(
+            {
+                "page": page,
+                "per_page": per_page,
+                "flat": flat,
+                "sort": sort,
+                "search": search,
+                "no_stats": no_stats,
+                "exclude_disabled": exclude_disabled,
+            }
+        )
+        body = self._expect(await self.http.get("v1/tags", params=params), list, "v1/tags")
+        return [Tag.model_validate(row) for row in body]
+
+    async def iter_tags(
+        self,
+        *,
+        flat: bool = True,
+        sort: TagSort | None = "name_asc",
+        search: str | None = None,
+        no_stats: bool | None = None,
+        exclude_disabled: bool | None = None,
+    ) -> AsyncIterator[Tag]:
+        """Every tag, each once, across all pages.
+
+        Flat by default, so children come as tags of their own; `flat=False` gives the top-level
+        tags with their children nested. Sorted by name by default because the API's own order
+        (response count) shifts between pages as responses are tagged. Past the 30-page cap the
+        tags are read again in the opposite order until the two reads meet; if they do not meet
+        (more than 3,000 tags), a `CxiShortfall` is recorded.
+        """
+        base = rails_form(
+            {
+                "flat": flat,
+                "search": search,
+                "no_stats": no_stats,
+                "exclude_disabled": exclude_disabled,
+            }
+        )
+        seen: set[str] = set()
+        complete = False
+        async for rows, last in self._pages("v1/tags", {**base, **rails_form({"sort": sort})}):
+            for tag in _unseen((Tag.model_validate(row) for row in rows), seen):
+                yield tag
+            complete = last
+        if complete:
+            return
+        met = False
+        opposite = rails_form({"sort": _OPPOSITE_SORT[sort]})
+        async for rows, _ in self._pages("v1/tags", {**base, **opposite}):
+            for row in rows:
+                tag = Tag.model_validate(row)
+                if tag.id in seen:
+                    met = True
+                else:
+                    seen.add(tag.id)
+                    yield tag
+            if met:
+                break
+        if not met:
+            self._short(CxiShortfall("tags", len(seen), None))
+
+    # --- imports -------------------------------------------------------------------------------
+
+    async def list_imports(
+        self, *, page: int | None = None, per_page: int | None = None
+    ) -> list[Import]:
+        """One page of imports (without their responses)."""
+        params = rails_form({"page": page, "per_page": per_page})
+        body = self._expect(await self.http.get("v1/imports", params=params), list, "v1/imports")
+        return [Import.model_validate(row) for row in body]
+
+    async def iter_imports(self) -> AsyncIterator[Import]:
+        """Every import, each once. The list has no sort or filter, so only the first 1,500 can
+        be reached; beyond that a `CxiShortfall` is recorded."""
+        seen: set[str] = set()
+        complete = False
+        async for rows, last in self._pages("v1/imports", {}):
+            for item in _unseen((Import.model_validate(row) for row in rows), seen):
+                yield item
+            complete = last
+        if not complete:
+            self._short(CxiShortfall("imports", len(seen), None))
+
+    async def get_import(self, import_id: str | int) -> ImportDetail:
+        """One import with all its responses."""
+        path = f"v1/imports/{path_segment(import_id)}"
+        body = await self.http.get(path)
+        return ImportDetail.model_validate(self._expect(body, dict, path, keys={"id": (str, int)}))
+
+    # --- responses -----------------------------------------------------------------------------
+
+    async def list_responses(
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        sort_order: Literal["asc", "desc"] | None = None,
+    ) -> ResponsePage:
+        """One page of `/v1/responses` (by feedback_date) with the account's `total_count`."""
+        params = rails_form({"page": page, "per_page": per_page, "sort_order": sort_order})
+        body = await self.http.get("v1/responses", params=params)
+        page = self._expect(body, dict, "v1/responses", keys={"items": list, "total_count": int})
+        return ResponsePage.model_validate(page)
+
+    async def response_batches(
+        self,
+        skip: Collection[str] = (),
+        skipped: int = 0,
+        *,
+        listed: Sequence[Import] | None = None,
+    ) -> AsyncIterator[ResponseBatch]:
+        """Every response the API lets us reach, each exactly once, in batches.
+
+        `/v1/responses` alone reaches 1,500 rows (30 pages of 50, no date filter), so every
+        import is read whole with `GET /v1/imports/{id}`, `concurrency` at a time, each batch
+        yielded as soon as its import arrives. Then `/v1/responses` is read (newest first and, if
+        it holds more than 1,500, oldest first too) for the responses that belong to no import.
+
+        What cannot be reached: responses in no import beyond the newest and oldest 1,500 of the
+        list, and the responses of imports past the first 1,500 that `/v1/imports` lists (save
+        those the response list happens to reach). When `total_count` says more exist than were
+        read, a `CxiShortfall` is recorded (`self.shortfalls`, `on_shortfall`).
+
+        `skip` names imports not to fetch (an incremental sync passes those it already holds
+        unchanged, and in `skipped` how many responses they hold); the list may still reach
+        some of their responses, which come as usual. When the imports account for every
+        response the account has (`total_count`), the list is not read past its first page.
+        `listed` is the import list when the caller has just read it (not read again then).
+        """
+        seen: set[str] = set()
+
+        def fresh(responses: list[Response]) -> list[Response]:
+            return list(_unseen(responses, seen))
+
+        if listed is None:
+            listed = [item async for item in self.iter_imports()]
+        imports = [item.id for item in listed if item.id not in skip]
+        async for detail in self._bounded(imports, self._import_or_none):
+            if detail is not None:
+                yield ResponseBatch(detail.id, fresh(detail.responses))
+
+        newest = await self.list_responses(page=1, per_page=PER_PAGE, sort_order="desc")
+        total = newest.total_count
+        if len(seen) + skipped >= total:
+            # Every response is in an import read or skipped: none is only in the list.
+            yield ResponseBatch(None, fresh(newest.items))
+            return
+        yield ResponseBatch(None, fresh(newest.items + await self._response_pages(total, "desc")))
+        if total > CAP and len(seen) < total:
+            oldest = await self._response_pages(total, "asc", first=1)
+            yield ResponseBatch(None, fresh(oldest))
+        if len(seen) < total:
+            self._short(CxiShortfall("responses", len(seen), total))
+
+    async def iter_responses(self) -> AsyncIterator[Response]:
+        """Every reachable response exactly once (see `response_batches` for what is not)."""
+        async for batch in self.response_batches():
+            for response in batch.responses:
+                yield response
+
+    async def _import_or_none(self, import_id: str) -> ImportDetail | None:
+        try:
+            return await self.get_import(import_id)
+        except NotFound:
+            return None  # deleted since it was listed, its responses with it
+
+    async def _response_pages(
+        self, total: int, order: Literal["asc", "desc"], first: int = 2
+    ) -> list[Response]:
+        """Pages `first`..last of the list in one order, fetched concurrently (the total is
+        known from page 1, so every page number can be asked for at once)."""
+        last = min(MAX_PAGE, -(-total // PER_PAGE))
+        pages = list(range(first, last + 1))
+
+        async def page(number: int) -> list[Response]:
+            found = await self.list_responses(page=number, per_page=PER_PAGE, sort_order=order)
+            return found.items
+
+        rows: list[Response] = []
+        async for items in self._bounded(pages, page):
+            rows += items
+        return rows
+
+    async def _bounded(
+        self, items: Sequence[T], fetch: Callable[[T], Awaitable[Any]]
+    ) -> AsyncIterator[Any]:
+        """`fetch(item)` for every item, at most `concurrency` at a time, yielded as they
+        finish; if one fails or the reader stops, the others are cancelled."""
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def run(item: T) -> Any:
+            async with slots:
+                return await fetch(item)
+
+        tasks = [asyncio.ensure_future(run(item)) for item in items]
+        try:
+            for finished in asyncio.as_completed(tasks):
+                yield await finished
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _pages(
+        self, path: str, params: Mapping[str, FormValue]
+    ) -> AsyncIterator[tuple[list[dict[str, Any]], bool]]:
+        """Pages 1..30 of a list in order, as (rows, this was the last page); the walk stops
+        at the first short page. A full page 30 is yielded with `False`: more may exist."""
+        for number in range(1, MAX_PAGE + 1):
+            query = {**params, "page": str(number), "per_page": str(PER_PAGE)}
+            rows = self._expect(await self.http.get(path, params=query), list, path)
+            yield rows, len(rows) < PER_PAGE
+            if len(rows) < PER_PAGE:
+                return
+
+
+__all__ = ["CAP", "MAX_PAGE", "PER_PAGE", "CxiReader", "CxiShortfall", "ResponseBatch"]
