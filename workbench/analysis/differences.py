@@ -41,6 +41,7 @@ import numpy as np
 import polars as pl
 
 from workbench.analysis import estimators as E
+from workbench.analysis.multiple import PAdjust, adjust
 from workbench.analysis.small_n import check_min_n
 from workbench.analysis.stats import normal_two_sided_p, t_quantiles, t_two_sided_ps, z_quantile
 
@@ -176,3 +177,16 @@ def two_sample(
             pl.Series("note", notes, dtype=pl.String),
         ]
     )
+
+
+def tested_columns(tested: pl.DataFrame, p_adjust: PAdjust) -> list[pl.Series]:
+    """A `two_sample` frame's interval and p-value as a breakdown shows them (segments, tags):
+    `difference_low`, `difference_high`, `p_value`, and `p_adjusted` across every row tested."""
+    return [
+        tested["ci_low"].alias("difference_low"),
+        tested["ci_high"].alias("difference_high"),
+        tested["p_value"],
+        pl.Series(
+            "p_adjusted", adjust(E.to_numpy(tested["p_value"]), p_adjust), dtype=pl.Float64
+        ).fill_nan(None),
+    ]

@@ -552,6 +552,11 @@ def quote(value: str) -> str:
     """A value as a bare word when it is one, otherwise quoted with \\ and \" escaped."""
     if value and all(_is_word_char(c) for c in value) and not value.startswith("-"):
         return value
+    return _quoted(value)
+
+
+def _quoted(value: str) -> str:
+    """A value in double quotes, with \\ and \" escaped (free text is always quoted)."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -569,31 +574,27 @@ def _listed(values: list[str]) -> str:
 def format_filter(f: Filter) -> str:
     """The canonical text of a filter: keys in a fixed order, values quoted only when needed."""
     listed = (("account", f.accounts), ("platform", f.platforms), ("metric", f.metrics))
+    dated = (
+        ("since", f.since and f.since.isoformat()),
+        ("until", f.until and f.until.isoformat()),
+        ("last", f.last_days and f"{f.last_days}d"),
+    )
+    tagged = (("tag", f.tags_any), ("tags-all", f.tags_all), ("-tag", f.tags_none))
     parts = [f"{key}:{_listed(values)}" for key, values in listed if values]
-    if f.since:
-        parts.append(f"since:{f.since.isoformat()}")
-    if f.until:
-        parts.append(f"until:{f.until.isoformat()}")
-    if f.last_days:
-        parts.append(f"last:{f.last_days}d")
+    parts += [f"{key}:{value}" for key, value in dated if value]
     if isinstance(f.score, ScoreRange):
         s = f.score
         parts.append(f"score:{s.low}" if s.low == s.high else f"score:{s.low}-{s.high}")
     elif f.score:
         parts.append(f"score:{f.score}")
-    if f.tags_any:
-        parts.append(f"tag:{_listed(f.tags_any)}")
-    if f.tags_all:
-        parts.append(f"tags-all:{_listed(f.tags_all)}")
-    if f.tags_none:
-        parts.append(f"-tag:{_listed(f.tags_none)}")
+    parts += [f"{key}:{_listed(values)}" for key, values in tagged if values]
     for c in f.conditions:
         if c.op in ("in", "not in"):
             parts.append(f"{_name(c.field)} {c.op} ({_listed(c.values)})")
         else:
             parts.append(f"{_name(c.field)}{c.op}{quote(c.values[0])}")
-    parts.extend('"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in f.text)
-    parts.extend('-"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in f.text_none)
+    parts.extend(_quoted(t) for t in f.text)
+    parts.extend("-" + _quoted(t) for t in f.text_none)
     if f.excluded != DEFAULT_EXCLUDED:
         parts.append(f"excluded:{f.excluded}")
     return " ".join(parts)

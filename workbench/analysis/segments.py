@@ -18,24 +18,12 @@ from collections.abc import Sequence
 import polars as pl
 
 from workbench.analysis import estimators as E
-from workbench.analysis.differences import CompareMethod, two_sample
+from workbench.analysis.differences import CompareMethod, tested_columns, two_sample
 from workbench.analysis.differences import label as comparison_label
 from workbench.analysis.fields import group_names
-from workbench.analysis.multiple import PAdjust, adjust, check_method
+from workbench.analysis.multiple import PAdjust, check_method
 from workbench.analysis.scales import CesScale, CsatScale, NpsScale
 from workbench.analysis.small_n import MIN_N, check_min_n
-
-DIFFERENCE_COLUMNS = (
-    "n_rest",
-    "rest",
-    "difference",
-    "difference_low",
-    "difference_high",
-    "p_value",
-    "p_adjusted",
-    "p_adjust",
-    "comparison",
-)
 
 
 def segment_breakdown(
@@ -72,16 +60,12 @@ def segment_breakdown(
     ).with_columns(pl.col("n").cast(pl.Int64))
     figures = E.mask_small(est.finish(counts, keys), est, min_n)
     compared = two_sample(est, counts, rest, method=method, level=level, min_n=min_n)
-    adjusted = adjust(E.to_numpy(compared["p_value"]), p_adjust)
     differences = pl.DataFrame(
         [
             rest["n"].alias("n_rest"),
             compared["value_b"].alias("rest"),
             compared["difference"],
-            compared["ci_low"].alias("difference_low"),
-            compared["ci_high"].alias("difference_high"),
-            compared["p_value"],
-            pl.Series("p_adjusted", adjusted, dtype=pl.Float64).fill_nan(None),
+            *tested_columns(compared, p_adjust),
         ]
     ).with_columns(
         pl.lit(p_adjust).alias("p_adjust"),

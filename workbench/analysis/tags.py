@@ -20,10 +20,10 @@ from typing import Final
 import polars as pl
 
 from workbench.analysis import estimators as E
-from workbench.analysis.differences import CompareMethod, two_sample
+from workbench.analysis.differences import CompareMethod, tested_columns, two_sample
 from workbench.analysis.differences import label as comparison_label
 from workbench.analysis.fields import group_names, schema_of
-from workbench.analysis.multiple import PAdjust, adjust, check_method
+from workbench.analysis.multiple import PAdjust, check_method
 from workbench.analysis.scales import CesScale, CsatScale, NpsScale
 from workbench.analysis.small_n import MIN_N, check_min_n, too_small_note
 
@@ -130,12 +130,7 @@ def tag_impact(
             with_values.alias("with_tag"),
             without_values.alias("without_tag"),
             overall.alias("overall"),
-            tested["ci_low"].alias("difference_low"),
-            tested["ci_high"].alias("difference_high"),
-            tested["p_value"],
-            pl.Series(
-                "p_adjusted", adjust(E.to_numpy(tested["p_value"]), p_adjust), dtype=pl.Float64
-            ).fill_nan(None),
+            *tested_columns(tested, p_adjust),
             tested["testable"],
             tested["note"],
         ]

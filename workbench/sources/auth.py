@@ -427,24 +427,26 @@ class WootricOAuth(Authenticator):
             self._cache.store(self._account, None)
 
     def _login_form(self) -> dict[str, str] | None:
+        """The form of a grant that logs in (password or client credentials): who, and the
+        secret that proves it; None for a grant that cannot log in again."""
         grant = self._grant
-        if grant.kind == "password":
-            assert grant.email
-            assert grant.password
-            return {
-                "grant_type": "password",
-                "username": grant.email,
-                "password": grant.password.get_secret_value(),
-            }
-        if grant.kind == "client_credentials":
-            assert grant.client_id
-            assert grant.client_secret
-            return {
-                "grant_type": "client_credentials",
-                "client_id": grant.client_id,
-                "client_secret": grant.client_secret.get_secret_value(),
-            }
-        return None
+        logins = {
+            "password": (("username", grant.email), ("password", grant.password)),
+            "client_credentials": (
+                ("client_id", grant.client_id),
+                ("client_secret", grant.client_secret),
+            ),
+        }
+        if grant.kind not in logins:
+            return None
+        (who_field, who), (secret_field, secret) = logins[grant.kind]
+        assert who
+        assert secret
+        return {
+            "grant_type": grant.kind,
+            who_field: who,
+            secret_field: secret.get_secret_value(),
+        }
 
     async def _post(
         self, http: httpx.AsyncClient, form: dict[str, str], *, replayable: bool

@@ -227,6 +227,10 @@ class AppData:
         self.version += 1
 
 
+AppHandler = Callable[[Request, AppData], Awaitable[Response]]
+"""An API handler, called with the app the request's token opens."""
+
+
 class Apptentive:
     """The Apptentive platform of the sandbox: two apps' records and surveys."""
 
@@ -266,18 +270,24 @@ class Apptentive:
     # --- Platform protocol -------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
-        return [
-            route("/records", {"GET": self._list_records, "POST": self._create_record}),
-            route("/records/", {"GET": self._list_records, "POST": self._create_record}),
-            route("/records/{record_id}", {"GET": self._get_record}),
-            route("/records/{record_id}/toggle_archive", {"PUT": self._toggle_archive}),
-            route("/surveys", {"GET": self._list_surveys}),
-            route("/surveys/", {"GET": self._list_surveys}),
-            route("/surveys/active", {"GET": self._active_surveys}),
-            route("/surveys/{survey_id}", {"GET": self._get_survey, "PUT": self._deactivate}),
-            route("/surveys/{survey_id}/deactivate", {"PUT": self._deactivate}),
-            route("/{path:path}", dict.fromkeys(ALL_METHODS, not_found)),
+        records = {"GET": self._list_records, "POST": self._create_record}
+        surveys = {"GET": self._list_surveys}
+        api = {
+            "/records": records,
+            "/records/": records,
+            "/records/{record_id}": {"GET": self._get_record},
+            "/records/{record_id}/toggle_archive": {"PUT": self._toggle_archive},
+            "/surveys": surveys,
+            "/surveys/": surveys,
+            "/surveys/active": {"GET": self._active_surveys},
+            "/surveys/{survey_id}": {"GET": self._get_survey, "PUT": self._deactivate},
+            "/surveys/{survey_id}/deactivate": {"PUT": self._deactivate},
+        }
+        routes: list[BaseRoute] = [
+            route(path, {method: self._authorized(h) for method, h in handlers.items()})
+            for path, handlers in api.items()
         ]
+        return [*routes, route("/{path:path}", dict.fromkeys(ALL_METHODS, not_found))]
 
     def control_routes(self) -> list[BaseRoute]:
         return [
@@ -317,6 +327,17 @@ class Apptentive:
         app_id = self._by_token.get(token)
         return self.apps[app_id] if app_id else None
 
+    def _authorized(self, handler: AppHandler) -> Handler:
+        """The handler, given the app whose token the request carries; 401 without one."""
+
+        async def checked(request: Request) -> Response:
+            app = await self._authorized_app(request)
+            if app is None:
+                return self._unauthorized()
+            return await handler(request, app)
+
+        return checked
+
     @staticmethod
     def _unauthorized() -> Response:
         return error(
@@ -333,18 +354,12 @@ class Apptentive:
 
     # --- records -----------------------------------------------------------------------------
 
-    async def _list_records(self, request: Request) -> Response:
-        app = await self._authorized_app(request)
-        if app is None:
-            return self._unauthorized()
+    async def _list_records(self, request: Request, app: AppData) -> Response:
         with self._lock:
             body = app.list_body()
         return json_answer(request, body)
 
-    async def _get_record(self, request: Request) -> Response:
-        app = await self._authorized_app(request)
-        if app is None:
-            return self._unauthorized()
+    async def _get_record(self, request: Request, app: AppData) -> Response:
         record_id = request.path_params["record_id"]
         with self._lock:
             record = app.record(record_id)
@@ -353,10 +368,7 @@ class Apptentive:
             body = dump(record)
         return json_answer(request, body)
 
-    async def _create_record(self, request: Request) -> Response:
-        app = await self._authorized_app(request)
-        if app is None:
-            return self._unauthorized()
+    async def _create_record(self, request: Request, app: AppData) -> Response:
         try:
             fields = parse_record_body(
                 await request.body(), request.headers.get("content-type", "")
@@ -374,10 +386,7 @@ class Apptentive:
         location = f"{str(request.url).split('?')[0].rstrip('/')}/{record['id']}"
         return json_answer(request, body, status=201, headers={"Location": location})
 
-    async def _toggle_archive(self, request: Request) -> Response:
-        app = await self._authorized_app(request)
-        if app is None:
-            return self._unauthorized()
+    async def _toggle_archive(self, request: Request, app: AppData) -> Response:
         record_id = request.path_params["record_id"]
         with self._lock:
             position = app.created_index.get(record_id)
@@ -394,10 +403,7 @@ class Apptentive:
 
     # --- surveys -----------------------------------------------------------------------------
 
-    async def _list_surveys(self, request: Request) -> Response:
-        app = await self._authorized_app(request)
-        if app is None:
-            return self._unauthorized()
+    async def _list_surveys(self, request: Request, app: AppData) -> Response:
         values = await params(request)
         tags = await survey_tags(request)
         limit = positive_int(values.get("limit"))
@@ -413,18 +419,12 @@ class Apptentive:
             surveys = surveys[:limit]
         return json_answer(request, dump({"surveys": surveys}), cache_control=SURVEY_LIST_CACHE)
 
-    async def _active_surveys(self, request: Request) -> Response:
-        app = await self._authorized_app(request)
-        if app is None:
-            return self._unauthorized()
+    async def _active_surveys(self, request: Request, app: AppData) -> Response:
         with self._lock:
             surveys = [s.json() for s in app.surveys if s.body["active"]]
         return json_answer(request, dump({"surveys": surveys}), cache_control=SURVEY_LIST_CACHE)
 
-    async def _get_survey(self, request: Request) -> Response:
-        app = await self._authorized_app(request)
-        if app is None:
-            return self._unauthorized()
+    async def _get_survey(self, request: Request, app: AppData) -> Response:
         survey_id = request.path_params["survey_id"]
         with self._lock:
             survey = app.survey(survey_id)
@@ -433,10 +433,7 @@ class Apptentive:
             body = dump(survey.detail())
         return json_answer(request, body)
 
-    async def _deactivate(self, request: Request) -> Response:
-        app = await self._authorized_app(request)
-        if app is None:
-            return self._unauthorized()
+    async def _deactivate(self, request: Request, app: AppData) -> Response:
         survey_id = request.path_params["survey_id"]
         with self._lock:
             survey = app.survey(survey_id)

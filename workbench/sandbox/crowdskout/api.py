@@ -314,27 +314,31 @@ class Crowdskout:
         profile_id = org.next_profile_id
         org.next_profile_id += 1
         stored: dict[str, list[dict[str, Any]]] = {}
-        named = apply_items(
-            stored,
-            body,
-            org.book,
-            self._now(),
-            org.next_item_id,
-            creating=True,
-            attributes=org.attributes,
-        )
+        answer = self._apply(org, profile_id, stored, body, creating=True)
         org.edited[profile_id] = {c: stored.get(c, []) for c in data.COLLECTIONS}
-        return {"id": profile_id} | {c: [dict(i) for i in stored[c]] for c in named}
+        return answer
 
     def _update(self, org: Organization, profile_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        stored = org.editable(profile_id)
+        return self._apply(org, profile_id, org.editable(profile_id), body, creating=False)
+
+    def _apply(
+        self,
+        org: Organization,
+        profile_id: int,
+        stored: dict[str, list[dict[str, Any]]],
+        body: dict[str, Any],
+        *,
+        creating: bool,
+    ) -> dict[str, Any]:
+        """The body's items applied to the profile's `stored` collections; the answer holds
+        the profile's id and a copy of each collection the body named."""
         named = apply_items(
             stored,
             body,
             org.book,
             self._now(),
             org.next_item_id,
-            creating=False,
+            creating=creating,
             attributes=org.attributes,
         )
         return {"id": profile_id} | {c: [dict(i) for i in stored[c]] for c in named}

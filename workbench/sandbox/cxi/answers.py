@@ -53,18 +53,24 @@ def unauthorized(description: str) -> Response:
 # --- rendering responses -------------------------------------------------------------------------
 
 
-def tag_hash(tag: CxiTag, response_sentiment: str | None) -> Json:
-    """A tag as it appears inside a response, with the sentiment of that mention."""
+def tag_json(tag: CxiTag, **between: Any) -> Json:
+    """A tag as every answer names it, with what that answer adds (`between`) before its
+    match rules, in the API's key order."""
     return {
         "id": tag.id,
         "name": tag.name,
         "display_name": tag.name,
         "description": tag.description,
         "mode": tag.mode,
-        "sentiment": mention_sentiment(tag.sentiment, response_sentiment),
+        **between,
         "text_match_terms": list(tag.text_match_terms),
         "filter_rules": tag.filter_rules,
     }
+
+
+def tag_hash(tag: CxiTag, response_sentiment: str | None) -> Json:
+    """A tag as it appears inside a response, with the sentiment of that mention."""
+    return tag_json(tag, sentiment=mention_sentiment(tag.sentiment, response_sentiment))
 
 
 def _compact(value: Any) -> str:

@@ -367,38 +367,21 @@ class Cxi(TagEndpoints, ControlRoutes):
     def _named_tags(
         data: CxiAccountData, names: list[str], errors: list[tuple[str | None, str]]
     ) -> list[int]:
-        found, unknown = [], []
-        for name in (n for n in names if n.strip()):
+        def tag_id(name: str) -> int | None:
             tag = data.tag_by_name(name)
-            if tag is None:
-                unknown.append(name.strip())
-            else:
-                found.append(tag.id)
-        if unknown:
-            errors.append(
-                ("tag_names", f"Tag names contain tags that do not exist: {', '.join(unknown)}")
-            )
-        return found
+            return None if tag is None else tag.id
+
+        return _existing(names, tag_id, "tag_names", "Tag names contain tags", errors)
 
     @staticmethod
     def _known_projects(
         data: CxiAccountData, raw_ids: list[str], errors: list[tuple[str | None, str]]
     ) -> list[int]:
-        found, unknown = [], []
-        for raw in (r for r in raw_ids if r.strip()):
-            project_id = strict_int(raw)
-            if project_id is None or project_id not in data.projects:
-                unknown.append(raw.strip())
-            else:
-                found.append(project_id)
-        if unknown:
-            errors.append(
-                (
-                    "project_ids",
-                    f"Project ids contain projects that do not exist: {', '.join(unknown)}",
-                )
-            )
-        return found
+        def project_id(raw: str) -> int | None:
+            number = strict_int(raw)
+            return number if number is not None and number in data.projects else None
+
+        return _existing(raw_ids, project_id, "project_ids", "Project ids contain projects", errors)
 
     def _delete_import(self, data: CxiAccountData, params: Params, path: Json) -> Response:
         imported = self._find_import(data, path)
@@ -434,3 +417,24 @@ class Cxi(TagEndpoints, ControlRoutes):
         export = CxiExport(self._ids.take("exports"), export_type, now, now + int(EXPORT_SECONDS))
         data.exports.append(export)
         return empty(201)
+
+
+def _existing(
+    given: list[str],
+    find: Callable[[str], int | None],
+    field: str,
+    what: str,
+    errors: list[tuple[str | None, str]],
+) -> list[int]:
+    """The ids of the named things that exist (blank names skipped); those that do not are
+    listed in one error for `field`: "<what> that do not exist: a, b"."""
+    found, unknown = [], []
+    for name in (n for n in given if n.strip()):
+        identifier = find(name)
+        if identifier is None:
+            unknown.append(name.strip())
+        else:
+            found.append(identifier)
+    if unknown:
+        errors.append((field, f"{what} that do not exist: {', '.join(unknown)}"))
+    return found

@@ -9,7 +9,7 @@ import numpy as np
 from starlette.responses import Response
 
 from workbench.sandbox.accounts import WOOTRIC_ACCOUNTS
-from workbench.sandbox.cxi.answers import Json, object_with, raw_json, render_responses
+from workbench.sandbox.cxi.answers import Json, object_with, raw_json, render_responses, tag_json
 from workbench.sandbox.cxi.catalog import (
     PRODUCT_CATEGORIES,
     CxiExport,
@@ -64,17 +64,7 @@ class CxiCore:
     @staticmethod
     def _tag_json(tag: CxiTag) -> Json:
         """A tag as create and update answer it: no stats, no children."""
-        return {
-            "id": tag.id,
-            "name": tag.name,
-            "display_name": tag.name,
-            "description": tag.description,
-            "mode": tag.mode,
-            "enabled": tag.enabled,
-            "scope_by_parent": tag.scope_by_parent,
-            "text_match_terms": list(tag.text_match_terms),
-            "filter_rules": tag.filter_rules,
-        }
+        return tag_json(tag, enabled=tag.enabled, scope_by_parent=tag.scope_by_parent)
 
     def _listed_tag(
         self, tag: CxiTag, stats: TagStats | None, total: int, children: list[Json] | None
