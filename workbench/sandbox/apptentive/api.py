@@ -166,6 +166,14 @@ def as_stored_string(value: Any) -> str | None:
     return str(value)
 
 
+class _Refused(Exception):
+    """A handler's request refused with this answer (a 401 or 404 found mid-handler)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 class InvalidRecord(ValueError):
     """A create body that cannot be stored (422), with the reason for the client."""
 
@@ -334,7 +342,10 @@ class Apptentive:
             app = await self._authorized_app(request)
             if app is None:
                 return self._unauthorized()
-            return await handler(request, app)
+            try:
+                return await handler(request, app)
+            except _Refused as refused:
+                return refused.response
 
         return checked
 
@@ -425,22 +436,23 @@ class Apptentive:
         return json_answer(request, dump({"surveys": surveys}), cache_control=SURVEY_LIST_CACHE)
 
     async def _get_survey(self, request: Request, app: AppData) -> Response:
-        survey_id = request.path_params["survey_id"]
         with self._lock:
-            survey = app.survey(survey_id)
-            if survey is None:
-                return self._owner_elsewhere(app, lambda other: other.survey(survey_id) is not None)
-            body = dump(survey.detail())
+            body = dump(self._survey(request, app).detail())
         return json_answer(request, body)
 
     async def _deactivate(self, request: Request, app: AppData) -> Response:
-        survey_id = request.path_params["survey_id"]
         with self._lock:
-            survey = app.survey(survey_id)
-            if survey is None:
-                return self._owner_elsewhere(app, lambda other: other.survey(survey_id) is not None)
-            survey.body["active"] = False
+            self._survey(request, app).body["active"] = False
         return Response(status_code=204, headers={"Cache-Control": NO_CACHE})
+
+    def _survey(self, request: Request, app: AppData) -> data.Survey:
+        """The survey the path names (under the lock); `_Refused` with 401 or 404 otherwise."""
+        survey_id = request.path_params["survey_id"]
+        survey = app.survey(survey_id)
+        if survey is None:
+            missing = self._owner_elsewhere(app, lambda other: other.survey(survey_id) is not None)
+            raise _Refused(missing)
+        return survey
 
     # --- control routes ----------------------------------------------------------------------
 

@@ -285,11 +285,7 @@ class Crowdskout:
 
     @staticmethod
     def _profile_id(request: Request) -> int:
-        raw = request.path_params["profile_id"]
-        number = unsigned_int(raw)
-        if number is None:
-            raise BadRequest(404, f"Profile {raw} was not found.")
-        return number
+        return _path_id(request, "profile_id", "Profile")
 
     async def _get_profile(self, request: Request, org: Organization) -> Response:
         profile_id = self._profile_id(request)
@@ -403,11 +399,7 @@ class Crowdskout:
 
     @staticmethod
     def _attribute_id(request: Request) -> int:
-        raw = request.path_params["attribute_id"]
-        number = unsigned_int(raw)
-        if number is None:
-            raise BadRequest(404, f"Attribute {raw} was not found.")
-        return number
+        return _path_id(request, "attribute_id", "Attribute")
 
     def _found_attribute(self, org: Organization, attribute_id: int) -> dict[str, Any]:
         attribute = org.attribute(attribute_id)
@@ -591,3 +583,13 @@ def apply_options(
     if not options:
         return current, ["Radio and Checkbox attributes need at least one option."], last_id
     return options, [], next_id
+
+
+def _path_id(request: Request, parameter: str, thing: str) -> int:
+    """The id in the path, as the number it must be; 404 for anything else, as for an id that
+    names nothing."""
+    raw = request.path_params[parameter]
+    number = unsigned_int(raw)
+    if number is None:
+        raise BadRequest(404, f"{thing} {raw} was not found.")
+    return number
