@@ -183,19 +183,27 @@ class Onboarding:
     category_tag_ids: list[int] = field(default_factory=list)
 
 
+FIRST_IDS: dict[str, int] = {
+    "responses": 401,
+    "imports": 3,
+    "tags": 40,
+    "projects": 5,
+    "exports": 1,
+}
+"""The first id of each table."""
+
+
 @dataclass
 class IdSequences:
     """Ids are unique across accounts, as rows of one database would be."""
 
-    responses: int = 401
-    imports: int = 3
-    tags: int = 40
-    projects: int = 5
-    exports: int = 1
+    following: dict[str, int] = field(default_factory=lambda: dict(FIRST_IDS))
+    """The next id of each table."""
 
     def take(self, table: str, count: int = 1) -> int:
-        first = int(getattr(self, table))
-        setattr(self, table, first + count)
+        """`count` ids of `table` in a row; the first of them."""
+        first = self.following[table]
+        self.following[table] = first + count
         return first
 
 
