@@ -233,3 +233,23 @@ async def test_an_nps_token_is_refused_by_cxi_and_vice_versa(served, make_wootri
     client = make_wootric(grant=password_grant(cxi_account.account_token))
     with pytest.raises(AuthenticationFailed):
         await client.segments()
+
+
+@pytest.mark.parametrize("table", ["responses", "declines", "end_users"])
+async def test_a_small_accounts_first_read_costs_at_most_1_10_x_its_pages(table) -> None:
+    """Issue 14: few windows for a small account (each window ends on a short page), and the
+    2,200-row burst read without reading its rows twice; requests counted at the sandbox."""
+    with ServedSandbox(make_sandbox(responses=20_000)) as served:
+        client = wootric_client(served)
+        try:
+            await client.segments()  # log in first, so the count below is the read's alone
+            before = served.sandbox.world.counters["requests"]
+            kwargs = {"by": "updated"} if table == "end_users" else {}
+            ids = await read_ids(client, table, **kwargs)
+            used = served.sandbox.world.counters["requests"] - before
+        finally:
+            await client.aclose()
+        assert sorted(ids) == sorted(truth(served, table))
+    pages = -(-len(ids) // 50)
+    assert pages > 2 * 30  # more than two queries' worth, so the walk needs windows
+    assert used <= 1.10 * pages, f"{used} requests for {pages} pages of rows"

@@ -41,6 +41,10 @@ PER_PAGE = 50
 CAP = MAX_PAGE * PER_PAGE
 AHEAD_ROWS = 250
 """Rows a window hands on before its query ends (see `CreatedWalker._query_ahead`)."""
+CROWDED = 2 * PER_PAGE
+"""Rows of its last second a full query may end with before that second is read alone
+(`CreatedWalker._second`) rather than again by the next query: at this many, reading it alone
+costs fewer pages."""
 QUEUED = 4
 """Batches (up to `CAP` rows each) read ahead of the consumer: the rows held while the consumer
 normalizes and writes grow with this, and more does not read faster (one thread does both)."""
@@ -48,10 +52,18 @@ normalizes and writes grow with this, and more does not read faster (one thread 
 Row = dict[str, Any]
 FetchPage = Callable[[dict[str, str]], Awaitable[list[Row]]]
 """Reads one page: gets the query parameters, returns the rows as the API sent them."""
+Share = Callable[["Window", float], int]
+"""Offers the rest of a dense window (and its rows a second) to idle slots; returns the last
+second the offering walk keeps."""
 
 UNREADABLE = (KeyError, TypeError, ValueError, OverflowError, OSError, AttributeError)
 """What reading a row's second may raise for a row of the wrong shape (no field, not an object,
 a value no timestamp format reads or one past year 9999)."""
+
+
+def density(rows: int, first: int, last: int) -> float:
+    """Rows a second of a query that read `rows` rows of seconds `first` to `last`."""
+    return rows / max(1, last - first + 1)
 
 
 def row_key(row: object) -> Hashable:
@@ -182,7 +194,7 @@ class CreatedWalker:
 
     def windows(self, span: Window, count: int | None = None) -> list[Window]:
         """`span` cut into about `count` equal windows (at least one second each)."""
-        count = count or self._concurrency * 4
+        count = count or self._concurrency
         seconds = span.last - span.first + 1
         count = max(1, min(count, seconds))
         step = -(-seconds // count)
@@ -190,6 +202,14 @@ class CreatedWalker:
             Window(start, min(start + step - 1, span.last))
             for start in range(span.first, span.last + 1, step)
         ]
+
+    def planned(self, span: Window, density: float) -> int:
+        """How many windows to start `span` with: about one per query's worth of rows at
+        `density` (rows a second), at most one per slot. Every window ends on a short page, so
+        fewer windows cost fewer requests; a window that turns out dense is split later (see
+        `_concurrently`), so starting with few never leaves slots idle for long."""
+        rows = density * (span.last - span.first + 1)
+        return max(1, min(self._concurrency, int(-(-rows // CAP))))
 
     async def batches(
         self, since: int | None = None, until: int | None = None, windows: int | None = None
@@ -231,7 +251,9 @@ class CreatedWalker:
         head = self._before(first, last, since, until)
         if head:
             yield Batch(Window(start, max(start, last - 1)), head, done=start < last)
-        async for batch in self._concurrently(self.windows(Window(last, until), windows)):
+        rest = Window(last, until)
+        count = windows or self.planned(rest, density(len(first), start, last))
+        async for batch in self._concurrently(self.windows(rest, count)):
             yield batch
 
     async def _newest(self, bounds: dict[str, str], last: int) -> int:
@@ -248,29 +270,56 @@ class CreatedWalker:
         return found if found is not None else last
 
     async def _concurrently(self, plan: list[Window]) -> AsyncIterator[Batch]:
+        """The windows of `plan`, walked `concurrency` at a time, their batches as they come.
+
+        A walk whose query comes back full (its window holds more rows than one query reaches)
+        offers the rest of its window to slots that are idle: the rest is cut into one window
+        per idle slot and query's worth of rows (at the density just read), the walk keeps the
+        first and new walks take the others. So a sparse account is read in few windows (few
+        short pages) and a dense one in as many as keep the slots busy to the end."""
         queue: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=QUEUED)
         slots = asyncio.Semaphore(self._concurrency)
         closing = False
+        tasks: list[asyncio.Task[None]] = []
+        open_windows = 0  # started or waiting for a slot, not over
 
         async def run(window: Window) -> None:
+            nonlocal open_windows
             async with slots:
                 try:
-                    async for batch in self._walk(window):
+                    async for batch in self._walk(window, share):
                         await queue.put(batch)
                 except Exception as exc:
                     await queue.put(exc)
                 finally:
+                    open_windows -= 1
                     if not closing:  # once the reader has gone, nobody empties the queue
                         await queue.put(None)  # this window is over, however it ended
 
-        tasks = [asyncio.create_task(run(w)) for w in plan]
-        finished = asyncio.gather(*tasks, return_exceptions=True)
-        running = len(tasks)
+        def start(window: Window) -> None:
+            nonlocal open_windows
+            open_windows += 1
+            tasks.append(asyncio.create_task(run(window)))
+
+        def share(rest: Window, rows_per_second: float) -> int:
+            """The last second the calling walk keeps of `rest`; idle slots take the others."""
+            idle = self._concurrency - open_windows
+            if idle <= 0 or closing:
+                return rest.last
+            parts = min(idle + 1, int(rows_per_second * (rest.last - rest.first + 1) // CAP))
+            if parts < 2:
+                return rest.last
+            kept, *given = self.windows(rest, parts)
+            for window in given:
+                start(window)
+            return kept.last
+
+        for window in plan:
+            start(window)
         try:
-            while running:
+            while open_windows or not queue.empty():
                 item = await queue.get()
                 if item is None:
-                    running -= 1
                     continue
                 if isinstance(item, BaseException):
                     raise item
@@ -280,9 +329,9 @@ class CreatedWalker:
             for task in tasks:
                 task.cancel()
             with contextlib.suppress(BaseException):
-                await finished
+                await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _walk(self, window: Window) -> AsyncIterator[Batch]:
+    async def _walk(self, window: Window, share: Share | None = None) -> AsyncIterator[Batch]:
         cursor = window.first
         while cursor <= window.last:
             held: list[Row] = []
@@ -300,7 +349,7 @@ class CreatedWalker:
                 middle = (cursor + window.last) // 2
                 yield Batch(window, self._once(rows, cursor, window.last), done=False)
                 for half in (Window(cursor, middle), Window(middle + 1, window.last)):
-                    async for batch in self._walk(half):
+                    async for batch in self._walk(half, share):
                         yield batch
                 return
             if last is None or last == cursor:
@@ -310,7 +359,17 @@ class CreatedWalker:
             else:
                 # Seconds before `last` are complete; `last` itself may not be.
                 yield Batch(window, self._before(rows, last, cursor, window.last), done=False)
-                cursor = last
+                if share is not None:
+                    kept = share(Window(last, window.last), density(read[0], cursor, last))
+                    window = Window(window.first, kept)
+                tail = [r for r in rows if self.second_of(r, cursor, window.last) == last]
+                if len(tail) < CROWDED:
+                    cursor = last  # the next query reads `last` again: a few rows
+                    continue
+                # A crowded second: read it alone instead of reading its rows again.
+                crowded = await self._second(last, tail)
+                yield Batch(window, self._once(crowded, last, window.last), last == window.last)
+                cursor = last + 1
 
     async def _query_ahead(
         self, low: int, high: int, held: list[Row], read: list[int]
@@ -353,29 +412,55 @@ class CreatedWalker:
                 yield ready
 
     async def _second(self, second: int, ascending: list[Row]) -> list[Row]:
-        """All rows of one crowded second: ascending already read, add descending."""
-        descending = await self._query({f"{self._field}[eq]": str(second)}, "desc")
-        seen = {row_key(row) for row in ascending}
-        extra = [row for row in descending if row_key(row) not in seen]
-        if len(descending) >= CAP and len(extra) == len(descending):
-            shortfall = Shortfall(second, len(ascending) + len(extra))
-            self.shortfalls.append(shortfall)
-            if self._on_shortfall:
-                self._on_shortfall(shortfall)
+        """All rows of one crowded second, given its first rows in ascending order (up to a
+        query's worth, read by a query that reached into it).
+
+        The second is read descending until a row read ascending comes back (from there on
+        every row is one of them), so each row costs about one read. When a whole descending
+        query meets none, the rows between are read ascending from the page where `ascending`
+        ends, until a row read descending comes back. Both orders are the server's one order
+        of the second (by id), as the documented paging already assumes."""
+        eq = {f"{self._field}[eq]": str(second)}
+        known = {row_key(row) for row in ascending}
+        descending = await self._query(eq, "desc", meet=known)
+        extra = [row for row in descending if row_key(row) not in known]
+        if len(extra) < len(descending) or len(descending) < CAP:
+            return ascending + extra  # met the rows read ascending, or read the whole second
+        skipped = min(len(ascending), CAP) // PER_PAGE
+        if skipped < MAX_PAGE:
+            met = {row_key(row) for row in extra}
+            middle = await self._query(eq, "asc", meet=met, first_page=skipped + 1)
+            ascending = ascending + [row for row in middle if row_key(row) not in known | met]
+            if any(row_key(row) in met for row in middle) or len(middle) < CAP - skipped * PER_PAGE:
+                return ascending + extra
+        shortfall = Shortfall(second, len(ascending) + len(extra))
+        self.shortfalls.append(shortfall)
+        if self._on_shortfall:
+            self._on_shortfall(shortfall)
         return ascending + extra
 
-    async def _query(self, created: dict[str, str], order: str) -> list[Row]:
-        """Pages 1..30 of one query, in order, stopping at the first short page."""
+    async def _query(
+        self,
+        created: dict[str, str],
+        order: str,
+        *,
+        meet: set[Hashable] | None = None,
+        first_page: int = 1,
+    ) -> list[Row]:
+        """Pages `first_page`..30 of one query, in order, stopping at the first short page (or
+        after a page holding a row of `meet`)."""
         rows: list[Row] = []
         seen: set[Hashable] = set()
-        for page in range(1, MAX_PAGE + 1):
+        for page in range(first_page, MAX_PAGE + 1):
             query = {**self._base, **created, "page": str(page), "per_page": str(PER_PAGE)}
             batch = await self._fetch({**query, "sort_order": order})
+            met = False
             for row in batch:
                 key = row_key(row)
+                met = met or (meet is not None and key in meet)
                 if key not in seen:
                     seen.add(key)
                     rows.append(row)
-            if len(batch) < PER_PAGE:
+            if len(batch) < PER_PAGE or met:
                 break
         return rows
