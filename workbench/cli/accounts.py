@@ -7,7 +7,10 @@ keyring into the file.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -43,26 +46,11 @@ class PlatformName(StrEnum):
     crowdskout = "crowdskout"
 
 
+_LOGIN = ("email", "password", "account_token", "client_id", "client_secret", "refresh_token")
+"""A Wootric login's fields (CXI logs in through Wootric with the same ones)."""
 FIELDS_BY_PLATFORM: dict[str, tuple[str, ...]] = {
-    "wootric": (
-        "base_url",
-        "email",
-        "password",
-        "account_token",
-        "client_id",
-        "client_secret",
-        "refresh_token",
-    ),
-    "cxi": (
-        "base_url",
-        "auth_base_url",
-        "email",
-        "password",
-        "account_token",
-        "client_id",
-        "client_secret",
-        "refresh_token",
-    ),
+    "wootric": ("base_url", *_LOGIN),
+    "cxi": ("base_url", "auth_base_url", *_LOGIN),
     "apptentive": ("base_url", "token", "app_id"),
     "crowdskout": ("base_url", "client_id", "client_secret", "redirect_uri", "token"),
 }
@@ -136,10 +124,6 @@ def list_accounts() -> None:
     console.print(table)
 
 
-def _given_fields(**options: Any) -> dict[str, Any]:
-    return {field: value for field, value in options.items() if value is not None}
-
-
 def _missing_for(platform: str, fields: dict[str, Any]) -> tuple[str, ...]:
     """The fields still needed for a complete credential set, given what the flags supplied."""
     if platform in REQUIRED:
@@ -158,27 +142,60 @@ def _prompt_missing(platform: str, fields: dict[str, Any]) -> None:
         fields[field] = SecretStr(value) if secret else value
 
 
+FIELD_HELP: dict[str, str] = {
+    "base_url": "API base URL (default: the real API), e.g. a sandbox.",
+    "auth_base_url": "CXI only: where tokens come from (default Wootric's).",
+    "email": "Wootric/CXI password grant.",
+    "password": "Wootric/CXI password grant. On the command line it is visible to other users "
+    "of this machine (ps, /proc) and kept in shell history: leave it out to be asked "
+    "with hidden input at a terminal, or use --password-stdin in scripts.",
+    "account_token": "Wootric/CXI: which account a multi-account login uses.",
+    "client_id": "Wootric/CXI client_credentials, or Crowdskout OAuth app.",
+    "client_secret": "Goes with --client-id.",
+    "refresh_token": "Wootric/CXI: a stored refresh token.",
+    "token": "Apptentive API token, or a Crowdskout access token.",
+    "app_id": "Apptentive app id (optional).",
+    "redirect_uri": "Crowdskout: the OAuth redirect URI.",
+}
+"""`accounts add`'s option per account field (--base-url ... --redirect-uri), in --help's order."""
+
+
+def _field_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with an option per FIELD_HELP field where its `fields` parameter stands
+    (its --password-stdin right after --password); the fields given come in `fields`."""
+    own = inspect.signature(command, eval_str=True).parameters
+    names = list(own)
+    options: list[inspect.Parameter] = []
+    for field, text in FIELD_HELP.items():
+        kind = inspect.Parameter.KEYWORD_ONLY
+        option = Annotated[str | None, typer.Option(help=text)]
+        options.append(inspect.Parameter(field, kind, default=None, annotation=option))
+        if field == "password":
+            options.append(own["password_stdin"])
+    at = names.index("fields")
+    rest = [own[n] for n in names[at + 1 :] if n != "password_stdin"]
+
+    @functools.wraps(command)
+    def wrapper(**given: Any) -> None:
+        values = {field: given.pop(field) for field in FIELD_HELP}
+        fields = {field: value for field, value in values.items() if value is not None}
+        command(**given, fields=fields)
+
+    wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*(own[n] for n in names[:at]), *options, *rest], return_annotation=None
+    )
+    return wrapper
+
+
 @app.command("add")
+@_field_options
 def add(
     name: Annotated[str, typer.Argument(help="A short name: lowercase letters, digits, - and _.")],
     platform: Annotated[
         PlatformName | None, typer.Option(help="Which API the account is on.", show_default=False)
     ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="API base URL (default: the real API), e.g. a sandbox.")
-    ] = None,
-    auth_base_url: Annotated[
-        str | None, typer.Option(help="CXI only: where tokens come from (default Wootric's).")
-    ] = None,
-    email: Annotated[str | None, typer.Option(help="Wootric/CXI password grant.")] = None,
-    password: Annotated[
-        str | None,
-        typer.Option(
-            help="Wootric/CXI password grant. On the command line it is visible to other users "
-            "of this machine (ps, /proc) and kept in shell history: leave it out to be asked "
-            "with hidden input at a terminal, or use --password-stdin in scripts."
-        ),
-    ] = None,
+    *,
+    fields: dict[str, Any],
     password_stdin: Annotated[
         bool,
         typer.Option(
@@ -187,23 +204,6 @@ def add(
             "`pass show wootric | workbench accounts add ... --password-stdin`.",
         ),
     ] = False,
-    account_token: Annotated[
-        str | None, typer.Option(help="Wootric/CXI: which account a multi-account login uses.")
-    ] = None,
-    client_id: Annotated[
-        str | None, typer.Option(help="Wootric/CXI client_credentials, or Crowdskout OAuth app.")
-    ] = None,
-    client_secret: Annotated[str | None, typer.Option(help="Goes with --client-id.")] = None,
-    refresh_token: Annotated[
-        str | None, typer.Option(help="Wootric/CXI: a stored refresh token.")
-    ] = None,
-    token: Annotated[
-        str | None, typer.Option(help="Apptentive API token, or a Crowdskout access token.")
-    ] = None,
-    app_id: Annotated[str | None, typer.Option(help="Apptentive app id (optional).")] = None,
-    redirect_uri: Annotated[
-        str | None, typer.Option(help="Crowdskout: the OAuth redirect URI.")
-    ] = None,
     use_keyring: Annotated[
         bool,
         typer.Option(
@@ -232,22 +232,10 @@ def add(
         platform = typer.prompt("Platform", type=PlatformName)
     platform_name = PlatformName(platform).value
     if password_stdin:
-        if password is not None:
+        if "password" in fields:
             fail("give the password with --password or --password-stdin, not both", code=2)
-        password = _password_from_stdin()
-    fields = _given_fields(
-        base_url=base_url,
-        auth_base_url=auth_base_url,
-        email=email,
-        password=password,
-        account_token=account_token,
-        client_id=client_id,
-        client_secret=client_secret,
-        refresh_token=refresh_token,
-        token=token,
-        app_id=app_id,
-        redirect_uri=redirect_uri,
-    )
+        given = {**fields, "password": _password_from_stdin()}
+        fields = {field: given[field] for field in FIELD_HELP if field in given}  # flags' order
     stray = [f for f in fields if f not in FIELDS_BY_PLATFORM[platform_name]]
     if stray:
         takes = ", ".join(_flag(f) for f in FIELDS_BY_PLATFORM[platform_name])

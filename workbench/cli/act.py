@@ -9,9 +9,12 @@ every planned call succeeded.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -135,6 +138,66 @@ def carry_out(
         raise typer.Exit(1)
 
 
+@dataclass(frozen=True)
+class Write:
+    """The options every write command ends with (`write_command` declares them once)."""
+
+    account: list[str] | None = None
+    dry_run: bool = False
+    yes: bool = False
+    resend_unknown: bool = False
+    time_zone: str | None = None
+
+    def carry_out(self, plans: Sequence[Plan]) -> None:
+        carry_out(plans, dry_run=self.dry_run, yes=self.yes, resend_unknown=self.resend_unknown)
+
+
+_WRITE_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "account": (AccountOption, None),
+    "dry_run": (DryRunOption, False),
+    "yes": (YesOption, False),
+    "resend_unknown": (ResendOption, False),
+    "time_zone": (TimeZoneOption, None),
+}
+
+
+def write_command(
+    *, account: bool = False, resend: bool = False, time_zone: bool = False
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A write command's trailing options, declared once: the decorated function takes its own
+    arguments and options plus `write: Write`, and Typer sees its signature followed by
+    --account (with `account`), --dry-run, --yes, --resend-unknown (with `resend`) and
+    --time-zone (with `time_zone`), in that order."""
+    wanted = {"account": account, "dry_run": True, "yes": True}
+    wanted |= {"resend_unknown": resend, "time_zone": time_zone}
+    names = [name for name in _WRITE_OPTIONS if wanted[name]]
+
+    def decorate(function: Callable[..., None]) -> Callable[..., None]:
+        own = inspect.signature(function, eval_str=True)
+        added = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=_WRITE_OPTIONS[name][1],
+                annotation=_WRITE_OPTIONS[name][0],
+            )
+            for name in names
+        ]
+        kept = [p for p in own.parameters.values() if p.name != "write"]
+
+        @functools.wraps(function)
+        def command(**given: Any) -> None:
+            flags = {name: given.pop(name) for name in names}
+            function(**given, write=Write(**flags))
+
+        command.__signature__ = own.replace(  # type: ignore[attr-defined]
+            parameters=[*kept, *added]
+        )
+        return command
+
+    return decorate
+
+
 def rows_command(
     name: str,
     doc: str,
@@ -149,19 +212,12 @@ def rows_command(
     in it is filled in). `name` and `doc` are the function's name and docstring, which Typer
     shows as the command's name and help."""
 
-    def command(
-        filter_text: FilterOption,
-        account: AccountOption = None,
-        dry_run: DryRunOption = False,
-        yes: YesOption = False,
-        resend_unknown: ResendOption = False,
-        time_zone: TimeZoneOption = None,
-    ) -> None:
-        rows = filtered("responses", filter_text, account, time_zone=time_zone)
+    def command(filter_text: FilterOption, write: Write) -> None:
+        rows = filtered("responses", filter_text, write.account, time_zone=write.time_zone)
         for platform, n in left_alone(rows).items():
             warn(f"{n:,} {platform} responses left alone: {why.format(platform=platform)}")
-        carry_out(plans(rows), dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+        write.carry_out(plans(rows))
 
     command.__name__ = command.__qualname__ = name
     command.__doc__ = doc
-    return command
+    return write_command(account=True, resend=True, time_zone=True)(command)

@@ -9,7 +9,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from workbench.cli.act import DryRunOption, YesOption, carry_out, rows_command
+from workbench.cli.act import Write, rows_command, write_command
 from workbench.cli.context import load, store
 from workbench.cli.cxi_actions import AccountArgument, account_settings, planned
 from workbench.data.actions import apptentive
@@ -39,15 +39,16 @@ unarchive = rows_command(
 )
 
 
+@write_command()
 def deactivate_survey(
     account: AccountArgument,
     survey_id: Annotated[
         str, typer.Argument(metavar="SURVEY_ID", help="The survey's id (surveys table).")
     ],
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
+    *,
+    write: Write,
 ) -> None:
     """Stop an Apptentive survey from taking submissions (the API cannot activate it again)."""
     settings = account_settings(account, "apptentive")
     plan = planned(apptentive.deactivate_plan_for(settings, account, survey_id, store(settings)))
-    carry_out([plan], dry_run=dry_run, yes=yes)
+    write.carry_out([plan])

@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from workbench.cli.act import DryRunOption, FilterOption, ResendOption, YesOption, carry_out
+from workbench.cli.act import FilterOption, Write, write_command
 from workbench.cli.cxi_actions import AccountArgument, account_settings, planned
 from workbench.cli.export import filtered, stored_table
 from workbench.cli.output import console, errors, fail
-from workbench.cli.time_zone import TimeZoneOption
 from workbench.data.actions import crowdskout
 
 
+@write_command(resend=True, time_zone=True)
 def push(
     account: AccountArgument,
     attribute: Annotated[str, typer.Argument(help="The attribute's name (created if missing).")],
@@ -28,17 +28,15 @@ def push(
     kind: Annotated[
         str, typer.Option("--type", help=f"For a new attribute: {', '.join(crowdskout.TYPES)}.")
     ] = "Tag",
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
-    time_zone: TimeZoneOption = None,
+    *,
+    write: Write,
 ) -> None:
     """Push the people of the filtered responses to a Crowdskout attribute: created if needed,
     then set on their profiles (matched by e-mail) with bulk updates."""
     settings = account_settings(account, "crowdskout")
     if crowdskout.attribute_type(kind) is None:
         fail(f"--type is one of {', '.join(crowdskout.TYPES)}, not {kind!r}", code=2)
-    rows = filtered("responses", filter_text, None, time_zone=time_zone)
+    rows = filtered("responses", filter_text, None, time_zone=write.time_zone)
     end_users = stored_table("end_users", [account])
     report = crowdskout.PushReport()
     plan = planned(
@@ -50,7 +48,7 @@ def push(
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # each dropped item is listed below, once
     try:
-        carry_out([plan], dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+        write.carry_out([plan])
     finally:
         quiet.setLevel(level)
         if report.dropped:

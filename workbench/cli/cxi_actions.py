@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.markup import escape
 
-from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
+from workbench.cli.act import Write, write_command
 from workbench.cli.context import load
 from workbench.cli.output import console, errors, fail
 from workbench.data.actions import cxi, cxi_tags
@@ -58,6 +58,7 @@ def planned(make: Coroutine[Any, Any, T]) -> T:
 # --- import ------------------------------------------------------------------------------------
 
 
+@write_command(resend=True)
 def import_(
     account: AccountArgument,
     file: Annotated[Path, typer.Argument(help="The CSV file: a feedback_date column at least.")],
@@ -76,9 +77,8 @@ def import_(
         list[str] | None,
         typer.Option("--projects", help="Project ids or names (repeatable, or a,b)."),
     ] = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
+    *,
+    write: Write,
 ) -> None:
     """Upload a CSV file as a new CXI import (checked locally first: nothing is uploaded while
     the file has a problem)."""
@@ -104,7 +104,7 @@ def import_(
             "problem(s) above and run the same command again",
             code=2,
         )
-    carry_out([plan], dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+    write.carry_out([plan])
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -122,9 +122,11 @@ TermsOption = Annotated[
     list[str] | None,
     typer.Option("--text-match", help="A term that tags matching responses (repeatable)."),
 ]
+DescriptionOption = Annotated[str | None, typer.Option("--description")]
 
 
 @tag_app.command("create")
+@write_command()
 def tag_create(
     account: AccountArgument,
     name: Annotated[str, typer.Argument(help="The new tag's name (CXI upper-cases it).")],
@@ -132,9 +134,9 @@ def tag_create(
         str | None, typer.Option("--parent", help="A top-level tag to nest it under.")
     ] = None,
     text_match: TermsOption = None,
-    description: Annotated[str | None, typer.Option("--description")] = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
+    description: DescriptionOption = None,
+    *,
+    write: Write,
 ) -> None:
     """Create a manual tag, or a text-match tag with --text-match terms."""
     settings = account_settings(account, "cxi")
@@ -148,21 +150,22 @@ def tag_create(
             description=description,
         )
     )
-    carry_out([plan], dry_run=dry_run, yes=yes)
+    write.carry_out([plan])
 
 
 @tag_app.command("edit")
+@write_command()
 def tag_edit(
     account: AccountArgument,
     tag: Annotated[str, typer.Argument(help="The tag's name or id.")],
     name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
-    description: Annotated[str | None, typer.Option("--description")] = None,
+    description: DescriptionOption = None,
     parent: Annotated[
         str | None, typer.Option("--parent", help="A top-level tag to move it under.")
     ] = None,
     text_match: TermsOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
+    *,
+    write: Write,
 ) -> None:
     """Rename a tag, change its description or parent, or replace its text-match terms."""
     settings = account_settings(account, "cxi")
@@ -177,7 +180,7 @@ def tag_edit(
             text_match=text_match or (),
         )
     )
-    carry_out([plan], dry_run=dry_run, yes=yes)
+    write.carry_out([plan])
 
 
 TagArgument = Annotated[str, typer.Argument(help="The tag's name or id.")]
@@ -189,17 +192,12 @@ def _tag_command(
     """`workbench tag disable|enable|delete ACCOUNT TAG`: `make(settings, account, tag)` plans
     it; `doc` is the help Typer shows."""
 
-    def command(
-        account: AccountArgument,
-        tag: TagArgument,
-        dry_run: DryRunOption = False,
-        yes: YesOption = False,
-    ) -> None:
+    def command(account: AccountArgument, tag: TagArgument, *, write: Write) -> None:
         settings = account_settings(account, "cxi")
-        carry_out([planned(make(settings, account, tag))], dry_run=dry_run, yes=yes)
+        write.carry_out([planned(make(settings, account, tag))])
 
     command.__doc__ = doc
-    return command
+    return write_command()(command)
 
 
 tag_disable = tag_app.command("disable")(
@@ -222,24 +220,25 @@ tag_delete = tag_app.command("delete")(
 
 
 @tag_app.command("apply")
+@write_command()
 def tag_apply(
     account: AccountArgument,
     import_id: Annotated[
         str, typer.Argument(metavar="IMPORT", help="The import's id (surveys table).")
     ],
     tags: Annotated[list[str], typer.Argument(help="Existing tags to apply to its responses.")],
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
+    *,
+    write: Write,
 ) -> None:
     """Apply existing tags to every response of an import."""
     settings = account_settings(account, "cxi")
-    plan = planned(cxi_tags.apply_tags_plan_for(settings, account, import_id, tags))
-    carry_out([plan], dry_run=dry_run, yes=yes)
+    write.carry_out([planned(cxi_tags.apply_tags_plan_for(settings, account, import_id, tags))])
 
 
 # --- onboarding and export ---------------------------------------------------------------------
 
 
+@write_command()
 def onboard(
     account: AccountArgument,
     category: Annotated[
@@ -250,8 +249,8 @@ def onboard(
     import_source: Annotated[str | None, typer.Option("--import-source")] = None,
     import_metric_type: Annotated[str | None, typer.Option("--import-metric-type")] = None,
     import_language: Annotated[str | None, typer.Option("--import-language")] = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
+    *,
+    write: Write,
 ) -> None:
     """Complete a CXI account's onboarding (CXI answers 424 to everything until it is done).
     Without --category, lists the product categories to choose from."""
@@ -275,15 +274,15 @@ def onboard(
             console.print(f"  {key:>3}  {escape(label)}")
         console.print(f"Choose one: `workbench onboard {account} --category ID`")
         raise typer.Exit(2) from None
-    carry_out([plan], dry_run=dry_run, yes=yes)
+    write.carry_out([plan])
 
 
+@write_command(resend=True)
 def cxi_export(
     account: AccountArgument,
     export_type: Annotated[str, typer.Option("--type", help="responses or users.")] = "responses",
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
+    *,
+    write: Write,
 ) -> None:
     """Ask CXI to e-mail a CSV export of the account's responses or users to its user."""
     settings = account_settings(account, "cxi")
@@ -291,4 +290,4 @@ def cxi_export(
         plan = cxi.export_plan_for(settings, account, export_type)
     except PlanRefused as exc:
         fail(escape(str(exc)), code=2)
-    carry_out([plan], dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+    write.carry_out([plan])

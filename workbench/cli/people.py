@@ -11,10 +11,9 @@ import polars as pl
 import typer
 from rich.markup import escape
 
-from workbench.cli.act import AccountOption, DryRunOption, ResendOption, YesOption, carry_out
+from workbench.cli.act import Write, write_command
 from workbench.cli.export import filtered, stored_table
 from workbench.cli.output import fail, warn
-from workbench.cli.time_zone import TimeZoneOption
 from workbench.data.actions import wootric_declines, wootric_people
 from workbench.data.actions.planning import PlanRefused
 
@@ -26,22 +25,29 @@ FilterOption = Annotated[
         help="The responses whose end users to act on, e.g. 'account:acme-nps score:detractors'.",
     ),
 ]
+EmailOption = Annotated[
+    list[str] | None,
+    typer.Option("--email", "-e", help="An end user's e-mail address (repeatable)."),
+]
+DeclineOption = Annotated[
+    list[str] | None,
+    typer.Option("--decline", "-d", help="A decline id (repeatable) instead of --filter."),
+]
 Assignments = Annotated[
     list[str], typer.Argument(metavar="NAME=VALUE...", help="The properties to set.")
 ]
 
 
-def _people(
-    filter_text: str | None, account: list[str] | None, time_zone: str | None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _people(filter_text: str | None, write: Write) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The stored Wootric end users who gave the filtered responses."""
     if not filter_text:
         fail("say whose end users with --filter, e.g. --filter 'score:detractors'", code=2)
-    responses = filtered("responses", filter_text, account, time_zone=time_zone)
+    responses = filtered("responses", filter_text, write.account, time_zone=write.time_zone)
     others = responses.filter(pl.col("platform") != "wootric").height
     if others:
         warn(f"{others:,} responses of other platforms left alone: this is a Wootric action")
-    return responses, wootric_people.end_users_of(responses, stored_table("end_users", account))
+    users = stored_table("end_users", write.account)
+    return responses, wootric_people.end_users_of(responses, users)
 
 
 def _named(
@@ -65,6 +71,7 @@ def _assignments(pairs: list[str]) -> dict[str, str]:
     return values
 
 
+@write_command(account=True, resend=True, time_zone=True)
 def email_survey(
     filter_text: FilterOption = None,
     subject: Annotated[
@@ -87,15 +94,12 @@ def email_survey(
             "--survey-immediately", help="Skip Wootric's eligibility check (throttles, sampling)."
         ),
     ] = False,
-    account: AccountOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
-    time_zone: TimeZoneOption = None,
+    *,
+    write: Write,
 ) -> None:
     """Survey by e-mail the end users who gave the filtered Wootric responses (100 addresses
     a call). A call cut off mid-way is reported as unknown and never sent twice."""
-    _, people = _people(filter_text, account, time_zone)
+    _, people = _people(filter_text, write)
     plans = wootric_people.email_survey_plans(
         people,
         subject=subject,
@@ -104,41 +108,26 @@ def email_survey(
         delay=delay,
         survey_immediately=survey_immediately or None,
     )
-    carry_out(plans, dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+    write.carry_out(plans)
 
 
+@write_command(account=True, resend=True, time_zone=True)
 def set_property(
-    assignments: Assignments,
-    filter_text: FilterOption = None,
-    account: AccountOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
-    time_zone: TimeZoneOption = None,
+    assignments: Assignments, filter_text: FilterOption = None, *, write: Write
 ) -> None:
     """Set properties (e.g. fix a segment value) on the end users who gave the filtered
     Wootric responses: their current properties; past responses keep theirs."""
     values = _assignments(assignments)
-    _, people = _people(filter_text, account, time_zone)
-    carry_out(
-        wootric_people.property_plans(people, values),
-        dry_run=dry_run,
-        yes=yes,
-        resend_unknown=resend_unknown,
-    )
+    _, people = _people(filter_text, write)
+    write.carry_out(wootric_people.property_plans(people, values))
 
 
+@write_command(account=True, resend=True, time_zone=True)
 def erase(
     filter_text: FilterOption = None,
-    email: Annotated[
-        list[str] | None,
-        typer.Option("--email", "-e", help="An end user's e-mail address (repeatable)."),
-    ] = None,
-    account: AccountOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
-    time_zone: TimeZoneOption = None,
+    email: EmailOption = None,
+    *,
+    write: Write,
 ) -> None:
     """Erase end users with all their responses and declines (a privacy request): those who
     gave the filtered responses, or those with these e-mail addresses. Cannot be undone: asks
@@ -147,27 +136,20 @@ def erase(
         fail("say whom to erase with either --filter or --email", code=2)
     if email:
         people = _named(
-            wootric_people.end_users_by_email, stored_table("end_users", account), email
+            wootric_people.end_users_by_email, stored_table("end_users", write.account), email
         )
     else:
-        _, people = _people(filter_text, account, time_zone)
-    carry_out(
-        wootric_people.erase_plans(people), dry_run=dry_run, yes=yes, resend_unknown=resend_unknown
-    )
+        _, people = _people(filter_text, write)
+    write.carry_out(wootric_people.erase_plans(people))
 
 
+@write_command(account=True, resend=True, time_zone=True)
 def decline_property(
     assignments: Assignments,
     filter_text: FilterOption = None,
-    decline: Annotated[
-        list[str] | None,
-        typer.Option("--decline", "-d", help="A decline id (repeatable) instead of --filter."),
-    ] = None,
-    account: AccountOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
-    time_zone: TimeZoneOption = None,
+    decline: DeclineOption = None,
+    *,
+    write: Write,
 ) -> None:
     """Set properties on past Wootric declines (the properties they were declined with), so
     that response rates by segment come out right: the declines of the end users who gave the
@@ -176,11 +158,10 @@ def decline_property(
     values = _assignments(assignments)
     if bool(filter_text) == bool(decline):
         fail("say which declines with either --filter or --decline", code=2)
-    stored = stored_table("declines", account).filter(pl.col("platform") == "wootric")
+    stored = stored_table("declines", write.account).filter(pl.col("platform") == "wootric")
     if decline:
         rows = _named(wootric_declines.declines_by_id, stored, decline)
     else:
-        responses, _ = _people(filter_text, account, time_zone)
+        responses, _ = _people(filter_text, write)
         rows = wootric_declines.declines_of(responses, stored)
-    plans = wootric_declines.decline_property_plans(rows, values)
-    carry_out(plans, dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+    write.carry_out(wootric_declines.decline_property_plans(rows, values))

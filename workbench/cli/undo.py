@@ -7,12 +7,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from workbench.cli.act import DryRunOption, ResendOption, YesOption, carry_out
+from workbench.cli.act import Write, write_command
 from workbench.cli.context import load, store
 from workbench.cli.output import fail, warn
 from workbench.data.actions.undoing import UndoError, undo_plans
 
 
+@write_command(resend=True)
 def undo(
     plan_id: Annotated[
         str | None,
@@ -22,9 +23,8 @@ def undo(
             "can be undone and was not undone yet).",
         ),
     ] = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    resend_unknown: ResendOption = False,
+    *,
+    write: Write,
 ) -> None:
     """Undo an earlier action (exclude <-> include) on exactly the rows it changed."""
     try:
@@ -33,4 +33,4 @@ def undo(
         fail(escape(str(exc)), code=2)
     if undo.missing:
         warn(f"{undo.missing:,} of the rows are no longer in the store (deleted since); left alone")
-    carry_out(undo.plans, dry_run=dry_run, yes=yes, resend_unknown=resend_unknown)
+    write.carry_out(undo.plans)

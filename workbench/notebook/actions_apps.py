@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from workbench.data.actions import apptentive, crowdskout
-from workbench.notebook.actions_flow import Accounts, ActionsBase, Confirm, planned
+from workbench.data.actions.plan import Plan
+from workbench.notebook.actions_flow import ActionsBase, Confirm, planned, rows_action
 
 if TYPE_CHECKING:
     from workbench.notebook.frames import FilterLike
@@ -21,36 +22,21 @@ class DroppedProfiles(UserWarning):
 
 
 class AppActions(ActionsBase):
-    def _archive(
-        self, archive: bool, filter: FilterLike, accounts: Accounts, plan: bool, confirm: Confirm
-    ) -> pl.DataFrame:
-        rows = self._selected(filter, accounts)
-        plans = planned(lambda: apptentive.archive_plans_for(self.settings, rows, archive=archive))
-        return self._act(plans, plan=plan, confirm=confirm)
+    def _archive_plans(self, rows: pl.DataFrame, archive: bool) -> list[Plan] | None:
+        return planned(lambda: apptentive.archive_plans_for(self.settings, rows, archive=archive))
 
-    def archive(
-        self,
-        filter: FilterLike,
-        *,
-        accounts: Accounts = None,
-        plan: bool = False,
-        confirm: Confirm = False,
-    ) -> pl.DataFrame:
+    archive = rows_action(
+        "archive",
         """Archive the filtered Apptentive records (`workbench archive`; undo with
-        `unarchive` and the same filter, or `undo()`)."""
-        return self._archive(True, filter, accounts, plan, confirm)
-
-    def unarchive(
-        self,
-        filter: FilterLike,
-        *,
-        accounts: Accounts = None,
-        plan: bool = False,
-        confirm: Confirm = False,
-    ) -> pl.DataFrame:
+        `unarchive` and the same filter, or `undo()`).""",
+        lambda self, rows: self._archive_plans(rows, True),
+    )
+    unarchive = rows_action(
+        "unarchive",
         """Bring the filtered Apptentive records back from the archive (`workbench
-        unarchive`)."""
-        return self._archive(False, filter, accounts, plan, confirm)
+        unarchive`).""",
+        lambda self, rows: self._archive_plans(rows, False),
+    )
 
     def deactivate_survey(
         self, account: str, survey_id: str, *, plan: bool = False, confirm: Confirm = False

@@ -149,6 +149,9 @@ def carry_out(
         raise ActionFailed(_first_line(exc)) from None
 
 
+Plans = Plan | Sequence[Plan] | None
+
+
 class ActionsBase:
     """What every action mixin of `Workbench` uses."""
 
@@ -183,3 +186,25 @@ class ActionsBase:
             confirm=confirm,
             resend_unknown=resend_unknown,
         )
+
+
+def rows_action(
+    name: str, doc: str, plans: Callable[[Any, pl.DataFrame], Plans]
+) -> Callable[..., pl.DataFrame]:
+    """A method acting on the responses a filter selects (exclude, include, archive,
+    unarchive), as `act.rows_command` makes the CLI's: `plans(self, rows)` plans it; `name` and
+    `doc` are the method's name and docstring (what `help()` shows)."""
+
+    def action(  # self: the ActionsBase (unannotated, as a method's, for help())
+        self,
+        filter: FilterLike,
+        *,
+        accounts: Accounts = None,
+        plan: bool = False,
+        confirm: Confirm = False,
+    ) -> pl.DataFrame:
+        return self._act(plans(self, self._selected(filter, accounts)), plan=plan, confirm=confirm)
+
+    action.__name__ = name
+    action.__doc__ = doc
+    return action

@@ -22,7 +22,7 @@ from workbench.data.actions.wootric_people import (
     erase_plans,
     property_plans,
 )
-from workbench.notebook.actions_flow import Accounts, ActionsBase, Confirm
+from workbench.notebook.actions_flow import Accounts, ActionsBase, Confirm, rows_action
 
 if TYPE_CHECKING:
     from workbench.notebook.frames import FilterLike
@@ -43,29 +43,16 @@ def _values(values: Mapping[str, object] | None, named: Mapping[str, object]) ->
 
 
 class WootricActions(ActionsBase):
-    def exclude(
-        self,
-        filter: FilterLike,
-        *,
-        accounts: Accounts = None,
-        plan: bool = False,
-        confirm: Confirm = False,
-    ) -> pl.DataFrame:
-        """Exclude the filtered Wootric responses from calculations (`workbench exclude`)."""
-        plans = exclusion_plans(self._selected(filter, accounts), exclude=True)
-        return self._act(plans, plan=plan, confirm=confirm)
-
-    def include(
-        self,
-        filter: FilterLike,
-        *,
-        accounts: Accounts = None,
-        plan: bool = False,
-        confirm: Confirm = False,
-    ) -> pl.DataFrame:
-        """Include the filtered Wootric responses in calculations again (`workbench include`)."""
-        plans = exclusion_plans(self._selected(filter, accounts), exclude=False)
-        return self._act(plans, plan=plan, confirm=confirm)
+    exclude = rows_action(
+        "exclude",
+        """Exclude the filtered Wootric responses from calculations (`workbench exclude`).""",
+        lambda self, rows: exclusion_plans(rows, exclude=True),
+    )
+    include = rows_action(
+        "include",
+        """Include the filtered Wootric responses in calculations again (`workbench include`).""",
+        lambda self, rows: exclusion_plans(rows, exclude=False),
+    )
 
     def _people(self, filter: FilterLike, accounts: Accounts) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The filtered responses and the stored Wootric end users who gave them."""

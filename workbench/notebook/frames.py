@@ -11,7 +11,7 @@ counted in a metric. The numbers come from `workbench.analysis`; nothing is comp
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -77,44 +77,38 @@ def select(
     return _selected(responses, filter, time_zone, today)[0]
 
 
-def nps(
-    responses: pl.DataFrame,
-    by: By = None,
-    *,
-    filter: FilterLike = None,
-    time_zone: str = "UTC",
-    today: date | None = None,
-    **options: Any,
-) -> pl.DataFrame:
+def _metric(name: str, doc: str) -> Callable[..., pl.DataFrame]:
+    """`analysis.<name>` (nps, csat or ces) of the filtered responses, `by` a column or
+    property; the three differ only in the metric."""
+
+    def metric(
+        responses: pl.DataFrame,
+        by: By = None,
+        *,
+        filter: FilterLike = None,
+        time_zone: str = "UTC",
+        today: date | None = None,
+        **options: Any,
+    ) -> pl.DataFrame:
+        compute: Callable[..., pl.DataFrame] = getattr(analysis, name)
+        return compute(select(responses, filter, time_zone=time_zone, today=today), by, **options)
+
+    metric.__name__ = metric.__qualname__ = name
+    metric.__doc__ = doc
+    return metric
+
+
+nps = _metric(
+    "nps",
     """`analysis.nps` of the filtered responses: n, detractors, passives, promoters, nps, se,
-    ci_low, ci_high (options: scale, method, level, include_excluded)."""
-    return analysis.nps(select(responses, filter, time_zone=time_zone, today=today), by, **options)
-
-
-def csat(
-    responses: pl.DataFrame,
-    by: By = None,
-    *,
-    filter: FilterLike = None,
-    time_zone: str = "UTC",
-    today: date | None = None,
-    **options: Any,
-) -> pl.DataFrame:
-    """`analysis.csat` of the filtered responses (the share satisfied, Wilson interval)."""
-    return analysis.csat(select(responses, filter, time_zone=time_zone, today=today), by, **options)
-
-
-def ces(
-    responses: pl.DataFrame,
-    by: By = None,
-    *,
-    filter: FilterLike = None,
-    time_zone: str = "UTC",
-    today: date | None = None,
-    **options: Any,
-) -> pl.DataFrame:
-    """`analysis.ces` of the filtered responses (the mean, t-interval, share agreeing)."""
-    return analysis.ces(select(responses, filter, time_zone=time_zone, today=today), by, **options)
+    ci_low, ci_high (options: scale, method, level, include_excluded).""",
+)
+csat = _metric(
+    "csat", """`analysis.csat` of the filtered responses (the share satisfied, Wilson interval)."""
+)
+ces = _metric(
+    "ces", """`analysis.ces` of the filtered responses (the mean, t-interval, share agreeing)."""
+)
 
 
 def trend(

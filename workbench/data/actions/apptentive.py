@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.actions.follow import set_columns
-from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.plan import Call, Plan, Skipped, row_call
 from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
 from workbench.data.schema import SchemaError
 from workbench.data.store import Store, StoreError
@@ -117,15 +117,9 @@ def _toggle(record: str, archive: bool) -> Call:
     async def check(client: Any) -> bool | None:
         return (await _client(client).get_record(record)).archived == archive
 
-    return Call(
-        key=f"record:{record}",
-        method="PUT",
-        path=f"/records/{record}/toggle_archive",
-        rows=(record,),
-        change=f"archived → {'true' if archive else 'false'}",
-        send=send,
-        check=check,
-    )
+    path = f"/records/{record}/toggle_archive"
+    change = f"archived → {'true' if archive else 'false'}"
+    return row_call("record", record, "PUT", path, change, send, check)
 
 
 async def deactivate_plan_for(
@@ -160,6 +154,7 @@ def deactivate_plan(account: str, survey_id: str, *, name: str | None = None) ->
         return (await _client(client).get_survey(survey_id)).active is False
 
     shown = f"{name!r} ({survey_id})" if name else survey_id
+    path = f"/surveys/{survey_id}/deactivate"
     return Plan(
         action="deactivate-survey",
         account=account,
@@ -167,17 +162,7 @@ def deactivate_plan(account: str, survey_id: str, *, name: str | None = None) ->
         table="surveys",
         summary=f"Deactivate the survey {shown}: it stops taking submissions (the API cannot "
         "activate it again)",
-        calls=(
-            Call(
-                key=f"survey:{survey_id}",
-                method="PUT",
-                path=f"/surveys/{survey_id}/deactivate",
-                rows=(survey_id,),
-                change="active → false",
-                send=send,
-                check=check,
-            ),
-        ),
+        calls=(row_call("survey", survey_id, "PUT", path, "active → false", send, check),),
         params={"survey": survey_id},
         follow=set_columns("surveys", {"active": False}),
     )

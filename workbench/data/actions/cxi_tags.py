@@ -20,7 +20,7 @@ import polars as pl
 from workbench.data import normalize_cxi as normalize
 from workbench.data.actions.cxi import PLATFORM, all_tags, cxi_client
 from workbench.data.actions.follow import chain, remove_rows
-from workbench.data.actions.plan import Call, Follow, Plan
+from workbench.data.actions.plan import Call, Follow, Plan, row_call
 from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
 from workbench.data.store import AccountStore
 from workbench.settings import Settings
@@ -85,7 +85,7 @@ def create_tag_plan(
         platform=PLATFORM,
         table="tags",
         summary=f"Create the tag {upper} (undo: `workbench tag delete {account} {upper}`)",
-        calls=(Call(f"tag:{upper}", "POST", "/v1/tags", (upper,), change, send, check),),
+        calls=(row_call("tag", upper, "POST", "/v1/tags", change, send, check),),
         params={
             "name": upper,
             "mode": mode,
@@ -135,7 +135,7 @@ def edit_tag_plan(
         platform=PLATFORM,
         table="tags",
         summary=f"Change the tag {tag.name}",
-        calls=(Call(f"tag:{tag.id}", "PUT", f"/v1/tags/{tag.id}", (tag.id,), shown, send, check),),
+        calls=(row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", shown, send, check),),
         params={"tag": tag.id, **{k: str(v) for k, v in wanted.items()}},
         follow=_write_tag(account, answered, parent_name),
     )
@@ -160,6 +160,7 @@ def disable_tag_plan(account: str, tag: Tag, *, enabled: bool = False) -> Plan:
         now = next((t for t in await all_tags(client) if t.id == tag.id), None)
         return now is not None and now.enabled is enabled
 
+    change = f"enabled → {'true' if enabled else 'false'}"
     return Plan(
         action=f"tag {word}",
         account=account,
@@ -167,17 +168,7 @@ def disable_tag_plan(account: str, tag: Tag, *, enabled: bool = False) -> Plan:
         table="tags",
         summary=f"{word.capitalize()} the tag {tag.name} (the tags table keeps it either way; "
         f"undo: `workbench tag {'disable' if enabled else 'enable'} {account} {tag.name}`)",
-        calls=(
-            Call(
-                f"tag:{tag.id}",
-                "PUT",
-                f"/v1/tags/{tag.id}",
-                (tag.id,),
-                f"enabled → {'true' if enabled else 'false'}",
-                send,
-                check,
-            ),
-        ),
+        calls=(row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", change, send, check),),
         params={"tag": tag.id, "enabled": enabled},
     )
 
@@ -197,11 +188,7 @@ def delete_tag_plan(account: str, tag: Tag) -> Plan:
         platform=PLATFORM,
         table="tags",
         summary=f"Delete the tag {tag.name} ({tag.response_count or 0:,} responses carry it)",
-        calls=(
-            Call(
-                f"tag:{tag.id}", "DELETE", f"/v1/tags/{tag.id}", (tag.id,), "deleted", send, check
-            ),
-        ),
+        calls=(row_call("tag", tag.id, "DELETE", f"/v1/tags/{tag.id}", "deleted", send, check),),
         params={"tag": tag.id},
         destructive=True,
         follow=chain(remove_rows("tags"), _orphans(tag.name)),
@@ -259,6 +246,7 @@ def apply_tags_plan(account: str, import_id: str, tag_names: Sequence[str]) -> P
                 return False
         return True
 
+    path, shown = f"/v1/imports/{import_id}", ", ".join(names)
     return Plan(
         action="tag apply",
         account=account,
@@ -266,17 +254,7 @@ def apply_tags_plan(account: str, import_id: str, tag_names: Sequence[str]) -> P
         table="responses",
         summary=f"Apply {', '.join(names)} to every response of import {import_id} "
         "(the store's responses of the import get them too)",
-        calls=(
-            Call(
-                f"import:{import_id}",
-                "PUT",
-                f"/v1/imports/{import_id}",
-                (import_id,),
-                f"tag_names {', '.join(names)}",
-                send,
-                check,
-            ),
-        ),
+        calls=(row_call("import", import_id, "PUT", path, f"tag_names {shown}", send, check),),
         params={"import": import_id, "tags": names},
         follow=_tagged(import_id, names),
     )

@@ -43,6 +43,14 @@ class Call:
     run stopped while it was in flight, such a call is reported and never sent again."""
 
 
+def row_call(
+    kind: str, row: str, method: str, path: str, change: str, send: Send, check: Check | None
+) -> Call:
+    """The call on one row (a response, an end user, a record, a tag): keyed "<kind>:<row>",
+    which stays the same across runs."""
+    return Call(f"{kind}:{row}", method, path, (row,), change, send, check)
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A selected row the action leaves alone, and why ("already excluded")."""

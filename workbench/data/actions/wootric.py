@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.actions.follow import set_columns
-from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.plan import Call, Plan, Skipped, row_call
 from workbench.sources.wootric import WootricClient
 
 EXCLUSION_PLATFORMS = ("wootric",)
@@ -77,12 +77,5 @@ def _call(response: str, end_user: str, exclude: bool) -> Call:
         found = await _client(client).get_response(end_user, response)
         return found.excluded_from_calculations == exclude
 
-    return Call(
-        key=f"response:{response}",
-        method="PUT",
-        path=f"/v1/responses/{response}",
-        rows=(response,),
-        change=f"excluded_from_calculations → {'true' if exclude else 'false'}",
-        send=send,
-        check=check,
-    )
+    change = f"excluded_from_calculations → {'true' if exclude else 'false'}"
+    return row_call("response", response, "PUT", f"/v1/responses/{response}", change, send, check)

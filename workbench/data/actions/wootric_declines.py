@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.data.actions.plan import Call, Plan
+from workbench.data.actions.plan import Call, Plan, row_call
 from workbench.data.actions.planning import PlanRefused
 from workbench.data.actions.wootric import _client
 from workbench.data.actions.wootric_people import set_properties_plans
@@ -66,12 +66,5 @@ def _call(decline: str, end_user: str, values: Mapping[str, str]) -> Call:
         properties = found.end_user.properties if found.end_user else {}
         return all(str(properties.get(k)) == v for k, v in values.items())
 
-    return Call(
-        key=f"decline:{decline}",
-        method="PUT",
-        path=f"/v1/declines/{decline}",
-        rows=(decline,),
-        change=", ".join(f"end_user[properties][{k}] → {v}" for k, v in values.items()),
-        send=send,
-        check=check,
-    )
+    change = ", ".join(f"end_user[properties][{k}] → {v}" for k, v in values.items())
+    return row_call("decline", decline, "PUT", f"/v1/declines/{decline}", change, send, check)

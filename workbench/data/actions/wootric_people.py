@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.actions.follow import chain, remove_rows, set_properties
-from workbench.data.actions.plan import Call, Plan, Skipped
+from workbench.data.actions.plan import Call, Plan, Skipped, row_call
 from workbench.data.actions.planning import PlanRefused
 from workbench.data.actions.wootric import _client
 from workbench.sources.errors import NotFound
@@ -223,15 +223,8 @@ def _property_call(end_user: str, values: Mapping[str, str]) -> Call:
         found = (await _client(client).get_end_user(end_user)).properties
         return all(str(found.get(k)) == v for k, v in values.items())
 
-    return Call(
-        key=f"end_user:{end_user}",
-        method="PUT",
-        path=f"/v1/end_users/{end_user}",
-        rows=(end_user,),
-        change=", ".join(f"properties[{k}] → {v}" for k, v in values.items()),
-        send=send,
-        check=check,
-    )
+    change = ", ".join(f"properties[{k}] → {v}" for k, v in values.items())
+    return row_call("end_user", end_user, "PUT", f"/v1/end_users/{end_user}", change, send, check)
 
 
 # --- erase -------------------------------------------------------------------------------------
@@ -278,12 +271,6 @@ def _erase_call(end_user: str) -> Call:
             await _client(client).delete_end_user(end_user)
         return True
 
-    return Call(
-        key=f"end_user:{end_user}",
-        method="DELETE",
-        path=f"/v1/end_users/{end_user}",
-        rows=(end_user,),
-        change="marked for deletion, with their responses and declines",
-        send=send,
-        check=check,
-    )
+    change = "marked for deletion, with their responses and declines"
+    path = f"/v1/end_users/{end_user}"
+    return row_call("end_user", end_user, "DELETE", path, change, send, check)
