@@ -30,7 +30,7 @@ import httpx
 import orjson
 
 from workbench.settings.files import write_atomic
-from workbench.sources.errors import ServerError
+from workbench.sources.errors import ErrorKind, ServerError
 from workbench.sources.http import ApiClient
 from workbench.sources.models.apptentive import (
     NewAppVersion,
@@ -291,6 +291,7 @@ class ApptentiveClient:
                     "named no ETag; try again later",
                     account=self.http.account,
                     status=304,
+                    kind=ErrorKind.BAD_DATA,
                 )
             self.not_modified += 1
             return response, cached.body
@@ -441,6 +442,7 @@ def _rows(body: Any, key: str, account: str | None = None) -> list[dict[str, Any
             f"GET /{key} answered in an unexpected shape: {found} where the docs promise a "
             f"list of {key}; the platform may be failing; try again later",
             account=account,
+            kind=ErrorKind.BAD_DATA,
         )
     return [row for row in rows if isinstance(row, dict)]
 
@@ -466,7 +468,9 @@ def _created_id(answer: Any, response: httpx.Response) -> str:
     location = response.headers.get("Location")
     if location:
         return urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
-    raise ServerError("POST /records answered without the id of the created record")
+    raise ServerError(
+        "POST /records answered without the id of the created record", kind=ErrorKind.BAD_DATA
+    )
 
 
 __all__ = ["ApptentiveClient", "CachedAnswer", "ConditionalCache"]

@@ -25,7 +25,13 @@ from typing import Any, Literal
 
 import httpx
 
-from workbench.sources.errors import InvalidRequest, NotFound, ServerError, TruncatedRead
+from workbench.sources.errors import (
+    ErrorKind,
+    InvalidRequest,
+    NotFound,
+    ServerError,
+    TruncatedRead,
+)
 from workbench.sources.http import ApiClient
 from workbench.sources.models.crowdskout import (
     Attribute,
@@ -382,6 +388,7 @@ def unwrap(body: Any, response: httpx.Response, *, account: str, method: str, pa
             "{success, messages, data} envelope; try again later",
             account=account,
             status=response.status_code,
+            kind=ErrorKind.BAD_DATA,
         )
     if body.get("success") is not True:
         messages = body.get("messages") or []
@@ -553,7 +560,9 @@ def _profile_list(answer: Any, where: str) -> list[dict[str, Any]]:
     if isinstance(answer, dict):  # tolerate {"profiles": [...]}
         answer = answer.get("profiles", [])
     if not isinstance(answer, list):
-        raise ServerError(f"{where} answered {type(answer).__name__} instead of a list")
+        raise ServerError(
+            f"{where} answered {type(answer).__name__} instead of a list", kind=ErrorKind.BAD_DATA
+        )
     return [p for p in answer if isinstance(p, dict)]
 
 
@@ -595,7 +604,10 @@ def _attribute_page(body: Any) -> AttributePage:
             total=int(total) if isinstance(total, int | str) and str(total).isdigit() else None,
             attributes=[Attribute.model_validate(a) for a in rows],
         )
-    raise ServerError(f"GET /v1/attribute answered {type(body).__name__} instead of a list")
+    raise ServerError(
+        f"GET /v1/attribute answered {type(body).__name__} instead of a list",
+        kind=ErrorKind.BAD_DATA,
+    )
 
 
 def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:

@@ -2,17 +2,73 @@
 
 The faces (CLI, TUI, notebooks) show `str(error)` to a person as it is, so a message names the
 account and never carries a token, a password or a URL with credentials in it.
+
+Each error also has a `kind` (`ErrorKind`), decided here from the exception's class and status
+(or, where one class covers several causes, by the code that raised it): the faces choose their
+words and actions from the kind, never by reading the message.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """What kind of trouble stopped something, for a face to choose its words and actions.
+
+    The first group is decided by the sources (this module); the last four by the sync, for the
+    troubles of its own (`workbench.data.sync`)."""
+
+    AUTH = "auth"
+    """The credentials were refused (401, the token endpoint, a Crowdskout token not given)."""
+    FORBIDDEN = "forbidden"
+    """403: valid credentials without the permission."""
+    ONBOARDING_NEEDED = "onboarding_needed"
+    """CXI's 424: the account has not completed onboarding."""
+    LOCKED = "locked"
+    """423: the feature is not enabled for the account."""
+    NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
+    SERVER = "server"
+    """5xx after every retry."""
+    NETWORK = "network"
+    """No answer: connections refused or dropped, timeouts, after every retry."""
+    BAD_DATA = "bad_data"
+    """An answer that cannot be read (cut short, not JSON, not the documented shape)."""
+    INVALID_REQUEST = "invalid_request"
+    """Another 4xx, or the API refused the request in its answer."""
+    INCOMPLETE = "incomplete"
+    """The API cannot hand over every row."""
+    SETTINGS = "settings"
+    """The account's configuration cannot be used (a missing secret, a bad ids file)."""
+    STORE = "store"
+    """The local store cannot be read or written (a full disk, damaged files)."""
+    BUSY = "busy"
+    """Another sync holds the account's lock, for longer than the sync waits."""
+    STALLED = "stalled"
+    """The sync's watchdog stopped a table that made no progress."""
+
 
 class SourceError(Exception):
-    """Anything that went wrong talking to a feedback platform."""
+    """Anything that went wrong talking to a feedback platform.
 
-    def __init__(self, message: str, *, account: str | None = None, status: int | None = None):
+    `kind` defaults to the class's own; a raiser that knows better (a ServerError that is a
+    network failure or an unreadable answer) passes it."""
+
+    kind: ErrorKind = ErrorKind.SERVER
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        account: str | None = None,
+        status: int | None = None,
+        kind: ErrorKind | None = None,
+    ):
         self.account = account
         self.status = status
+        if kind is not None:
+            self.kind = kind
         prefix = f"{account}: " if account else ""
         super().__init__(f"{prefix}{message}")
 
@@ -20,29 +76,48 @@ class SourceError(Exception):
 class AuthenticationFailed(SourceError):
     """401, or the OAuth endpoint refused the credentials."""
 
+    kind = ErrorKind.AUTH
+
 
 class OnboardingRequired(SourceError):
     """CXI answers 424 until the account has completed onboarding."""
+
+    kind = ErrorKind.ONBOARDING_NEEDED
 
 
 class RateLimited(SourceError):
     """Still 429 after waiting for the rate-limit window as often as we were willing to."""
 
+    kind = ErrorKind.RATE_LIMITED
+
 
 class NotFound(SourceError):
     """404: the id, email or path does not exist on the platform."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 class InvalidRequest(SourceError):
     """400/422 (or another 4xx): the server's own message is kept, because it names the field."""
 
+    kind = ErrorKind.INVALID_REQUEST
+
 
 class ServerError(SourceError):
-    """5xx, dropped connections, timeouts or unreadable answers, after every retry."""
+    """5xx, dropped connections, timeouts or unreadable answers, after every retry (the kind
+    says which: server, network or bad_data)."""
+
+    kind = ErrorKind.SERVER
 
 
 class TruncatedRead(SourceError):
     """The API cannot hand over every row (e.g. one second holds more than two queries reach)."""
+
+    kind = ErrorKind.INCOMPLETE
+
+
+STATUS_KINDS = {403: ErrorKind.FORBIDDEN, 423: ErrorKind.LOCKED}
+"""Statuses that answer as `InvalidRequest` but are a kind of their own."""
 
 
 def _what_to_do(status: int) -> str:
@@ -84,4 +159,4 @@ def error_for_status(
             account=account,
             status=status,
         )
-    return InvalidRequest(message, account=account, status=status)
+    return InvalidRequest(message, account=account, status=status, kind=STATUS_KINDS.get(status))

@@ -44,6 +44,7 @@ import orjson
 from workbench.sources.auth import RENEWED, Authenticator
 from workbench.sources.errors import (
     AuthenticationFailed,
+    ErrorKind,
     RateLimited,
     ServerError,
     error_for_status,
@@ -259,6 +260,7 @@ class ApiClient:
                             "the server, so it may or may not have been applied; check on the "
                             "platform before you repeat it",
                             account=self.account,
+                            kind=_failure_kind(failure),
                         ) from None
                     attempt += 1
                     if attempt >= policy.attempts:
@@ -266,6 +268,7 @@ class ApiClient:
                             f"{method} {path} failed {attempt} times ({_describe(failure)}); "
                             "check the network and try again later",
                             account=self.account,
+                            kind=_failure_kind(failure),
                         ) from None
                     self.stats.retries += 1
                     log.info("%s %s: %s, retrying", method, path, _describe(failure))
@@ -353,6 +356,11 @@ def exact_json(response: httpx.Response) -> Any:
     if _LONG_DIGITS.search(response.content):
         return json.loads(response.content)
     return orjson.loads(response.content)
+
+
+def _failure_kind(exc: BaseException) -> ErrorKind:
+    """A request that failed without a usable answer: no answer at all, or one unreadable."""
+    return ErrorKind.BAD_DATA if isinstance(exc, ValueError) else ErrorKind.NETWORK
 
 
 def _describe(exc: BaseException) -> str:
