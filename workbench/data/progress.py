@@ -46,6 +46,27 @@ class SyncEvent:
 OnEvent = Callable[[SyncEvent], None]
 
 
+KIND_TITLES: dict[ErrorKind, str] = {
+    ErrorKind.AUTH: "credentials refused",
+    ErrorKind.FORBIDDEN: "permission refused",
+    ErrorKind.ONBOARDING_NEEDED: "CXI onboarding needed",
+    ErrorKind.LOCKED: "feature not enabled",
+    ErrorKind.NOT_FOUND: "not found",
+    ErrorKind.RATE_LIMITED: "rate limited",
+    ErrorKind.SERVER: "the platform failed",
+    ErrorKind.NETWORK: "no answer from the platform",
+    ErrorKind.BAD_DATA: "unreadable answer",
+    ErrorKind.INVALID_REQUEST: "request refused",
+    ErrorKind.INCOMPLETE: "incomplete read",
+    ErrorKind.SETTINGS: "settings problem",
+    ErrorKind.STORE: "store problem",
+    ErrorKind.BUSY: "another sync holds the account",
+    ErrorKind.STALLED: "stalled",
+}
+"""A few words for each kind, the title every face puts before a failure's line; each face
+adds its own next step where its action differs (the TUI's onboarding key, the notebook's call)."""
+
+
 @dataclass(frozen=True)
 class Failure:
     """Why a table or an account could not be synced."""
@@ -54,6 +75,10 @@ class Failure:
     """For a face to choose its words and actions (the onboarding button, the credentials)."""
     message: str
     """One line: what went wrong and what to do, as the error said it."""
+
+    @property
+    def title(self) -> str:
+        return KIND_TITLES[self.kind]
 
 
 @dataclass
