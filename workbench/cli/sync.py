@@ -154,7 +154,7 @@ def sync(
 
 def failure_note(failure: Failure) -> str:
     """A failure in the summary: its kind's title, then its line (which says what to do)."""
-    return f"[red]{escape(failure.title)}[/]: {escape(failure.message)}"
+    return f"[red]{escape(KIND_TITLES[failure.kind])}[/]: {escape(failure.message)}"
 
 
 def show_summary(summary: SyncSummary) -> None:

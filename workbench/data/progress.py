@@ -76,10 +76,6 @@ class Failure:
     message: str
     """One line: what went wrong and what to do, as the error said it."""
 
-    @property
-    def title(self) -> str:
-        return KIND_TITLES[self.kind]
-
 
 @dataclass
 class TableSummary:

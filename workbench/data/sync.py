@@ -249,7 +249,7 @@ async def _run_table(
         await _watched(run, fill, watchdog)
     except (SourceError, StoreError, SettingsError, Stalled) as exc:
         failure = run.summary.failure = failure_of(exc)
-        run.event("failed", failure.message, kind=failure.kind)
+        run.event("failed", failure.message)
         return failure.kind
     shortfalls = getattr(run.client, "shortfalls", None) or []
     run.summary.notes.extend(str(s) for s in shortfalls if _concerns(s, run.table))

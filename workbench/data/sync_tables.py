@@ -25,7 +25,6 @@ from workbench.data.schema import TIMESTAMP
 from workbench.data.store import PART_PATTERN, AccountStore
 from workbench.settings import Account
 from workbench.sources.connect import Client
-from workbench.sources.errors import ErrorKind
 from workbench.sources.paging import Batch
 
 CHECKPOINT_ROWS = 10_000
@@ -63,15 +62,11 @@ class TableRun(Generic[ClientT, AccountT]):
     refresh: int = 0
     """Seconds before the cursor that a table which can change after creation reads again."""
 
-    def event(
-        self,
-        phase: Phase,
-        message: str | None = None,
-        total: int | None = None,
-        kind: ErrorKind | None = None,
-    ) -> None:
+    def event(self, phase: Phase, message: str | None = None, total: int | None = None) -> None:
+        """Tell the table's progress; a `failed` event carries the kind of the summary's failure."""
         stats = self.client.http.stats
         self.summary.requests = stats.by_purpose.get(self.table, 0)
+        failure = self.summary.failure if phase == "failed" else None
         self.emit(
             SyncEvent(
                 account=self.name,
@@ -83,7 +78,7 @@ class TableRun(Generic[ClientT, AccountT]):
                 waited=stats.waited,
                 total=total,
                 message=message,
-                kind=kind,
+                kind=failure.kind if failure else None,
             )
         )
 

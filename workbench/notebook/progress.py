@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.data.progress import Failure, SyncEvent, SyncSummary
+from workbench.data.progress import KIND_TITLES, Failure, SyncEvent, SyncSummary
 from workbench.sources.errors import ErrorKind
 
 FINISHED = ("done", "failed", "skipped")
@@ -117,7 +117,7 @@ NEXT_STEPS: dict[ErrorKind, str] = {
 def failure_line(where: str, failure: Failure, account: str) -> str:
     """A failure as the notebook says it: where, the kind's title, its line, the next step."""
     step = NEXT_STEPS.get(failure.kind)
-    line = f"{where}: {failure.title}: {failure.message}"
+    line = f"{where}: {KIND_TITLES[failure.kind]}: {failure.message}"
     return f"{line}; {step.format(account=account)}" if step else line
 
 

@@ -45,7 +45,7 @@ from pydantic import SecretStr
 from workbench.settings.files import write_atomic
 from workbench.sources.errors import (
     AuthenticationFailed,
-    ErrorKind,
+    NetworkError,
     RateLimited,
     ServerError,
     SourceError,
@@ -521,11 +521,10 @@ class WootricOAuth(Authenticator):
                 expires_at=self._clock() + lifetime - margin,
                 refresh_token=SecretStr(str(refresh)) if refresh else None,
             )
-        raise ServerError(
+        raise (NetworkError if unreached else ServerError)(
             f"{problem} {tries} times; check the network and the account's base URL, "
             "then try again later",
             account=self._account,
-            kind=ErrorKind.NETWORK if unreached else ErrorKind.SERVER,
         )
 
     def _rate_pause(self, response: httpx.Response, tries: int) -> float:

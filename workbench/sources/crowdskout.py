@@ -26,11 +26,10 @@ from typing import Any, Literal
 import httpx
 
 from workbench.sources.errors import (
-    ErrorKind,
     InvalidRequest,
     NotFound,
-    ServerError,
     TruncatedRead,
+    UnreadableAnswer,
 )
 from workbench.sources.http import ApiClient
 from workbench.sources.models.crowdskout import (
@@ -383,12 +382,11 @@ def unwrap(body: Any, response: httpx.Response, *, account: str, method: str, pa
     """
     where = f"{method} /{path.lstrip('/')}"
     if not isinstance(body, dict) or "success" not in body:
-        raise ServerError(
+        raise UnreadableAnswer(
             f"{where} answered {response.status_code} without Crowdskout's "
             "{success, messages, data} envelope; try again later",
             account=account,
             status=response.status_code,
-            kind=ErrorKind.BAD_DATA,
         )
     if body.get("success") is not True:
         messages = body.get("messages") or []
@@ -560,9 +558,7 @@ def _profile_list(answer: Any, where: str) -> list[dict[str, Any]]:
     if isinstance(answer, dict):  # tolerate {"profiles": [...]}
         answer = answer.get("profiles", [])
     if not isinstance(answer, list):
-        raise ServerError(
-            f"{where} answered {type(answer).__name__} instead of a list", kind=ErrorKind.BAD_DATA
-        )
+        raise UnreadableAnswer(f"{where} answered {type(answer).__name__} instead of a list")
     return [p for p in answer if isinstance(p, dict)]
 
 
@@ -604,9 +600,8 @@ def _attribute_page(body: Any) -> AttributePage:
             total=int(total) if isinstance(total, int | str) and str(total).isdigit() else None,
             attributes=[Attribute.model_validate(a) for a in rows],
         )
-    raise ServerError(
+    raise UnreadableAnswer(
         f"GET /v1/attribute answered {type(body).__name__} instead of a list",
-        kind=ErrorKind.BAD_DATA,
     )
 
 

@@ -33,7 +33,7 @@ from workbench.sources.cxi_csv import (
     read_source,
     validate_import_csv,
 )
-from workbench.sources.errors import ErrorKind, InvalidRequest, NotFound, ServerError
+from workbench.sources.errors import InvalidRequest, NotFound, UnreadableAnswer
 from workbench.sources.forms import FormValue, rails_form
 from workbench.sources.http import ApiClient
 from workbench.sources.models.cxi import (
@@ -173,11 +173,10 @@ class CxiClient:
             promised = "a list" if kind is list else "a JSON object"
             if missing:
                 promised += " with " + ", ".join(missing)
-            raise ServerError(
+            raise UnreadableAnswer(
                 f"{path} answered in an unexpected shape: {found} where the docs promise "
                 f"{promised}; the platform may be failing; try again later",
                 account=self.http.account,
-                kind=ErrorKind.BAD_DATA,
             )
         return body
 

@@ -3,9 +3,9 @@
 The faces (CLI, TUI, notebooks) show `str(error)` to a person as it is, so a message names the
 account and never carries a token, a password or a URL with credentials in it.
 
-Each error also has a `kind` (`ErrorKind`), decided here from the exception's class and status
-(or, where one class covers several causes, by the code that raised it): the faces choose their
-words and actions from the kind, never by reading the message.
+Each error class has a `kind` (`ErrorKind`), so the kind is decided once, where the error is
+raised (by its class): the faces choose their words and actions from the kind, never by reading
+the message.
 """
 
 from __future__ import annotations
@@ -50,74 +50,65 @@ class ErrorKind(StrEnum):
 
 
 class SourceError(Exception):
-    """Anything that went wrong talking to a feedback platform.
-
-    `kind` defaults to the class's own; a raiser that knows better (a ServerError that is a
-    network failure or an unreadable answer) passes it."""
+    """Anything that went wrong talking to a feedback platform; `kind` is the class's."""
 
     kind: ErrorKind = ErrorKind.SERVER
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        account: str | None = None,
-        status: int | None = None,
-        kind: ErrorKind | None = None,
-    ):
+    def __init_subclass__(cls, *, kind: ErrorKind | None = None, **options: object) -> None:
+        super().__init_subclass__(**options)
+        if kind is not None:
+            cls.kind = kind
+
+    def __init__(self, message: str, *, account: str | None = None, status: int | None = None):
         self.account = account
         self.status = status
-        if kind is not None:
-            self.kind = kind
         prefix = f"{account}: " if account else ""
         super().__init__(f"{prefix}{message}")
 
 
-class AuthenticationFailed(SourceError):
+class AuthenticationFailed(SourceError, kind=ErrorKind.AUTH):
     """401, or the OAuth endpoint refused the credentials."""
 
-    kind = ErrorKind.AUTH
 
-
-class OnboardingRequired(SourceError):
+class OnboardingRequired(SourceError, kind=ErrorKind.ONBOARDING_NEEDED):
     """CXI answers 424 until the account has completed onboarding."""
 
-    kind = ErrorKind.ONBOARDING_NEEDED
 
-
-class RateLimited(SourceError):
+class RateLimited(SourceError, kind=ErrorKind.RATE_LIMITED):
     """Still 429 after waiting for the rate-limit window as often as we were willing to."""
 
-    kind = ErrorKind.RATE_LIMITED
 
-
-class NotFound(SourceError):
+class NotFound(SourceError, kind=ErrorKind.NOT_FOUND):
     """404: the id, email or path does not exist on the platform."""
 
-    kind = ErrorKind.NOT_FOUND
 
-
-class InvalidRequest(SourceError):
+class InvalidRequest(SourceError, kind=ErrorKind.INVALID_REQUEST):
     """400/422 (or another 4xx): the server's own message is kept, because it names the field."""
 
-    kind = ErrorKind.INVALID_REQUEST
+
+class ServerError(SourceError, kind=ErrorKind.SERVER):
+    """5xx, dropped connections, timeouts or unreadable answers, after every retry (no answer
+    and an unreadable one as the two subclasses below, each its own kind)."""
 
 
-class ServerError(SourceError):
-    """5xx, dropped connections, timeouts or unreadable answers, after every retry (the kind
-    says which: server, network or bad_data)."""
-
-    kind = ErrorKind.SERVER
+class NetworkError(ServerError, kind=ErrorKind.NETWORK):
+    """No answer after every retry: connections refused or dropped, timeouts."""
 
 
-class TruncatedRead(SourceError):
+class UnreadableAnswer(ServerError, kind=ErrorKind.BAD_DATA):
+    """An answer cut short, not JSON, or not the shape the docs promise."""
+
+
+class Forbidden(InvalidRequest, kind=ErrorKind.FORBIDDEN):
+    """403: the credentials are valid but lack the permission."""
+
+
+class FeatureLocked(InvalidRequest, kind=ErrorKind.LOCKED):
+    """423: the feature is not enabled for the account."""
+
+
+class TruncatedRead(SourceError, kind=ErrorKind.INCOMPLETE):
     """The API cannot hand over every row (e.g. one second holds more than two queries reach)."""
-
-    kind = ErrorKind.INCOMPLETE
-
-
-STATUS_KINDS = {403: ErrorKind.FORBIDDEN, 423: ErrorKind.LOCKED}
-"""Statuses that answer as `InvalidRequest` but are a kind of their own."""
 
 
 def _what_to_do(status: int) -> str:
@@ -159,4 +150,5 @@ def error_for_status(
             account=account,
             status=status,
         )
-    return InvalidRequest(message, account=account, status=status, kind=STATUS_KINDS.get(status))
+    refused = {403: Forbidden, 423: FeatureLocked}.get(status, InvalidRequest)
+    return refused(message, account=account, status=status)

@@ -16,7 +16,7 @@ import polars as pl
 from textual.message import Message
 
 from workbench.analysis.counting import is_excluded
-from workbench.data.progress import Failure, SyncEvent, SyncSummary
+from workbench.data.progress import KIND_TITLES, Failure, SyncEvent, SyncSummary
 from workbench.data.store import Store
 from workbench.data.sync import sync
 from workbench.settings import Settings
@@ -75,7 +75,10 @@ class SyncState:
                 first = failures[0]
                 self.problems[account.account] = first.message
                 notes.append(
-                    (f"Sync of {account.account} failed: {first.title}", failure_text(first))
+                    (
+                        f"Sync of {account.account} failed: {KIND_TITLES[first.kind]}",
+                        failure_text(first),
+                    )
                 )
             else:
                 self.problems.pop(account.account, None)
