@@ -21,7 +21,7 @@ from rich.table import Table
 
 from workbench.cli.context import load
 from workbench.cli.output import console, errors, fail
-from workbench.data.progress import SyncEvent, SyncSummary
+from workbench.data.progress import KIND_TITLES, Failure, SyncEvent, SyncSummary
 from workbench.data.sync import SyncError, optional_names
 from workbench.data.sync import sync as run_sync
 
@@ -55,7 +55,8 @@ class SyncBars:
         if event.phase == "waiting":
             status += f", {escape(event.message or 'waiting')}"
         if event.phase == "failed":
-            status = f"[red]failed[/]: {escape(event.message or '')}"
+            title = f" ({KIND_TITLES[event.kind]})" if event.kind else ""
+            status = f"[red]failed{escape(title)}[/]: {escape(event.message or '')}"
         self.progress.update(task, completed=event.rows, total=event.total, status=status)
         if event.phase in ("done", "failed", "skipped"):
             total = event.total if event.total is not None else max(event.rows, 1)
@@ -151,6 +152,11 @@ def sync(
         raise typer.Exit(1)
 
 
+def failure_note(failure: Failure) -> str:
+    """A failure in the summary: its kind's title, then its line (which says what to do)."""
+    return f"[red]{escape(KIND_TITLES[failure.kind])}[/]: {escape(failure.message)}"
+
+
 def show_summary(summary: SyncSummary) -> None:
     table = Table(title="Sync summary", title_justify="left")
     for column in ("account", "table", "rows", "removed", "rejected", "requests", "note"):
@@ -159,7 +165,7 @@ def show_summary(summary: SyncSummary) -> None:
             justify="right" if column in ("rows", "removed", "rejected", "requests") else "left",
         )
     for account in summary.accounts:
-        if account.error:
+        if account.failure:
             table.add_row(
                 account.account,
                 "",
@@ -167,14 +173,12 @@ def show_summary(summary: SyncSummary) -> None:
                 "",
                 "",
                 f"{account.requests:,}",
-                f"[red]{escape(account.error)}[/]",
+                failure_note(account.failure),
             )
             continue
         for index, result in enumerate(account.tables):
             note = (
-                f"[red]{escape(result.error)}[/]"
-                if result.error
-                else escape("; ".join(result.notes))
+                failure_note(result.failure) if result.failure else escape("; ".join(result.notes))
             )
             table.add_row(
                 account.account if index == 0 else "",
@@ -192,5 +196,5 @@ def show_summary(summary: SyncSummary) -> None:
     if len(rejected) > REJECTS_SHOWN:
         console.print(f"[yellow]... and {len(rejected) - REJECTS_SHOWN:,} more rejected rows[/]")
     for account in summary.accounts:
-        if account.error:
-            errors.print(f"[bold red]error:[/] {escape(account.error)}")
+        if account.failure:
+            errors.print(f"[bold red]error:[/] {failure_note(account.failure)}")

@@ -25,19 +25,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from workbench.data import sync_apptentive, sync_crowdskout, sync_cxi, sync_wootric
 from workbench.data.lock import LockBusy
-from workbench.data.progress import AccountSummary, OnEvent, SyncEvent, SyncSummary, TableSummary
+from workbench.data.progress import AccountSummary, Failure, OnEvent, SyncEvent, SyncSummary
 from workbench.data.store import AccountStore, Store, StoreError
-from workbench.data.sync_tables import TableRun, TableSync
+from workbench.data.sync_tables import Plan, TableRun, TableSync
 from workbench.data.time_zones import store_account
 from workbench.settings import Account, Settings, SettingsError
 from workbench.settings.model import unknown_account
 from workbench.sources.connect import open_client, token_cache
-from workbench.sources.errors import ServerError, SourceError
+from workbench.sources.errors import ErrorKind, SourceError
 from workbench.sources.http import purpose
 
 
@@ -55,24 +56,20 @@ def account_row(store: AccountStore, platform: str, account: Account) -> None:
     store_account(store, platform, str(found or store.account))
 
 
-PLANS: dict[str, dict[str, TableSync]] = {
-    "wootric": sync_wootric.TABLES,
-    "cxi": sync_cxi.TABLES,
-    "apptentive": sync_apptentive.TABLES,
-    "crowdskout": sync_crowdskout.TABLES,
+PLANS: dict[str, Plan[Any, Any]] = {
+    "wootric": sync_wootric.PLAN,
+    "cxi": sync_cxi.PLAN,
+    "apptentive": sync_apptentive.PLAN,
+    "crowdskout": sync_crowdskout.PLAN,
 }
-"""Per platform, the tables a sync fills and the function that fills each."""
-
-OPTIONAL: dict[str, dict[str, tuple[str, TableSync]]] = {
-    "wootric": sync_wootric.OPTIONAL,
-}
-"""Per platform, the tables read only on request (`--with NAME`): NAME -> (table, its sync).
-They run after the account's other tables, since they read what those stored."""
+"""Per platform, the tables a sync fills and the function that fills each, and the tables read
+only on request (`--with NAME`), which run after the account's other tables, since they read
+what those stored. Each plan is typed by its platform's client and account."""
 
 
 def optional_names() -> list[str]:
     """Every name `--with` takes, sorted."""
-    return sorted({name for plan in OPTIONAL.values() for name in plan})
+    return sorted({name for plan in PLANS.values() for name in plan.optional})
 
 
 STOP_GRACE = 10.0
@@ -148,13 +145,12 @@ async def _sync_account(
     platform = settings.accounts[name].platform
     summary = AccountSummary(name, platform)
     started = time.monotonic()
-    plan = PLANS.get(platform, {})
+    plan = PLANS[platform]
     try:
         account = settings.account(name)
         client = open_client(name, account, settings.http, tokens=token_cache(store.root))
     except (SettingsError, SourceError) as exc:
-        summary.error = _message(exc)
-        emit(SyncEvent(name, platform, "*", "failed", message=summary.error))
+        _account_failed(summary, exc, emit)
         return summary
     try:
         account_store = store.account(name)
@@ -168,34 +164,32 @@ async def _sync_account(
             account_store.clean_leftovers()  # we hold the lock: their writers are gone
             account_row(account_store, platform, account)
 
-            def run_of(table: str) -> TableRun:
-                return TableRun(
-                    name,
-                    platform,
-                    table,
+            def run_of(table: str) -> TableRun[Any, Any]:
+                return plan.run(
                     client,
-                    account_store,
-                    TableSummary(table),
-                    full,
-                    since,
-                    emit,
                     account,
-                    refresh,
+                    name=name,
+                    platform=platform,
+                    table=table,
+                    store=account_store,
+                    full=full,
+                    since=since,
+                    emit=emit,
+                    refresh=refresh,
                 )
 
-            runs = [run_of(table) for table in plan]
-            await _sync_tables(runs, plan, settings.sync.watchdog, summary)
-            optional = OPTIONAL.get(platform, {})
+            runs = [run_of(table) for table in plan.tables]
+            await _sync_tables(runs, plan.tables, settings.sync.watchdog, summary)
+            optional = plan.optional
             later = [optional[n] for n in dict.fromkeys(extra) if n in optional]
-            if summary.error:  # the account's own trouble stopped every table: these too
+            if summary.failure:  # the account's own trouble stopped every table: these too
                 later = []
             for table, fill in later:  # one after another: each is many requests already
                 run = run_of(table)
                 summary.tables.append(run.summary)
                 await _run_table(run, fill, settings.sync.watchdog)
     except (StoreError, LockBusy) as exc:
-        summary.error = str(exc)
-        emit(SyncEvent(name, platform, "*", "failed", message=summary.error))
+        _account_failed(summary, exc, emit)
     finally:
         summary.requests = client.http.stats.requests
         summary.waited = client.http.stats.waited
@@ -204,19 +198,44 @@ async def _sync_account(
     return summary
 
 
+def _account_failed(summary: AccountSummary, exc: Exception, emit: OnEvent) -> None:
+    """The account could not be synced at all: its summary and its `*` event say why."""
+    summary.failure = failure_of(exc)
+    emit(
+        SyncEvent(
+            summary.account,
+            summary.platform,
+            "*",
+            "failed",
+            message=summary.failure.message,
+            kind=summary.failure.kind,
+        )
+    )
+
+
+PASSING = frozenset({ErrorKind.SERVER, ErrorKind.NETWORK, ErrorKind.BAD_DATA})
+"""Kinds of trouble that may be a table's own even when every table met one: they are not made
+the account's."""
+
+
 async def _sync_tables(
-    runs: list[TableRun], plan: dict[str, TableSync], watchdog: float, summary: AccountSummary
+    runs: list[TableRun[Any, Any]],
+    plan: Mapping[str, TableSync[Any, Any]],
+    watchdog: float,
+    summary: AccountSummary,
 ) -> None:
     """Every table of one account at once, each under the watchdog."""
     summary.tables = [run.summary for run in runs]
     kinds = await asyncio.gather(*(_run_table(run, plan[run.table], watchdog) for run in runs))
-    if kinds and None not in kinds and len(set(kinds)) == 1 and kinds[0] is not ServerError:
+    if kinds and None not in kinds and len(set(kinds)) == 1 and kinds[0] not in PASSING:
         # Every table stopped alike (credentials, onboarding, the disk): the account's
         # trouble, said once.
-        summary.error = summary.tables[0].error
+        summary.failure = summary.tables[0].failure
 
 
-async def _run_table(run: TableRun, fill: TableSync, watchdog: float) -> type[Exception] | None:
+async def _run_table(
+    run: TableRun[Any, Any], fill: TableSync[Any, Any], watchdog: float
+) -> ErrorKind | None:
     """Fill one table; the kind of error that stopped it, if one did.
 
     The watchdog stops a table that makes no progress (no request started or answered, no row
@@ -229,9 +248,9 @@ async def _run_table(run: TableRun, fill: TableSync, watchdog: float) -> type[Ex
     try:
         await _watched(run, fill, watchdog)
     except (SourceError, StoreError, SettingsError, Stalled) as exc:
-        run.summary.error = _message(exc)
-        run.event("failed", run.summary.error)
-        return type(exc)
+        failure = run.summary.failure = failure_of(exc)
+        run.event("failed", failure.message)
+        return failure.kind
     shortfalls = getattr(run.client, "shortfalls", None) or []
     run.summary.notes.extend(str(s) for s in shortfalls if _concerns(s, run.table))
     run.event("done")
@@ -242,7 +261,7 @@ class Stalled(Exception):
     """A table that made no progress for the watchdog's time; the message says on what."""
 
 
-async def _watched(run: TableRun, fill: TableSync, watchdog: float) -> None:
+async def _watched(run: TableRun[Any, Any], fill: TableSync[Any, Any], watchdog: float) -> None:
     task = asyncio.ensure_future(fill(run))
     seen = run.activity()
     quiet_since = time.monotonic()
@@ -291,5 +310,19 @@ def _concerns(shortfall: object, table: str) -> bool:
     return what is None or what == table
 
 
-def _message(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+SYNC_KINDS: tuple[tuple[type[Exception], ErrorKind], ...] = (
+    (LockBusy, ErrorKind.BUSY),
+    (StoreError, ErrorKind.STORE),
+    (SettingsError, ErrorKind.SETTINGS),
+    (Stalled, ErrorKind.STALLED),
+)
+"""The kinds of the sync's own troubles; a source error carries its kind."""
+
+
+def failure_of(exc: Exception) -> Failure:
+    """The summary's failure for an exception a sync caught: its kind, decided here once."""
+    if isinstance(exc, SourceError):
+        kind = exc.kind
+    else:
+        kind = next((k for cls, k in SYNC_KINDS if isinstance(exc, cls)), ErrorKind.SERVER)
+    return Failure(kind, str(exc) or type(exc).__name__)

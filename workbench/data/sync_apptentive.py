@@ -10,26 +10,24 @@ from __future__ import annotations
 import asyncio
 
 from workbench.data import normalize_apptentive as normalize
-from workbench.data.sync_tables import TableRun, TableSync, dump
+from workbench.data.sync_tables import Plan, TableRun, TableSync, dump
+from workbench.settings import ApptentiveAccount
 from workbench.sources.apptentive import ApptentiveClient
 
-
-def _client(run: TableRun) -> ApptentiveClient:
-    assert isinstance(run.client, ApptentiveClient)
-    return run.client
+Run = TableRun[ApptentiveClient, ApptentiveAccount]
 
 
-async def records(run: TableRun) -> None:
-    rows = dump([r async for r in _client(run).iter_records()])
+async def records(run: Run) -> None:
+    rows = dump([r async for r in run.client.iter_records()])
     users = normalize.apptentive_end_users(rows, run.name)
     run.summary.rejected.extend(users.rejected)
     run.store.replace("end_users", users.frame)
     run.replace(normalize.apptentive_responses(rows, run.name))
 
 
-async def surveys(run: TableRun) -> None:
+async def surveys(run: Run) -> None:
     """The list, then each survey for its answer counts (the list carries none)."""
-    client = _client(run)
+    client = run.client
     listed = await client.list_surveys()
     details = await asyncio.gather(*(client.get_survey(s.id) for s in listed))
     rows = dump(details)
@@ -39,4 +37,8 @@ async def surveys(run: TableRun) -> None:
     run.replace(normalize.apptentive_surveys(rows, run.name))
 
 
-TABLES: dict[str, TableSync] = {"responses": records, "surveys": surveys}
+TABLES: dict[str, TableSync[ApptentiveClient, ApptentiveAccount]] = {
+    "responses": records,
+    "surveys": surveys,
+}
+PLAN = Plan(ApptentiveClient, ApptentiveAccount, TABLES)

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from workbench.data import normalize_crowdskout as normalize
 from workbench.data.crowdskout_ids import HOW_TO_GIVE, ProfileIds, profile_ids
 from workbench.data.normalize import Normalized
-from workbench.data.sync_tables import TableRun, TableSync, dump, walk
+from workbench.data.sync_tables import Plan, TableRun, TableSync, dump, walk
 from workbench.settings import CrowdskoutAccount
 from workbench.sources.crowdskout import CrowdskoutClient
 from workbench.sources.paging import Batch, Window
@@ -27,15 +27,12 @@ GAP = 25
 """Missing ids in a row after which the walk stops: the end of the ids, not a deleted profile."""
 
 
-def _client(run: TableRun) -> CrowdskoutClient:
-    assert isinstance(run.client, CrowdskoutClient)
-    return run.client
+Run = TableRun[CrowdskoutClient, CrowdskoutAccount]
 
 
-async def profiles(run: TableRun) -> None:
-    client = _client(run)
+async def profiles(run: Run) -> None:
+    client = run.client
     account = run.account
-    assert isinstance(account, CrowdskoutAccount)
     collections = account.collections
     source = profile_ids(account)
     if source is None:
@@ -80,7 +77,7 @@ async def profiles(run: TableRun) -> None:
     _say_what_was_found(run, source, run.summary.rows - before)
 
 
-def _say_what_was_found(run: TableRun, source: ProfileIds, found: int) -> None:
+def _say_what_was_found(run: Run, source: ProfileIds, found: int) -> None:
     if source.walk_from:
         if not found and run.store.read("end_users").is_empty():
             run.summary.notes.append(
@@ -101,9 +98,13 @@ def _say_what_was_found(run: TableRun, source: ProfileIds, found: int) -> None:
         )
 
 
-async def attributes(run: TableRun) -> None:
-    rows = dump([a async for a in _client(run).iter_attributes()])
+async def attributes(run: Run) -> None:
+    rows = dump([a async for a in run.client.iter_attributes()])
     run.replace(normalize.crowdskout_segments(rows, run.name))
 
 
-TABLES: dict[str, TableSync] = {"end_users": profiles, "segments": attributes}
+TABLES: dict[str, TableSync[CrowdskoutClient, CrowdskoutAccount]] = {
+    "end_users": profiles,
+    "segments": attributes,
+}
+PLAN = Plan(CrowdskoutClient, CrowdskoutAccount, TABLES)

@@ -14,17 +14,15 @@ import polars as pl
 from workbench.data import normalize_cxi as normalize
 from workbench.data.normalize import Normalized
 from workbench.data.schema import empty
-from workbench.data.sync_tables import TableRun, TableSync, dump
+from workbench.data.sync_tables import Plan, TableRun, TableSync, dump
+from workbench.settings import CxiAccount
 from workbench.sources.cxi import CxiClient
 
-
-def _client(run: TableRun) -> CxiClient:
-    assert isinstance(run.client, CxiClient)
-    return run.client
+Run = TableRun[CxiClient, CxiAccount]
 
 
-async def responses(run: TableRun) -> None:
-    client = _client(run)
+async def responses(run: Run) -> None:
+    client = run.client
     imports = [item async for item in client.iter_imports()]
     metrics = {item.id: item.metric_type for item in imports}
     stored = run.store.read("responses")
@@ -60,23 +58,24 @@ async def responses(run: TableRun) -> None:
     run.replace(Normalized(whole, [r for p in parts for r in p.rejected]))
 
 
-async def tags(run: TableRun) -> None:
-    found = [t async for t in _client(run).iter_tags(flat=False)]
+async def tags(run: Run) -> None:
+    found = [t async for t in run.client.iter_tags(flat=False)]
     run.replace(normalize.cxi_tags(dump(found), run.name))
 
 
-async def imports(run: TableRun) -> None:
-    found = [i async for i in _client(run).iter_imports()]
+async def imports(run: Run) -> None:
+    found = [i async for i in run.client.iter_imports()]
     run.replace(normalize.cxi_imports(dump(found), run.name))
 
 
-async def projects(run: TableRun) -> None:
-    run.replace(normalize.cxi_projects(dump(await _client(run).list_projects()), run.name))
+async def projects(run: Run) -> None:
+    run.replace(normalize.cxi_projects(dump(await run.client.list_projects()), run.name))
 
 
-TABLES: dict[str, TableSync] = {
+TABLES: dict[str, TableSync[CxiClient, CxiAccount]] = {
     "responses": responses,
     "tags": tags,
     "surveys": imports,
     "projects": projects,
 }
+PLAN = Plan(CxiClient, CxiAccount, TABLES)

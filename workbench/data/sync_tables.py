@@ -1,5 +1,6 @@
-"""The pieces every table's sync is made of: a `TableRun` (where to write, whom to tell) and
-`walk`, which reads a table window by window from its cursor and checkpoints as it goes.
+"""The pieces every table's sync is made of: a `TableRun` (where to write, whom to tell), a
+platform's `Plan` (its tables, typed by its client and account) and `walk`, which reads a table
+window by window from its cursor and checkpoints as it goes.
 
 A walked table's cursor entry is `{"through": n}`: everything at or before `n` (a second, or for
 Crowdskout a profile id) is on disk. While a full read is under way it also holds
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import polars as pl
 
@@ -35,28 +36,37 @@ OVERLAP = 3_600
 
 # --- one table's run ---------------------------------------------------------------------------
 
+ClientT = TypeVar("ClientT", bound=Client)
+AccountT = TypeVar("AccountT")
+
 
 @dataclass
-class TableRun:
-    """What a table's sync function gets: where to write, whom to tell, what to count."""
+class TableRun(Generic[ClientT, AccountT]):
+    """What a table's sync function gets: where to write, whom to tell, what to count.
+
+    Generic in the platform's client and account types, so that a table's function is typed
+    for its own platform (`TableRun[WootricClient, WootricAccount]`): `Plan.run` checks them
+    once, where the run is made."""
 
     name: str
     platform: str
     table: str
-    client: Client
+    client: ClientT
     store: AccountStore
     summary: TableSummary
     full: bool
     since: int | None
     emit: Callable[[SyncEvent], None]
-    account: Account | None = None
+    account: AccountT
     """The account's configuration (some platforms read options from it)."""
     refresh: int = 0
     """Seconds before the cursor that a table which can change after creation reads again."""
 
     def event(self, phase: Phase, message: str | None = None, total: int | None = None) -> None:
+        """Tell the table's progress; a `failed` event carries the kind of the summary's failure."""
         stats = self.client.http.stats
         self.summary.requests = stats.by_purpose.get(self.table, 0)
+        failure = self.summary.failure if phase == "failed" else None
         self.emit(
             SyncEvent(
                 account=self.name,
@@ -68,6 +78,7 @@ class TableRun:
                 waited=stats.waited,
                 total=total,
                 message=message,
+                kind=failure.kind if failure else None,
             )
         )
 
@@ -171,7 +182,7 @@ def _parts_from(store: AccountStore, table: str, first: int) -> list[str]:
 
 
 async def walk(
-    run: TableRun,
+    run: TableRun[Any, Any],
     batches: Callable[[int | None], AsyncIterator[Batch]],
     normalize: Callable[[list[dict[str, Any]]], Normalized],
     *,
@@ -253,7 +264,7 @@ def _join(parts: list[Normalized]) -> Normalized:
     return Normalized(frame, [r for p in parts for r in p.rejected], notes)
 
 
-def _remove_unseen(run: TableRun, first_part: int) -> int:
+def _remove_unseen(run: TableRun[Any, Any], first_part: int) -> int:
     """After a full read: tombstone stored rows whose ids the read did not bring back."""
     fresh = _parts_from(run.store, run.table, first_part)
     seen = (
@@ -291,7 +302,56 @@ def _remove_unseen(run: TableRun, first_part: int) -> int:
     return gone.len()
 
 
-TableSync = Callable[[TableRun], Awaitable[None]]
+TableSync = Callable[[TableRun[ClientT, AccountT]], Awaitable[None]]
+"""A table's sync function, for the platform whose client and account it is typed with."""
+
+
+@dataclass(frozen=True)
+class Plan(Generic[ClientT, AccountT]):
+    """A platform's tables and the client and account types their functions take.
+
+    `run` checks, once, that the client and account a sync opened are this platform's, so the
+    functions of the tables get them typed and need no check of their own."""
+
+    client_type: type[ClientT]
+    account_type: type[AccountT]
+    tables: Mapping[str, TableSync[ClientT, AccountT]]
+    optional: Mapping[str, tuple[str, TableSync[ClientT, AccountT]]] = field(default_factory=dict)
+    """Tables read only when asked (`workbench sync --with NAME`): name -> (table, its sync)."""
+
+    def run(
+        self,
+        client: Client,
+        account: Account,
+        *,
+        name: str,
+        platform: str,
+        table: str,
+        store: AccountStore,
+        full: bool,
+        since: int | None,
+        emit: Callable[[SyncEvent], None],
+        refresh: int,
+    ) -> TableRun[ClientT, AccountT]:
+        """The run of one of this platform's tables."""
+        if not isinstance(client, self.client_type) or not isinstance(account, self.account_type):
+            raise TypeError(
+                f"{name}: a {type(client).__name__} with a {type(account).__name__} cannot sync "
+                f"{self.client_type.__name__} tables"
+            )
+        return TableRun(
+            name,
+            platform,
+            table,
+            client,
+            store,
+            TableSummary(table),
+            full,
+            since,
+            emit,
+            account,
+            refresh,
+        )
 
 
 def flatten(rows: Iterable[Any]) -> list[dict[str, Any]]:

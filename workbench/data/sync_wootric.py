@@ -16,7 +16,7 @@ from workbench.data import normalize
 from workbench.data.normalize import Normalized
 from workbench.data.schema import TIMESTAMP
 from workbench.data.store import AccountStore
-from workbench.data.sync_tables import OVERLAP, TableRun, TableSync, dump, walk
+from workbench.data.sync_tables import OVERLAP, Plan, TableRun, TableSync, dump, walk
 from workbench.data.time_zones import (
     Inference,
     day_counts,
@@ -27,15 +27,18 @@ from workbench.data.time_zones import (
     stored_time_zone,
     telling_day,
 )
+from workbench.settings import WootricAccount
 from workbench.sources.paging import MAX_PAGE, Batch
 from workbench.sources.wootric import WootricClient
 
+Run = TableRun[WootricClient, WootricAccount]
 
-async def wootric_responses(run: TableRun) -> None:
+
+async def wootric_responses(run: Run) -> None:
     """By `created`. Wootric lists responses by creation only, so an incremental sync reads the
     last `sync.refresh_days` again to see edits (tags, exclusion); an edit to an older response
     is seen by `--refresh DAYS` reaching back to it, or by the next `--full` sync."""
-    client = _wootric(run)
+    client = run.client
     await walk(
         run,
         lambda since: client.response_batches(since),
@@ -45,8 +48,8 @@ async def wootric_responses(run: TableRun) -> None:
     await _finished(run)
 
 
-async def wootric_declines(run: TableRun) -> None:
-    client = _wootric(run)
+async def wootric_declines(run: Run) -> None:
+    client = run.client
     await walk(
         run,
         lambda since: client.decline_batches(since),
@@ -54,7 +57,7 @@ async def wootric_declines(run: TableRun) -> None:
     )
 
 
-async def wootric_end_users(run: TableRun) -> None:
+async def wootric_end_users(run: Run) -> None:
     """By `updated`, so that changed properties come back on an incremental sync.
 
     The same listing fills `end_user_settings`: each end user carries its `settings` hash, so
@@ -63,7 +66,7 @@ async def wootric_end_users(run: TableRun) -> None:
     are written as a part before the walk writes (and checkpoints) the batch's end users, so a
     killed sync never has its cursor past settings it did not keep.
     """
-    client = _wootric(run)
+    client = run.client
     written = 0
 
     async def batches(since: int | None) -> AsyncIterator[Batch]:
@@ -87,7 +90,7 @@ async def wootric_end_users(run: TableRun) -> None:
 SETTINGS = "end_user_settings"
 
 
-def _drop_settings_of_removed(run: TableRun) -> None:
+def _drop_settings_of_removed(run: Run) -> None:
     """After a full read removed end users: tombstone their settings too."""
     kept = run.store.ids("end_users")
     held = run.store.ids(SETTINGS)
@@ -100,12 +103,7 @@ def _drop_settings_of_removed(run: TableRun) -> None:
         run.store.append(SETTINGS, frame, deleted=True)
 
 
-def _wootric(run: TableRun) -> WootricClient:
-    assert isinstance(run.client, WootricClient)
-    return run.client
-
-
-TABLES: dict[str, TableSync] = {
+TABLES: dict[str, TableSync[WootricClient, WootricAccount]] = {
     "responses": wootric_responses,
     "declines": wootric_declines,
     "end_users": wootric_end_users,
@@ -116,15 +114,15 @@ SUMMARY_MONTHS = 12
 """Calendar months of `/v1/nps_summary` kept, in the account's time zone (the Surveys pane)."""
 
 
-async def segments(run: TableRun) -> None:
-    found = await _wootric(run).segments()
+async def segments(run: Run) -> None:
+    found = await run.client.segments()
     run.replace(normalize.wootric_segments(dump(found), run.name))
 
 
-async def nps_summaries(run: TableRun) -> None:
+async def nps_summaries(run: Run) -> None:
     """One summary per month of the last `SUMMARY_MONTHS`. A month that ended before the last
     fetch is not asked for again (the current and the previous month always are)."""
-    client = _wootric(run)
+    client = run.client
     stored = run.store.read("nps_summaries")
     today = date.today()
     months = [_month(today, back) for back in range(SUMMARY_MONTHS)]
@@ -169,7 +167,7 @@ PAGE_VIEW_USERS = 200
 """End users whose page views are read at once, then written as one part (memory stays flat)."""
 
 
-def _page_view_users(run: TableRun, through: int | None) -> pl.DataFrame:
+def _page_view_users(run: Run, through: int | None) -> pl.DataFrame:
     """The stored end users whose page views to read, oldest change first: `id`, `pages` (the
     requests their `page_views_count` needs: a full last page asks one more to see the end),
     `views` (that count), `mark` (Unix seconds of the later of `updated_at` and `last_seen_at`)."""
@@ -193,7 +191,7 @@ def _page_view_users(run: TableRun, through: int | None) -> pl.DataFrame:
     return chosen.sort("mark", "id").collect()
 
 
-def page_view_plan(run: TableRun, requests: int) -> str:
+def page_view_plan(run: Run, requests: int) -> str:
     """ "N requests to Wootric for page views (about M minutes at the account's rate limit)"."""
     budget = getattr(run.client.http, "budget", None)
     limit = getattr(budget, "limit", None)
@@ -208,7 +206,7 @@ def page_view_plan(run: TableRun, requests: int) -> str:
     return f"{requests:,} requests to Wootric for page views ({pace})"
 
 
-async def page_views(run: TableRun) -> None:
+async def page_views(run: Run) -> None:
     """On request (`workbench sync --with page-views`): `GET /v1/end_users/{id}/page_views` for
     each stored end user, so it runs after the account's other tables (the end users are fresh).
 
@@ -225,7 +223,7 @@ async def page_views(run: TableRun) -> None:
     the platform no longer lists is removed); `--full` reads every end user again and also
     removes the page views of end users no longer stored.
     """
-    client = _wootric(run)
+    client = run.client
     state = run.store.cursors().get("page_views") or {}
     through = None if run.full or not state else state.get("through")
     chosen = await asyncio.to_thread(_page_view_users, run, through)
@@ -263,14 +261,14 @@ async def page_views(run: TableRun) -> None:
     run.store.compact("page_views")
 
 
-def _next_part_number(run: TableRun) -> int:
+def _next_part_number(run: Run) -> int:
     parts = run.store.parts("page_views")
     if not parts:
         return 1
     return int(parts[-1].stem.rsplit("-", 1)[-1]) + 1
 
 
-def _remove_stale_page_views(run: TableRun, chosen: pl.DataFrame, first_part: int) -> int:
+def _remove_stale_page_views(run: Run, chosen: pl.DataFrame, first_part: int) -> int:
     """Tombstone stored page views of the end users just read that their answer no longer
     held, and (after `--full`) those of end users no longer stored."""
     parts = run.store.parts("page_views")
@@ -297,18 +295,21 @@ def _remove_stale_page_views(run: TableRun, chosen: pl.DataFrame, first_part: in
     return gone.len()
 
 
-OPTIONAL: dict[str, tuple[str, TableSync]] = {"page-views": ("page_views", page_views)}
+OPTIONAL: dict[str, tuple[str, TableSync[WootricClient, WootricAccount]]] = {
+    "page-views": ("page_views", page_views)
+}
 """Tables read only when asked (`workbench sync --with NAME`): name -> (table, its sync)."""
+PLAN = Plan(WootricClient, WootricAccount, TABLES, OPTIONAL)
 
 
 # --- the account's time zone, once responses and summaries are both in -------------------------
 
 _ZONE_INPUTS = frozenset({"responses", "nps_summaries"})
-_done: weakref.WeakKeyDictionary[AccountStore, dict[str, TableRun]] = weakref.WeakKeyDictionary()
+_done: weakref.WeakKeyDictionary[AccountStore, dict[str, Run]] = weakref.WeakKeyDictionary()
 """Per account being synced (its store object, one per sync), the zone inputs finished so far."""
 
 
-async def _finished(run: TableRun) -> None:
+async def _finished(run: Run) -> None:
     """Record that one input of the zone inference is in; the second to finish infers.
 
     Both tables run at once, so neither can wait for the other (the watchdog would see no
@@ -329,7 +330,7 @@ TELLING_DAYS = 6
 """At most this many one-day nps_summary questions to tell apart zones the months cannot."""
 
 
-def _zone_inputs(run: TableRun) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _zone_inputs(run: Run) -> tuple[pl.DataFrame, pl.DataFrame]:
     scanned = run.store.scan("responses")
     columns = ["created_at", "score", "metric", "excluded_from_calculations"]
     responses = pl.DataFrame() if scanned is None else scanned.select(columns).collect()
@@ -337,7 +338,7 @@ def _zone_inputs(run: TableRun) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 async def _telling_answers(
-    run: TableRun, responses: pl.DataFrame, summaries: pl.DataFrame, candidates: list[str]
+    run: Run, responses: pl.DataFrame, summaries: pl.DataFrame, candidates: list[str]
 ) -> pl.DataFrame:
     """One-day nps_summary answers that tell apart `candidates` (zones whose months all
     reproduce the stored answers), asked one at a time, each chosen by the last; not stored."""
@@ -349,7 +350,7 @@ async def _telling_answers(
         day = await asyncio.to_thread(telling_day, responses, remaining, first, last)
         if day is None:
             break
-        answer = await _wootric(run).nps_summary(day, day)
+        answer = await run.client.nps_summary(day, day)
         asked.append({**answer.model_dump(mode="json"), "date_start": day, "date_end": day})
         want = (answer.responses, answer.promoters, answer.detractors)
         remaining = [
@@ -361,7 +362,7 @@ async def _telling_answers(
 
 
 async def _infer(
-    run: TableRun, responses: pl.DataFrame, summaries: pl.DataFrame, before: str | None
+    run: Run, responses: pl.DataFrame, summaries: pl.DataFrame, before: str | None
 ) -> Inference:
     """The inference from the stored months, then from a few one-day answers when several
     zones reproduce every month."""
@@ -379,10 +380,10 @@ async def _infer(
     return inference
 
 
-async def _settle_time_zone(run: TableRun) -> str | None:
+async def _settle_time_zone(run: Run) -> str | None:
     """Infer the zone from what is stored and keep it; the line the sync summary shows."""
     responses, summaries = await asyncio.to_thread(_zone_inputs, run)
-    configured = getattr(run.account, "time_zone", None)
+    configured = run.account.time_zone
     if configured:
         missed = reproduces(responses, summaries, configured)
         if not missed:
@@ -397,7 +398,7 @@ async def _settle_time_zone(run: TableRun) -> str | None:
     before = stored_time_zone(run.store)
     inference = await _infer(run, responses, summaries, before)
     if inference.time_zone is not None:
-        account_id = getattr(run.account, "account_token", None) or run.name
+        account_id = run.account.account_token or run.name
         if inference.time_zone != before:
             store_time_zone(run.store, run.platform, account_id, inference.time_zone)
         return inference.note(run.name)

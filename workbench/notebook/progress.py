@@ -16,7 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from workbench.data.progress import SyncEvent, SyncSummary
+from workbench.data.progress import KIND_TITLES, Failure, SyncEvent, SyncSummary
+from workbench.sources.errors import ErrorKind
 
 FINISHED = ("done", "failed", "skipped")
 
@@ -100,8 +101,24 @@ COLUMNS = {
     "rejected": pl.Int64,
     "requests": pl.Int64,
     "error": pl.String,
+    "kind": pl.String,
     "notes": pl.String,
 }
+"""`kind` is the failure's `ErrorKind` value ("onboarding_needed", "auth", ...), for code that
+acts on it; `error` its line."""
+
+NEXT_STEPS: dict[ErrorKind, str] = {
+    ErrorKind.ONBOARDING_NEEDED: "complete it with `wb.onboard({account!r})`, which lists the "
+    "product categories, then sync again",
+}
+"""What a notebook offers for a kind of failure, after the failure's own line."""
+
+
+def failure_line(where: str, failure: Failure, account: str) -> str:
+    """A failure as the notebook says it: where, the kind's title, its line, the next step."""
+    step = NEXT_STEPS.get(failure.kind)
+    line = f"{where}: {KIND_TITLES[failure.kind]}: {failure.message}"
+    return f"{line}; {step.format(account=account)}" if step else line
 
 
 @dataclass(frozen=True)
@@ -124,11 +141,13 @@ class SyncResult:
         """One line per account or table that failed."""
         lines = []
         for account in self.summary.accounts:
-            if account.error:
-                lines.append(f"{account.account}: {account.error}")
+            if account.failure:
+                lines.append(failure_line(account.account, account.failure, account.account))
                 continue
             lines.extend(
-                f"{account.account} {t.table}: {t.error}" for t in account.tables if t.error
+                failure_line(f"{account.account} {t.table}", t.failure, account.account)
+                for t in account.tables
+                if t.failure
             )
         return lines
 
@@ -147,6 +166,7 @@ class SyncResult:
                         "rejected": 0,
                         "requests": account.requests,
                         "error": account.error,
+                        "kind": account.failure.kind.value if account.failure else None,
                         "notes": None if account.error else "no tables to sync on this platform",
                     }
                 )
@@ -162,6 +182,7 @@ class SyncResult:
                         "rejected": len(table.rejected),
                         "requests": table.requests,
                         "error": table.error,
+                        "kind": table.failure.kind.value if table.failure else None,
                         "notes": "; ".join(table.notes) or None,
                     }
                 )

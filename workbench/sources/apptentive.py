@@ -30,7 +30,7 @@ import httpx
 import orjson
 
 from workbench.settings.files import write_atomic
-from workbench.sources.errors import ServerError
+from workbench.sources.errors import UnreadableAnswer
 from workbench.sources.http import ApiClient
 from workbench.sources.models.apptentive import (
     NewAppVersion,
@@ -286,7 +286,7 @@ class ApptentiveClient:
         response, body = await self.http.request("GET", path, params=params, headers=headers)
         if response.status_code == 304:
             if cached is None:
-                raise ServerError(
+                raise UnreadableAnswer(
                     f"GET /{path.lstrip('/')} answered 304 Not Modified to a request that "
                     "named no ETag; try again later",
                     account=self.http.account,
@@ -437,7 +437,7 @@ def _rows(body: Any, key: str, account: str | None = None) -> list[dict[str, Any
             found = f"an object ({keys})"
         else:
             found = "an empty body" if body is None else f"a {type(body).__name__}"
-        raise ServerError(
+        raise UnreadableAnswer(
             f"GET /{key} answered in an unexpected shape: {found} where the docs promise a "
             f"list of {key}; the platform may be failing; try again later",
             account=account,
@@ -466,7 +466,7 @@ def _created_id(answer: Any, response: httpx.Response) -> str:
     location = response.headers.get("Location")
     if location:
         return urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
-    raise ServerError("POST /records answered without the id of the created record")
+    raise UnreadableAnswer("POST /records answered without the id of the created record")
 
 
 __all__ = ["ApptentiveClient", "CachedAnswer", "ConditionalCache"]

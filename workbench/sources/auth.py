@@ -43,7 +43,13 @@ import httpx
 from pydantic import SecretStr
 
 from workbench.settings.files import write_atomic
-from workbench.sources.errors import AuthenticationFailed, RateLimited, ServerError, SourceError
+from workbench.sources.errors import (
+    AuthenticationFailed,
+    NetworkError,
+    RateLimited,
+    ServerError,
+    SourceError,
+)
 from workbench.sources.ratelimit import RateHeaders, retry_after
 from workbench.sources.retry import NOT_SENT, RetryPolicy, clock_time
 
@@ -462,6 +468,7 @@ class WootricOAuth(Authenticator):
         kind = form["grant_type"]
         policy = self._retry
         problem = ""
+        unreached = False
         pause: float | None = None
         tries = 0
         while tries < policy.attempts:
@@ -474,11 +481,13 @@ class WootricOAuth(Authenticator):
                 response = await http.post(self._url, data=form, params=params)
             except httpx.HTTPError as exc:
                 problem = f"could not reach the token endpoint ({type(exc).__name__})"
+                unreached = True
                 if isinstance(exc, NOT_SENT) or replayable:
                     continue
                 raise _MaybeSpent(
                     f"the token endpoint did not answer ({type(exc).__name__})"
                 ) from None
+            unreached = False
             status = response.status_code
             if status in (400, 401):
                 raise AuthenticationFailed(
@@ -514,7 +523,7 @@ class WootricOAuth(Authenticator):
                 expires_at=self._clock() + lifetime - margin,
                 refresh_token=SecretStr(str(refresh)) if refresh else None,
             )
-        raise ServerError(
+        raise (NetworkError if unreached else ServerError)(
             f"{problem} {tries} times; check the network and the account's base URL, "
             "then try again later",
             account=self._account,

@@ -31,7 +31,7 @@ from workbench.sources.crowdskout_drops import (
     find_dropped,
     pair_created,
 )
-from workbench.sources.errors import InvalidRequest, NotFound, ServerError, TruncatedRead
+from workbench.sources.errors import InvalidRequest, NotFound, TruncatedRead, UnreadableAnswer
 from workbench.sources.http import ApiClient
 from workbench.sources.models.crowdskout import (
     Attribute,
@@ -367,7 +367,7 @@ def unwrap(body: Any, response: httpx.Response, *, account: str, method: str, pa
     """
     where = f"{method} /{path.lstrip('/')}"
     if not isinstance(body, dict) or "success" not in body:
-        raise ServerError(
+        raise UnreadableAnswer(
             f"{where} answered {response.status_code} without Crowdskout's "
             "{success, messages, data} envelope; try again later",
             account=account,
@@ -423,7 +423,7 @@ def _profile_list(answer: Any, where: str) -> list[dict[str, Any]]:
     if isinstance(answer, dict):  # tolerate {"profiles": [...]}
         answer = answer.get("profiles", [])
     if not isinstance(answer, list):
-        raise ServerError(f"{where} answered {type(answer).__name__} instead of a list")
+        raise UnreadableAnswer(f"{where} answered {type(answer).__name__} instead of a list")
     return [p for p in answer if isinstance(p, dict)]
 
 
@@ -440,7 +440,7 @@ def _attribute_page(body: Any) -> AttributePage:
             total=int(total) if isinstance(total, int | str) and str(total).isdigit() else None,
             attributes=[Attribute.model_validate(a) for a in rows],
         )
-    raise ServerError(f"GET /v1/attribute answered {type(body).__name__} instead of a list")
+    raise UnreadableAnswer(f"GET /v1/attribute answered {type(body).__name__} instead of a list")
 
 
 def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:

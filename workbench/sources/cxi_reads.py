@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import quote
 
-from workbench.sources.errors import NotFound, ServerError
+from workbench.sources.errors import NotFound, UnreadableAnswer
 from workbench.sources.forms import FormValue, rails_form
 from workbench.sources.http import ApiClient
 from workbench.sources.models.cxi import Import, ImportDetail, Project, Response, ResponsePage, Tag
@@ -156,7 +156,7 @@ class CxiReader:
             promised = "a list" if kind is list else "a JSON object"
             if missing:
                 promised += " with " + ", ".join(missing)
-            raise ServerError(
+            raise UnreadableAnswer(
                 f"{path} answered in an unexpected shape: {found} where the docs promise "
                 f"{promised}; the platform may be failing; try again later",
                 account=self.http.account,

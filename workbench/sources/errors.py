@@ -2,13 +2,62 @@
 
 The faces (CLI, TUI, notebooks) show `str(error)` to a person as it is, so a message names the
 account and never carries a token, a password or a URL with credentials in it.
+
+Each error class has a `kind` (`ErrorKind`), so the kind is decided once, where the error is
+raised (by its class): the faces choose their words and actions from the kind, never by reading
+the message.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """What kind of trouble stopped something, for a face to choose its words and actions.
+
+    The first group is decided by the sources (this module); the last four by the sync, for the
+    troubles of its own (`workbench.data.sync`)."""
+
+    AUTH = "auth"
+    """The credentials were refused (401, the token endpoint, a Crowdskout token not given)."""
+    FORBIDDEN = "forbidden"
+    """403: valid credentials without the permission."""
+    ONBOARDING_NEEDED = "onboarding_needed"
+    """CXI's 424: the account has not completed onboarding."""
+    LOCKED = "locked"
+    """423: the feature is not enabled for the account."""
+    NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
+    SERVER = "server"
+    """5xx after every retry."""
+    NETWORK = "network"
+    """No answer: connections refused or dropped, timeouts, after every retry."""
+    BAD_DATA = "bad_data"
+    """An answer that cannot be read (cut short, not JSON, not the documented shape)."""
+    INVALID_REQUEST = "invalid_request"
+    """Another 4xx, or the API refused the request in its answer."""
+    INCOMPLETE = "incomplete"
+    """The API cannot hand over every row."""
+    SETTINGS = "settings"
+    """The account's configuration cannot be used (a missing secret, a bad ids file)."""
+    STORE = "store"
+    """The local store cannot be read or written (a full disk, damaged files)."""
+    BUSY = "busy"
+    """Another sync holds the account's lock, for longer than the sync waits."""
+    STALLED = "stalled"
+    """The sync's watchdog stopped a table that made no progress."""
+
 
 class SourceError(Exception):
-    """Anything that went wrong talking to a feedback platform."""
+    """Anything that went wrong talking to a feedback platform; `kind` is the class's."""
+
+    kind: ErrorKind = ErrorKind.SERVER
+
+    def __init_subclass__(cls, *, kind: ErrorKind | None = None, **options: object) -> None:
+        super().__init_subclass__(**options)
+        if kind is not None:
+            cls.kind = kind
 
     def __init__(self, message: str, *, account: str | None = None, status: int | None = None):
         self.account = account
@@ -17,31 +66,48 @@ class SourceError(Exception):
         super().__init__(f"{prefix}{message}")
 
 
-class AuthenticationFailed(SourceError):
+class AuthenticationFailed(SourceError, kind=ErrorKind.AUTH):
     """401, or the OAuth endpoint refused the credentials."""
 
 
-class OnboardingRequired(SourceError):
+class OnboardingRequired(SourceError, kind=ErrorKind.ONBOARDING_NEEDED):
     """CXI answers 424 until the account has completed onboarding."""
 
 
-class RateLimited(SourceError):
+class RateLimited(SourceError, kind=ErrorKind.RATE_LIMITED):
     """Still 429 after waiting for the rate-limit window as often as we were willing to."""
 
 
-class NotFound(SourceError):
+class NotFound(SourceError, kind=ErrorKind.NOT_FOUND):
     """404: the id, email or path does not exist on the platform."""
 
 
-class InvalidRequest(SourceError):
+class InvalidRequest(SourceError, kind=ErrorKind.INVALID_REQUEST):
     """400/422 (or another 4xx): the server's own message is kept, because it names the field."""
 
 
-class ServerError(SourceError):
-    """5xx, dropped connections, timeouts or unreadable answers, after every retry."""
+class ServerError(SourceError, kind=ErrorKind.SERVER):
+    """5xx, dropped connections, timeouts or unreadable answers, after every retry (no answer
+    and an unreadable one as the two subclasses below, each its own kind)."""
 
 
-class TruncatedRead(SourceError):
+class NetworkError(ServerError, kind=ErrorKind.NETWORK):
+    """No answer after every retry: connections refused or dropped, timeouts."""
+
+
+class UnreadableAnswer(ServerError, kind=ErrorKind.BAD_DATA):
+    """An answer cut short, not JSON, or not the shape the docs promise."""
+
+
+class Forbidden(InvalidRequest, kind=ErrorKind.FORBIDDEN):
+    """403: the credentials are valid but lack the permission."""
+
+
+class FeatureLocked(InvalidRequest, kind=ErrorKind.LOCKED):
+    """423: the feature is not enabled for the account."""
+
+
+class TruncatedRead(SourceError, kind=ErrorKind.INCOMPLETE):
     """The API cannot hand over every row (e.g. one second holds more than two queries reach)."""
 
 
@@ -84,4 +150,5 @@ def error_for_status(
             account=account,
             status=status,
         )
-    return InvalidRequest(message, account=account, status=status)
+    refused = {403: Forbidden, 423: FeatureLocked}.get(status, InvalidRequest)
+    return refused(message, account=account, status=status)

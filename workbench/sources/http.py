@@ -44,8 +44,10 @@ import orjson
 from workbench.sources.auth import RENEWED, Authenticator
 from workbench.sources.errors import (
     AuthenticationFailed,
+    NetworkError,
     RateLimited,
     ServerError,
+    UnreadableAnswer,
     error_for_status,
 )
 from workbench.sources.ratelimit import RateBudget, RateHeaders, RateWindowTooFar, retry_after
@@ -254,7 +256,7 @@ class ApiClient:
                         failure = exc
                 if failure is not None:
                     if not replayable and not isinstance(failure, NOT_SENT):
-                        raise ServerError(
+                        raise _failure_error(failure)(
                             f"{method} {path} was cut off ({_describe(failure)}) after it reached "
                             "the server, so it may or may not have been applied; check on the "
                             "platform before you repeat it",
@@ -262,7 +264,7 @@ class ApiClient:
                         ) from None
                     attempt += 1
                     if attempt >= policy.attempts:
-                        raise ServerError(
+                        raise _failure_error(failure)(
                             f"{method} {path} failed {attempt} times ({_describe(failure)}); "
                             "check the network and try again later",
                             account=self.account,
@@ -353,6 +355,11 @@ def exact_json(response: httpx.Response) -> Any:
     if _LONG_DIGITS.search(response.content):
         return json.loads(response.content)
     return orjson.loads(response.content)
+
+
+def _failure_error(exc: BaseException) -> type[ServerError]:
+    """A request that failed without a usable answer: no answer at all, or one unreadable."""
+    return UnreadableAnswer if isinstance(exc, ValueError) else NetworkError
 
 
 def _describe(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from workbench.sources.errors import ServerError
+from workbench.sources.errors import ServerError, UnreadableAnswer
 from workbench.sources.forms import FormValue, rails_form
 from workbench.sources.http import ApiClient
 from workbench.sources.models.wootric import (
@@ -48,7 +48,7 @@ def unexpected_shape(body: Any, wanted: str, *, account: str | None, what: str) 
         found = "an empty body"
     else:
         found = f"a {type(body).__name__}"
-    return ServerError(
+    return UnreadableAnswer(
         f"{what} answered in an unexpected shape: {found} where the docs promise {wanted}; "
         "the platform may be failing or the base URL may not be its API; try again later",
         account=account,

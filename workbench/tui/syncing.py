@@ -4,7 +4,7 @@
 a bad password on one account leaves the others and the stored data alone; anything else that
 escapes (an unknown account, a bug) becomes one `SyncCrashed` message instead of a traceback.
 `SyncState` remembers, per account, the last problem and the CXI onboarding state the syncs
-revealed, for the Accounts tree.
+revealed, for the Accounts tree: both from the failures' kinds, never from their words.
 """
 
 from __future__ import annotations
@@ -16,15 +16,27 @@ import polars as pl
 from textual.message import Message
 
 from workbench.analysis.counting import is_excluded
-from workbench.data.progress import SyncEvent, SyncSummary
+from workbench.data.progress import KIND_TITLES, Failure, SyncEvent, SyncSummary
 from workbench.data.store import Store
 from workbench.data.sync import sync
 from workbench.settings import Settings
+from workbench.sources.errors import ErrorKind
 from workbench.tui.messages import SyncCrashed, SyncFinished, SyncProgress
 from workbench.tui.panes.accounts import AccountRow, Onboarding
 from workbench.tui.snapshot import Snapshot
 
-ONBOARDING_WORDS = ("onboarding", " 424")
+NEXT_STEPS: dict[ErrorKind, str] = {
+    ErrorKind.ONBOARDING_NEEDED: "In Accounts, press o to complete the onboarding here, then "
+    "sync again.",
+    ErrorKind.AUTH: "In Accounts, press e to edit the account's credentials, then sync again.",
+}
+"""What the TUI offers for a kind of failure, after the failure's own line."""
+
+
+def failure_text(failure: Failure) -> str:
+    """A failure as the TUI says it: its line, then the TUI's own step for its kind."""
+    step = NEXT_STEPS.get(failure.kind)
+    return f"{failure.message} {step}" if step else failure.message
 
 
 async def run_sync(
@@ -43,10 +55,6 @@ async def run_sync(
     post(SyncFinished(summary))
 
 
-def _onboarding_problem(message: str | None) -> bool:
-    return bool(message) and any(word in message for word in ONBOARDING_WORDS)  # type: ignore[operator]
-
-
 @dataclass
 class SyncState:
     """What the syncs of this session found out about each account."""
@@ -59,14 +67,19 @@ class SyncState:
         """Note each account's outcome; return (title, message) for each one that failed."""
         notes: list[tuple[str, str]] = []
         for account in summary.accounts:
-            failures = [account.error] if account.error else []
-            failures += [t.error for t in account.tables if t.error and t.error != account.error]
+            failures = account.failures
             if account.platform == "cxi":
-                blocked = any(_onboarding_problem(f) for f in failures)
+                blocked = any(f.kind is ErrorKind.ONBOARDING_NEEDED for f in failures)
                 self.onboarding[account.account] = "required" if blocked else "complete"
             if failures:
-                self.problems[account.account] = failures[0]
-                notes.append((f"Sync of {account.account} failed", failures[0]))
+                first = failures[0]
+                self.problems[account.account] = first.message
+                notes.append(
+                    (
+                        f"Sync of {account.account} failed: {KIND_TITLES[first.kind]}",
+                        failure_text(first),
+                    )
+                )
             else:
                 self.problems.pop(account.account, None)
         return notes

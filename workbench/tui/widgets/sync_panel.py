@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, ProgressBar, Static
 
-from workbench.data.progress import SyncEvent
+from workbench.data.progress import KIND_TITLES, SyncEvent
 
 NARROW = 72
 """Below this panel width a row takes two lines (name and bar, then the status) and the status
@@ -79,7 +79,8 @@ class SyncRow(Horizontal):
             status.tooltip = message
         elif event.phase == "failed":
             bar.update(total=1, progress=0)
-            status.update(escape(f"failed: {event.message or ''}"))
+            title = f" ({KIND_TITLES[event.kind]})" if event.kind else ""
+            status.update(escape(f"failed{title}: {event.message or ''}"))
             self.set_class(True, "-failed")
         else:
             bar.update(total=event.total, progress=event.rows)
