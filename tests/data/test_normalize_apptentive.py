@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from tests.sources.test_apptentive_client import ANDROID, IOS, apptentive_client
-from workbench.data.normalize_apptentive import (
+from workbench.data.normalize.apptentive import (
     apptentive_end_users,
     apptentive_responses,
     apptentive_survey_answers,

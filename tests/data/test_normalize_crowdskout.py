@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from tests.sources.test_crowdskout_client import ORG, crowdskout_client
-from workbench.data.normalize_crowdskout import (
+from workbench.data.normalize.crowdskout import (
     crowdskout_end_users,
     crowdskout_responses,
     crowdskout_segments,

@@ -17,7 +17,7 @@ import pytest
 
 from tests.sources.test_cxi_client import CXI, cxi_client
 from workbench.data.normalize import Normalized
-from workbench.data.normalize_cxi import (
+from workbench.data.normalize.cxi import (
     SCALES,
     cxi_imports,
     cxi_projects,

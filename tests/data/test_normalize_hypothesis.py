@@ -31,18 +31,18 @@ from workbench.data.normalize import (
     wootric_responses,
     wootric_segments,
 )
-from workbench.data.normalize_apptentive import (
+from workbench.data.normalize.apptentive import (
     apptentive_end_users,
     apptentive_responses,
     apptentive_survey_answers,
     apptentive_surveys,
 )
-from workbench.data.normalize_crowdskout import (
+from workbench.data.normalize.crowdskout import (
     crowdskout_end_users,
     crowdskout_responses,
     crowdskout_segments,
 )
-from workbench.data.normalize_cxi import cxi_imports, cxi_projects, cxi_responses, cxi_tags
+from workbench.data.normalize.cxi import cxi_imports, cxi_projects, cxi_responses, cxi_tags
 from workbench.data.schema import TABLES
 
 # --- values -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from workbench.data import normalize_apptentive as normalize
+from workbench.data.normalize import apptentive as normalize
 from workbench.data.sync_tables import Plan, TableRun, TableSync, dump
 from workbench.settings import ApptentiveAccount
 from workbench.sources.apptentive import ApptentiveClient

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from workbench.data import normalize_crowdskout as normalize
 from workbench.data.crowdskout_ids import HOW_TO_GIVE, ProfileIds, profile_ids
 from workbench.data.normalize import Normalized
+from workbench.data.normalize import crowdskout as normalize
 from workbench.data.sync_tables import Plan, TableRun, TableSync, dump, walk
 from workbench.settings import CrowdskoutAccount
 from workbench.sources.crowdskout import CrowdskoutClient

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench.data import normalize_cxi as normalize
 from workbench.data.normalize import Normalized
+from workbench.data.normalize import cxi as normalize
 from workbench.data.schema import empty
 from workbench.data.sync_tables import Plan, TableRun, TableSync, dump
 from workbench.settings import CxiAccount

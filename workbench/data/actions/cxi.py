@@ -27,9 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.data import normalize_cxi as normalize
 from workbench.data.actions.plan import Call, Plan
 from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
+from workbench.data.normalize import cxi as normalize
 from workbench.data.store import AccountStore
 from workbench.settings import Settings
 from workbench.sources.cxi import CxiClient

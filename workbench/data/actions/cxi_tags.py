@@ -17,11 +17,11 @@ from typing import Any, Literal
 
 import polars as pl
 
-from workbench.data import normalize_cxi as normalize
 from workbench.data.actions.cxi import PLATFORM, all_tags, cxi_client
 from workbench.data.actions.follow import chain, remove_rows
 from workbench.data.actions.plan import Call, Follow, Plan, row_call
 from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
+from workbench.data.normalize import cxi as normalize
 from workbench.data.store import AccountStore
 from workbench.settings import Settings
 from workbench.sources.errors import InvalidRequest

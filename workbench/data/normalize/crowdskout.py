@@ -1,8 +1,8 @@
 """Crowdskout profiles and attributes to canonical frames.
 
-Each normalizer takes the client's models (`CrowdskoutClient` yields pydantic `Profile` and
-`Attribute` models) or their JSON (`model_dump(mode="json")`, which nests the collections under
-`collections`, or the API's own profile objects, which put them beside `id`) and an account
+Each normalizer takes rows as plain JSON objects (the client's `Profile` and `Attribute` models
+dumped with `model_dump(mode="json")`, which nests the collections under `collections`,
+or the API's own profile objects, which put them beside `id`) and an account
 name, and answers `Normalized(frame, rejected)`: a record that cannot be read is reported,
 never dropped.
 
@@ -32,20 +32,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from workbench.data.normalize import (
-    Normalized,
+from workbench.data.normalize.collect import Normalized, collect, entries
+from workbench.data.normalize.fields import (
+    Bad,
     Row,
-    _Bad,
-    _count,
-    _entries,
-    _gather,
-    _id,
-    _list,
-    _scalar,
-    _shown,
-    _shown_id,
-    _text,
-    _time,
+    read_count,
+    read_id,
+    read_list,
+    read_text,
+    read_time,
+    scalar,
+    shown,
+    shown_id,
 )
 
 PLATFORM = "crowdskout"
@@ -69,7 +67,7 @@ def crowdskout_end_users(rows: Iterable[Row], account: str) -> Normalized:
         return {
             "account": account,
             "platform": PLATFORM,
-            "id": _id(row),
+            "id": read_id(row),
             "email": _contact(collections, "EmailAddresses"),
             "external_id": None,
             "phone_number": _contact(collections, "PhoneNumbers"),
@@ -81,25 +79,25 @@ def crowdskout_end_users(rows: Iterable[Row], account: str) -> Normalized:
             "properties": _properties(collections),
         }
 
-    return _gather("end_users", _entries(rows), read)
+    return collect("end_users", entries(rows), read)
 
 
 def _collections(row: Row) -> dict[str, list[Mapping[str, Any]]]:
     """A profile's collections by name, from either shape; each item must be an object."""
     nested = row.get("collections")
     if nested is not None and not isinstance(nested, Mapping):
-        raise _Bad("collections", f"not an object: {_shown(nested)}")
+        raise Bad("collections", f"not an object: {shown(nested)}")
     source = nested if nested is not None else {k: v for k, v in row.items() if k != "id"}
     found: dict[str, list[Mapping[str, Any]]] = {}
     for name, items in source.items():
         where = f"collections.{name}" if nested is not None else str(name)
         if not isinstance(items, list):
             if nested is not None:
-                raise _Bad(where, f"not a list of items: {_shown(items)}")
+                raise Bad(where, f"not a list of items: {shown(items)}")
             continue  # a top-level field of the profile, not a collection
         for item in items:
             if not isinstance(item, Mapping):
-                raise _Bad(where, f"an item that is not an object: {_shown(item)}")
+                raise Bad(where, f"an item that is not an object: {shown(item)}")
         found[str(name)] = [item for item in items if item.get("delete") is not True]
     return found
 
@@ -111,10 +109,10 @@ def _fields(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def _value(value: object) -> object:
     if isinstance(value, Mapping) and "value" in value:
-        return _scalar(value["value"])
+        return scalar(value["value"])
     if isinstance(value, list) and all(isinstance(v, Mapping) and "value" in v for v in value):
         return ", ".join(str(v["value"]) for v in value)
-    return _scalar(value)
+    return scalar(value)
 
 
 def _contact(collections: Mapping[str, list[Mapping[str, Any]]], name: str) -> str | None:
@@ -122,9 +120,9 @@ def _contact(collections: Mapping[str, list[Mapping[str, Any]]], name: str) -> s
     if not items:
         return None
     try:
-        return _text(_fields(items[0]), COLUMN_FIELDS[name])
-    except _Bad as bad:
-        raise _Bad(f"{name}.{bad.field}", bad.reason) from None
+        return read_text(_fields(items[0]), COLUMN_FIELDS[name])
+    except Bad as bad:
+        raise Bad(f"{name}.{bad.field}", bad.reason) from None
 
 
 def _properties(collections: Mapping[str, list[Mapping[str, Any]]]) -> dict[str, Any]:
@@ -144,8 +142,8 @@ def _last_surveyed(collections: Mapping[str, list[Mapping[str, Any]]]) -> Any:
     latest = None
     for item in collections.get("SurveyResponses") or []:
         try:
-            when = _time(item, "SurveyWhen")
-        except _Bad:
+            when = read_time(item, "SurveyWhen")
+        except Bad:
             continue
         if when is not None and (latest is None or when > latest):
             latest = when
@@ -162,48 +160,46 @@ def crowdskout_responses(rows: Iterable[Row], account: str) -> Normalized:
     answers as one (the profile's id, table `responses`), an unreadable item only itself.
     Profiles without survey answers give no rows.
     """
-    return _gather("responses", _answers(rows, account), _answer)
+    return collect("responses", _answers(rows, account), _answer)
 
 
 def _answers(
     rows: Iterable[Row], account: str
-) -> Iterator[tuple[str, tuple[dict[str, Any], Mapping[str, Any]] | _Bad | None]]:
+) -> Iterator[tuple[str, tuple[dict[str, Any], Mapping[str, Any]] | Bad]]:
     """(shown id, (profile, item)) per survey answer; a profile that cannot be read is one
-    entry carrying why, for `_answer` to reject."""
-    for shown, row in _entries(rows):
-        if row is None:
-            yield shown, None
+    entry carrying why, for the collector to reject."""
+    for shown_as, row in entries(rows):
+        if isinstance(row, Bad):
+            yield shown_as, row
             continue
         try:
             collections = _collections(row)
             profile = {
                 "account": account,
-                "id": _id(row),
+                "id": read_id(row),
                 "email": _contact(collections, "EmailAddresses"),
                 "properties": _properties(collections),
             }
-        except _Bad as bad:
-            yield shown, bad
+        except Bad as bad:
+            yield shown_as, bad
             continue
         for item in collections.get("SurveyResponses") or []:
-            yield _shown_id(item), (profile, item)
+            yield shown_id(item), (profile, item)
 
 
-def _answer(entry: tuple[dict[str, Any], Mapping[str, Any]] | _Bad) -> dict[str, Any]:
-    if isinstance(entry, _Bad):
-        raise entry
+def _answer(entry: tuple[dict[str, Any], Mapping[str, Any]]) -> dict[str, Any]:
     profile, item = entry
     return {
         "account": profile["account"],
         "platform": PLATFORM,
-        "id": _id(item),
+        "id": read_id(item),
         "end_user_id": profile["id"],
         "user_ref": profile["email"],
-        "survey_id": _text(item, "SurveyName"),
+        "survey_id": read_text(item, "SurveyName"),
         "metric": "nps",
-        "score": _count(item, "SurveyScore", low=0, high=10),
-        "text": _text(item, "SurveyAnswer"),
-        "created_at": _time(item, "SurveyWhen", required=True),
+        "score": read_count(item, "SurveyScore", low=0, high=10),
+        "text": read_text(item, "SurveyAnswer"),
+        "created_at": read_time(item, "SurveyWhen", required=True),
         "updated_at": None,
         "tags": [],
         "sentiment": None,
@@ -220,18 +216,18 @@ def crowdskout_segments(rows: Iterable[Row], account: str) -> Normalized:
     """Attributes (`CrowdskoutClient.iter_attributes()`) -> `segments` (see the module doc)."""
 
     def read(row: Row) -> dict[str, Any]:
-        _id(row)  # an attribute without an id is not one Crowdskout holds
-        kind = _text(row, "type")
-        _list(row, "options")
+        read_id(row)  # an attribute without an id is not one Crowdskout holds
+        kind = read_text(row, "type")
+        read_list(row, "options")
         return {
             "account": account,
             "platform": PLATFORM,
-            "name": _text(row, "name", required=True),
+            "name": read_text(row, "name", required=True),
             "data_type": kind.lower() if kind else None,
             "created_at": None,
         }
 
-    return _gather("segments", _entries(rows), read)
+    return collect("segments", entries(rows), read)
 
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Wootric CXI records to canonical frames: responses, tags, imports (as surveys) and projects.
 
-Each normalizer takes the client's models (`CxiClient` yields pydantic models) or their JSON
-(`model_dump(mode="json")`, or the API's own rows) and an account name, and answers
+Each normalizer takes rows as plain JSON objects (the client's models dumped with
+`model_dump(mode="json")`, or the API's own rows) and an account name, and answers
 `Normalized(frame, rejected)`: a record that cannot be read is reported, never dropped.
 
 What CXI leaves to us:
@@ -22,24 +22,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from workbench.data.normalize import (
-    Normalized,
+from workbench.data.normalize.collect import Normalized, collect, entries
+from workbench.data.normalize.fields import (
+    Bad,
     Row,
-    _Bad,
-    _count,
-    _entries,
-    _gather,
-    _id,
-    _list,
-    _number,
-    _record,
-    _scalar,
-    _score,
-    _shown,
-    _shown_id,
-    _tags,
-    _text,
-    _time,
+    read_count,
+    read_id,
+    read_list,
+    read_number,
+    read_score,
+    read_text,
+    read_time,
+    scalar,
+    shown,
+    shown_id,
+    tag_names,
 )
 
 PLATFORM = "cxi"
@@ -72,20 +69,20 @@ def cxi_responses(
     """
 
     def read(row: Row) -> dict[str, Any]:
-        metric = _metric(metric_type) if metric_type else _metric(_text(row, "metric_type"))
+        metric = _metric(metric_type) if metric_type else _metric(read_text(row, "metric_type"))
         low, high = SCALES[metric]
         survey = import_id if import_id is not None else row.get("import_id")
         return {
             "account": account,
             "platform": PLATFORM,
-            "id": _id(row),
+            "id": read_id(row),
             "end_user_id": None,  # CXI has no end users, only the CSV's user_id
-            "user_ref": _text(row, "user_id"),
-            "survey_id": _id({"import_id": survey}, "import_id", required=False),
+            "user_ref": read_text(row, "user_id"),
+            "survey_id": read_id({"import_id": survey}, "import_id", required=False),
             "metric": metric,
-            "score": _score(row, low, high),
-            "text": _text(row, "feedback"),
-            "created_at": _time(row, "feedback_date", required=True),
+            "score": read_score(row, low, high),
+            "text": read_text(row, "feedback"),
+            "created_at": read_time(row, "feedback_date", required=True),
             "updated_at": None,
             "tags": _response_tags(row),
             "sentiment": _sentiment(row),
@@ -94,7 +91,7 @@ def cxi_responses(
             "properties": _custom_properties(row),
         }
 
-    return _gather("responses", _entries(rows), read)
+    return collect("responses", entries(rows), read)
 
 
 def _metric(value: str | None) -> str:
@@ -103,30 +100,30 @@ def _metric(value: str | None) -> str:
         return "other"
     metric = value.strip().lower()
     if metric not in SCALES:
-        raise _Bad("metric_type", f"not one of nps, csat, ces, other: {value!r}")
+        raise Bad("metric_type", f"not one of nps, csat, ces, other: {value!r}")
     return metric
 
 
 def _response_tags(row: Row) -> list[str]:
-    tags = _list(row, "tags")
+    tags = read_list(row, "tags")
     for tag in tags:
         if not isinstance(tag, Mapping | str) or (isinstance(tag, Mapping) and not tag.get("name")):
-            raise _Bad("tags", f"a tag without a name: {_shown(tag)}")
-    return _tags(tags)
+            raise Bad("tags", f"a tag without a name: {shown(tag)}")
+    return tag_names(tags)
 
 
 def _sentiment(row: Row) -> str | None:
-    sentiment = (_text(row, "sentiment") or "").strip().lower()
+    sentiment = (read_text(row, "sentiment") or "").strip().lower()
     return sentiment or None
 
 
 def _custom_properties(row: Row) -> dict[str, Any]:
     """`[{key, data_type, value}]` (the CSV's extra columns) as one mapping, key to value."""
     properties: dict[str, Any] = {}
-    for item in _list(row, "custom_properties"):
+    for item in read_list(row, "custom_properties"):
         if not isinstance(item, Mapping) or not isinstance(item.get("key"), str):
-            raise _Bad("custom_properties", f"not a {{key, value}} pair: {_shown(item)}")
-        properties[item["key"]] = _scalar(item.get("value"))
+            raise Bad("custom_properties", f"not a {{key, value}} pair: {shown(item)}")
+        properties[item["key"]] = scalar(item.get("value"))
     return properties
 
 
@@ -139,10 +136,10 @@ def cxi_tags(rows: Iterable[Row], account: str) -> Normalized:
     Children nested in `children` become rows of their own with `parent` set to the parent's
     name; a tag listed twice (nested and on its own) is kept once, with its parent.
     """
-    return _gather("tags", _tag_tree(rows), lambda entry: _tag(entry, account))
+    return collect("tags", _tag_tree(rows), lambda entry: _tag(entry, account))
 
 
-def _tag_tree(rows: Iterable[Row]) -> Iterator[tuple[str, tuple[Row, str | None] | None]]:
+def _tag_tree(rows: Iterable[Row]) -> Iterator[tuple[str, tuple[Row, str | None] | Bad]]:
     """Every tag as (shown id, (row, parent name)), children right after their parent.
 
     A tag met twice keeps its first place and whichever parent was named; a flat row's
@@ -150,20 +147,22 @@ def _tag_tree(rows: Iterable[Row]) -> Iterator[tuple[str, tuple[Row, str | None]
     """
     walked = list(_walk(rows, None))
     names = {
-        shown: row["name"] for shown, row, _ in walked if row and isinstance(row.get("name"), str)
+        named: row["name"] for named, row, _ in walked if row and isinstance(row.get("name"), str)
     }
     kept: dict[str, tuple[Row, str | None]] = {}
-    unplaced: list[tuple[str, tuple[Row, str | None] | None]] = []
-    for shown, row, parent in walked:
-        if row is None or shown == "?":
-            unplaced.append((shown, (row, parent) if row is not None else None))
-        elif shown not in kept or (parent is not None and kept[shown][1] is None):
-            kept[shown] = (kept[shown][0] if shown in kept else row, parent)
-    for shown, (row, parent) in kept.items():
+    unplaced: list[tuple[str, tuple[Row, str | None] | Bad]] = []
+    for named, row, parent in walked:
+        if row is None or named == "?":
+            unplaced.append(
+                (named, (row, parent) if row is not None else Bad("row", "not an object"))
+            )
+        elif named not in kept or (parent is not None and kept[named][1] is None):
+            kept[named] = (kept[named][0] if named in kept else row, parent)
+    for named, (row, parent) in kept.items():
         parent_id = row.get("parent_id")
         if parent is None and parent_id is not None:
             parent = names.get(str(parent_id))
-        yield shown, (row, parent)
+        yield named, (row, parent)
     yield from unplaced
 
 
@@ -171,8 +170,8 @@ def _walk(
     items: Iterable[object], parent: str | None
 ) -> Iterator[tuple[str, Row | None, str | None]]:
     for item in items:
-        row = _record(item)
-        yield _shown_id(row), row, parent
+        row = item if isinstance(item, Mapping) else None
+        yield shown_id(row), row, parent
         children = row.get("children") if row is not None else None
         if isinstance(children, list):
             name = row.get("name") if row is not None else None
@@ -181,19 +180,19 @@ def _walk(
 
 def _tag(entry: tuple[Row, str | None], account: str) -> dict[str, Any]:
     row, parent = entry
-    _list(row, "children")  # a children value that is not a list is a tag we cannot place
-    count = _count(row, "response_count")
+    read_list(row, "children")  # a children value that is not a list is a tag we cannot place
+    count = read_count(row, "response_count")
     positive, neutral, negative = _breakdown(row, count)
     return {
         "account": account,
         "platform": PLATFORM,
-        "id": _id(row),
-        "name": _text(row, "name", required=True),
+        "id": read_id(row),
+        "name": read_text(row, "name", required=True),
         "parent": parent if isinstance(parent, str) else None,
-        "mode": _text(row, "mode"),
+        "mode": read_text(row, "mode"),
         "sentiment": _dominant(positive, neutral, negative),
         "response_count": count,
-        "usage": _number(row, "usage", low=0, high=100.0001),
+        "usage": read_number(row, "usage", low=0, high=100.0001),
         "positive": positive,
         "neutral": neutral,
         "negative": negative,
@@ -206,13 +205,13 @@ def _breakdown(row: Row, count: int | None) -> tuple[int | None, int | None, int
     if shares is None or shares == {} or count is None:
         return None, None, None
     if not isinstance(shares, Mapping):
-        raise _Bad("sentiment_breakdown", f"not an object: {_shown(shares)}")
+        raise Bad("sentiment_breakdown", f"not an object: {shown(shares)}")
     counts = []
     for name in SENTIMENTS:
         try:
-            share = _number(shares, name, low=0, high=100.0001)
-        except _Bad as bad:
-            raise _Bad(f"sentiment_breakdown.{bad.field}", bad.reason) from None
+            share = read_number(shares, name, low=0, high=100.0001)
+        except Bad as bad:
+            raise Bad(f"sentiment_breakdown.{bad.field}", bad.reason) from None
         counts.append(round((share or 0) * count / 100))
     return counts[0], counts[1], counts[2]
 
@@ -240,23 +239,23 @@ def cxi_imports(rows: Iterable[Row], account: str) -> Normalized:
     """
 
     def read(row: Row) -> dict[str, Any]:
-        metric = _text(row, "metric_type")
+        metric = read_text(row, "metric_type")
         return {
             "account": account,
             "platform": PLATFORM,
-            "id": _id(row),
-            "name": _text(row, "name"),
+            "id": read_id(row),
+            "name": read_text(row, "name"),
             "description": None,
             "metric": _metric(metric) if metric else None,
-            "language": _text(row, "language"),
-            "source": _text(row, "source"),
+            "language": read_text(row, "language"),
+            "source": read_text(row, "source"),
             "active": None,
-            "response_count": _count(row, "response_count"),
-            "created_at": _time(row, "created_at"),
+            "response_count": read_count(row, "response_count"),
+            "created_at": read_time(row, "created_at"),
             "updated_at": None,
         }
 
-    return _gather("surveys", _entries(rows), read)
+    return collect("surveys", entries(rows), read)
 
 
 def cxi_projects(rows: Iterable[Row], account: str) -> Normalized:
@@ -266,13 +265,13 @@ def cxi_projects(rows: Iterable[Row], account: str) -> Normalized:
         return {
             "account": account,
             "platform": PLATFORM,
-            "id": _id(row),
-            "name": _text(row, "name"),
-            "response_count": _count(row, "response_count"),
-            "created_at": _time(row, "created_at"),
+            "id": read_id(row),
+            "name": read_text(row, "name"),
+            "response_count": read_count(row, "response_count"),
+            "created_at": read_time(row, "created_at"),
         }
 
-    return _gather("projects", _entries(rows), read)
+    return collect("projects", entries(rows), read)
 
 
 __all__ = ["SCALES", "cxi_imports", "cxi_projects", "cxi_responses", "cxi_tags"]

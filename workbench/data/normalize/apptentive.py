@@ -1,8 +1,8 @@
 """Apptentive records and surveys to canonical frames.
 
-Each normalizer takes the client's models (`ApptentiveClient` yields pydantic models) or their
-JSON (`model_dump(mode="json")`, or the API's own rows, whose nested ids are `_id`) and an
-account name, and answers `Normalized(frame, rejected)`: a record that cannot be read is
+Each normalizer takes rows as plain JSON objects (the client's models dumped with
+`model_dump(mode="json")`, or the API's own rows, whose nested ids are `_id`) and an account
+name, and answers `Normalized(frame, rejected)`: a record that cannot be read is
 reported, never dropped.
 
 What the documentation gives, and so what the tables hold:
@@ -25,24 +25,20 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from workbench.data.normalize import (
-    Normalized,
-    Rejected,
+from workbench.data.normalize.collect import Normalized, Rejected, collect, entries, frame
+from workbench.data.normalize.fields import (
+    Bad,
     Row,
-    _Bad,
-    _count,
-    _entries,
-    _flag,
-    _frame,
-    _gather,
-    _id,
-    _integer,
-    _list,
-    _object,
-    _scalar,
-    _shown,
-    _text,
-    _time,
+    integer,
+    read_count,
+    read_flag,
+    read_id,
+    read_list,
+    read_object,
+    read_text,
+    read_time,
+    scalar,
+    shown,
 )
 
 PLATFORM = "apptentive"
@@ -68,20 +64,20 @@ def apptentive_responses(rows: Iterable[Row], account: str) -> Normalized:
     """
 
     def read(row: Row) -> dict[str, Any]:
-        user = _object(row, "user")
-        feedback = _object(row, "feedback")
+        user = read_object(row, "user")
+        feedback = read_object(row, "feedback")
         kind = _nested_text(feedback, "feedback", "type")
         return {
             "account": account,
             "platform": PLATFORM,
-            "id": _id(row),
+            "id": read_id(row),
             "end_user_id": _nested_id(user, "user"),
             "user_ref": _nested_text(user, "user", "email"),
             "survey_id": None,
             "metric": "other",
             "score": None,
             "text": _nested_text(feedback, "feedback", "feedback"),
-            "created_at": _time(row, "date", required=True),
+            "created_at": read_time(row, "date", required=True),
             "updated_at": None,
             "tags": [kind] if kind else [],
             "sentiment": None,
@@ -90,15 +86,15 @@ def apptentive_responses(rows: Iterable[Row], account: str) -> Normalized:
             "properties": _record_properties(row, user),
         }
 
-    return _gather("responses", _entries(rows), read)
+    return collect("responses", entries(rows), read)
 
 
 def _nested_text(obj: Row, where: str, name: str) -> str | None:
     """A text field of a nested object, named `user.email` when it is at fault."""
     try:
-        return _text(obj, name)
-    except _Bad as bad:
-        raise _Bad(f"{where}.{bad.field}", bad.reason) from None
+        return read_text(obj, name)
+    except Bad as bad:
+        raise Bad(f"{where}.{bad.field}", bad.reason) from None
 
 
 def _nested_id(obj: Row, where: str) -> str | None:
@@ -108,19 +104,19 @@ def _nested_id(obj: Row, where: str) -> str | None:
     if obj.get(key) is None or obj.get(key) == "":
         return None
     try:
-        return _id(obj, key)
-    except _Bad as bad:
-        raise _Bad(f"{where}.{bad.field}", bad.reason) from None
+        return read_id(obj, key)
+    except Bad as bad:
+        raise Bad(f"{where}.{bad.field}", bad.reason) from None
 
 
 def _record_properties(row: Row, user: Row) -> dict[str, Any]:
-    device = _object(row, "device")
-    data = _object(row, "data")
+    device = read_object(row, "device")
+    data = read_object(row, "data")
     properties: dict[str, Any] = {
         name: _nested_text(device, "device", name) for name in DEVICE_PROPERTIES
     }
     properties["country"] = _nested_text(user, "user", "country")
-    properties.update({str(k): _scalar(v) for k, v in data.items()})
+    properties.update({str(k): scalar(v) for k, v in data.items()})
     return properties
 
 
@@ -138,26 +134,25 @@ def apptentive_end_users(rows: Iterable[Row], account: str) -> Normalized:
     """
     users: dict[str, dict[str, Any]] = {}
     rejected: list[Rejected] = []
-    for shown, row in _entries(rows):
+    for shown_as, row in entries(rows):
         try:
-            if row is None:
-                raise _Bad("row", "not an object")
+            if isinstance(row, Bad):
+                raise row
             user = _user(row, account)
-        except _Bad as bad:
-            rejected.append(Rejected("end_users", shown, bad.field, bad.reason))
+        except Bad as bad:
+            rejected.append(Rejected("end_users", shown_as, bad.field, bad.reason))
             continue
         if user is not None:
             _merge(users, user)
-    frame = _frame("end_users", list(users.values()))
-    return Normalized(frame, rejected)
+    return Normalized(frame("end_users", list(users.values())), rejected)
 
 
 def _user(row: Row, account: str) -> dict[str, Any] | None:
-    user = _object(row, "user")
+    user = read_object(row, "user")
     user_id = _nested_id(user, "user")
     if user_id is None:
         return None
-    seen = _time(row, "date")
+    seen = read_time(row, "date")
     return {
         "account": account,
         "platform": PLATFORM,
@@ -170,7 +165,7 @@ def _user(row: Row, account: str) -> dict[str, Any] | None:
         "last_surveyed": None,
         "last_seen_at": seen,
         "page_views_count": None,
-        "properties": {str(k): _scalar(v) for k, v in user.items() if k not in USER_COLUMNS},
+        "properties": {str(k): scalar(v) for k, v in user.items() if k not in USER_COLUMNS},
     }
 
 
@@ -202,19 +197,19 @@ def apptentive_surveys(rows: Iterable[Row], account: str) -> Normalized:
         return {
             "account": account,
             "platform": PLATFORM,
-            "id": _id(row),
-            "name": _text(row, "name"),
-            "description": _text(row, "description"),
+            "id": read_id(row),
+            "name": read_text(row, "name"),
+            "description": read_text(row, "description"),
             "metric": survey_metric(row),
             "language": None,
             "source": None,
-            "active": _flag(row, "active"),
-            "response_count": _count(row, "response_count"),
-            "created_at": _time(row, "date"),
+            "active": read_flag(row, "active"),
+            "response_count": read_count(row, "response_count"),
+            "created_at": read_time(row, "date"),
             "updated_at": None,
         }
 
-    return _gather("surveys", _entries(rows), read)
+    return collect("surveys", entries(rows), read)
 
 
 def survey_metric(row: Row) -> str:
@@ -223,11 +218,11 @@ def survey_metric(row: Row) -> str:
     Tags come first because an app's owner set them on purpose; the question shapes are the
     fallback for surveys nobody tagged.
     """
-    tags = {t.strip().lower() for t in _list(row, "tags") if isinstance(t, str)}
+    tags = {t.strip().lower() for t in read_list(row, "tags") if isinstance(t, str)}
     for metric in ("nps", "csat", "ces"):
         if metric in tags:
             return metric
-    shapes = [_question_metric(q) for q in _list(row, "questions") if isinstance(q, Mapping)]
+    shapes = [_question_metric(q) for q in read_list(row, "questions") if isinstance(q, Mapping)]
     for metric in ("nps", "csat", "ces"):
         if metric in shapes:
             return metric
@@ -265,12 +260,12 @@ def apptentive_survey_answers(rows: Iterable[Row], account: str) -> Normalized:
     """
 
     def read(row: Row) -> list[dict[str, Any]]:
-        survey_id = _id(row)
-        questions = [q for q in _list(row, "questions") if isinstance(q, Mapping)]
+        survey_id = read_id(row)
+        questions = [q for q in read_list(row, "questions") if isinstance(q, Mapping)]
         records: list[dict[str, Any]] = []
-        for position, answered in enumerate(_list(row, "responses")):
+        for position, answered in enumerate(read_list(row, "responses")):
             if not isinstance(answered, Mapping):
-                raise _Bad("responses", f"not an object: {_shown(answered)}")
+                raise Bad("responses", f"not an object: {shown(answered)}")
             question = _question_of(answered, position, questions)
             for choice, count in _choice_counts(answered, question):
                 records.append(
@@ -278,16 +273,16 @@ def apptentive_survey_answers(rows: Iterable[Row], account: str) -> Normalized:
                         "account": account,
                         "platform": PLATFORM,
                         "survey_id": survey_id,
-                        "question_id": _id(question),
-                        "question": _text(answered, "question") or _text(question, "value"),
-                        "question_type": _text(answered, "type") or _text(question, "type"),
+                        "question_id": read_id(question),
+                        "question": read_text(answered, "question") or read_text(question, "value"),
+                        "question_type": read_text(answered, "type") or read_text(question, "type"),
                         "choice": choice,
                         "count": count,
                     }
                 )
         return records
 
-    return _gather("survey_answers", _entries(rows), read)
+    return collect("survey_answers", entries(rows), read)
 
 
 def _question_of(answered: Row, position: int, questions: list[Row]) -> Row:
@@ -299,7 +294,7 @@ def _question_of(answered: Row, position: int, questions: list[Row]) -> Row:
     for question in questions:
         if question.get("value") == text:
             return question
-    raise _Bad("responses", f"counts for a question the survey does not list: {_shown(text)}")
+    raise Bad("responses", f"counts for a question the survey does not list: {shown(text)}")
 
 
 def _choice_counts(answered: Row, question: Row) -> list[tuple[str | None, int]]:
@@ -308,16 +303,16 @@ def _choice_counts(answered: Row, question: Row) -> list[tuple[str | None, int]]
     counts: dict[str | None, int] = {}
     choice: str | None
     count: int | None
-    for entry in _list(answered, "responses"):
+    for entry in read_list(answered, "responses"):
         if isinstance(entry, str):  # a free-text answer listed as itself: one answer
             choice, count = entry, 1
         elif isinstance(entry, Mapping):
-            choice = _text(entry, "choice")
-            count = _integer(entry.get("count"))
+            choice = read_text(entry, "choice")
+            count = integer(entry.get("count"))
             if count is None or count < 0:
-                raise _Bad("responses", f"not a count: {_shown(entry.get('count'))}")
+                raise Bad("responses", f"not a count: {shown(entry.get('count'))}")
         else:
-            raise _Bad("responses", f"not a choice count: {_shown(entry)}")
+            raise Bad("responses", f"not a choice count: {shown(entry)}")
         key = None if free_text else choice
         counts[key] = counts.get(key, 0) + count
     return list(counts.items())

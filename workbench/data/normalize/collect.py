@@ -1,0 +1,338 @@
+"""The one collector: rows in, a conformed frame and the rows it could not read out.
+
+Every normalizer hands `collect` its entries (each row with the id a rejection would name) and
+a `read` that turns one row into one record, or many (an Apptentive survey gives a row per
+answer choice, a CXI tag brings its children). Each record is then checked once against its
+table's column types (`fit`), so that a value of the wrong kind rejects its own row, naming the
+field, instead of failing the whole batch when the frame is conformed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+import polars as pl
+
+from workbench.data.normalize.fields import INT64, Bad, Row, integer, shown, shown_id
+from workbench.data.normalize.times import TIMESTAMP, parse_column
+from workbench.data.schema import TABLES, conform, empty
+
+Record = dict[str, Any]
+Entry = tuple[str, "Row | Bad"]
+"""A row with the id its rejection names, or the reason it is no row at all."""
+Read = Callable[[Row], "Record | list[Record]"]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One record the normalizer could not read, with the field at fault."""
+
+    table: str
+    id: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.id}: {self.field}: {self.reason}"
+
+
+@dataclass
+class Normalized:
+    frame: pl.DataFrame
+    rejected: list[Rejected] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What was kept in another form than it came (integers past 64 bits stored as text, ...),
+    for the sync summary's notes."""
+
+
+def entries(rows: Iterable[object], key: str = "id") -> Iterator[Entry]:
+    """Each row with the id a rejection would show (`?` when it has none); what is not an
+    object is no row (field `row`)."""
+    for item in rows:
+        row = as_row(item)
+        if row is not None:
+            yield shown_id(row, key), row
+        else:
+            yield "?", Bad("row", "not an object")
+
+
+def as_row(item: object) -> Row | None:
+    """A mapping as is; a client model as the JSON it came from (callers that still hand over
+    models); anything else None."""
+    if isinstance(item, Mapping):
+        return item
+    dump = getattr(item, "model_dump", None)
+    if callable(dump):
+        try:
+            dumped = dump(mode="json")
+        except Exception:  # a model that cannot be dumped is a row we cannot read
+            return None
+        return dumped if isinstance(dumped, Mapping) else None
+    return None
+
+
+def collect(
+    table: str,
+    found: Iterable[tuple[str, Any]],
+    read: Callable[[Any], Record | list[Record]],
+    *,
+    quick: Callable[[Row], Record] | None = None,
+) -> Normalized:
+    """Every entry read into a record of `table`, or rejected naming its field.
+
+    `quick`, when given, is `read` with its timestamps left as text (`times.lazy_time`): they
+    are then parsed a column at a time, and a row whose text no format there reads (or that
+    fails in any other way) is read again by `read`, so the answer is `read`'s in every case.
+    """
+    if quick is not None:
+        return _collect_quickly(table, found, read, quick)
+    check = fit_for(table)
+    records: list[Record] = []
+    rejected: list[Rejected] = []
+    for shown_as, payload in found:
+        try:
+            if isinstance(payload, Bad):
+                raise payload
+            made = read(payload)
+            for record in made if isinstance(made, list) else [made]:
+                records.append(check(record))
+        except Bad as bad:
+            rejected.append(Rejected(table, shown_as, bad.field, bad.reason))
+    built, notes = frame_and_notes(table, records)
+    return Normalized(built, rejected, notes)
+
+
+def _collect_quickly(
+    table: str, found: Iterable[Entry], read: Read, quick: Callable[[Row], Record]
+) -> Normalized:
+    check = fit_for(table)
+    times = [n for n, dtype in TABLES[table].schema.items() if isinstance(dtype, pl.Datetime)]
+    records: list[Record | None] = []
+    rows: list[tuple[int, str, Row]] = []
+    texts: dict[str, list[str | None]] = {name: [] for name in times}
+    rejected: list[tuple[int, Rejected]] = []
+
+    def exactly(place: int, shown_as: str, row: Row) -> Record | None:
+        try:
+            made = read(row)
+            assert not isinstance(made, list), "a quick read gives one record per row"
+            return check(made)
+        except Bad as bad:
+            rejected.append((place, Rejected(table, shown_as, bad.field, bad.reason)))
+            return None
+
+    for place, (shown_as, payload) in enumerate(found):
+        if isinstance(payload, Bad):
+            rejected.append((place, Rejected(table, shown_as, payload.field, payload.reason)))
+            continue
+        try:
+            record: Record | None = quick(payload)
+            assert record is not None
+            for name in times:
+                value = record.get(name)
+                if type(value) is str:
+                    texts[name].append(value)
+                    record[name] = None
+                else:
+                    texts[name].append(None)
+            check(record)
+        except Bad:
+            record = exactly(place, shown_as, payload)
+            for name in times:
+                if len(texts[name]) == len(records):
+                    texts[name].append(None)
+                else:
+                    texts[name][-1] = None
+        records.append(record)
+        rows.append((place, shown_as, payload))
+    parsed = {name: parse_column(pl.Series(name, texts[name], pl.String)) for name in times}
+    unread = [i for name in times for i in _unread(texts[name], parsed[name])]
+    for index in sorted(set(unread)):
+        records[index] = exactly(*rows[index])
+    kept = pl.Series([r is not None for r in records], dtype=pl.Boolean)
+    built, notes = frame_and_notes(
+        table,
+        [r for r in records if r is not None],
+        times={name: column.filter(kept) for name, column in parsed.items()},
+    )
+    return Normalized(built, [r for _, r in sorted(rejected, key=lambda x: x[0])], notes)
+
+
+def _unread(texts: list[str | None], parsed: pl.Series) -> list[int]:
+    """Places whose text `parse_column` did not read."""
+    given = pl.Series(texts, dtype=pl.String).is_not_null()
+    return (given & parsed.is_null()).arg_true().to_list()
+
+
+# --- the column check ---------------------------------------------------------------------------
+
+
+def fit_for(table: str) -> Callable[[Record], Record]:
+    """The check of `table`'s records: every value against its column's type, numbers read
+    from text. Values that conform casts cleanly (numbers in a text column, digits in a count)
+    are left to it; anything else (a list where text belongs, "x" or 2**70 where a count
+    belongs) is `Bad`, naming the field."""
+    checks = _checks(table)
+
+    def fit(record: Record) -> Record:
+        for name, value in record.items():
+            if value is not None:
+                check = checks.get(name)
+                if check is not None:
+                    record[name] = check(name, value)
+        return record
+
+    return fit
+
+
+Check = Callable[[str, Any], Any]
+
+
+@cache
+def _checks(table: str) -> dict[str, Check]:
+    schema = TABLES[table].schema
+    return {name: _check(dtype) for name, dtype in schema.items() if name != "properties"}
+
+
+_BOUNDS: dict[str, tuple[int, int]] = {"Int16": (-(2**15), 2**15 - 1), "Int64": INT64}
+
+
+def _check(dtype: pl.DataType) -> Check:
+    if dtype == pl.String:
+        return _text
+    bounds = _BOUNDS.get(str(dtype))
+    if bounds is not None:
+        return lambda name, value: _whole(name, value, bounds, dtype)
+    if dtype == pl.Float64:
+        return _float
+    if dtype == pl.Boolean:
+        return _bool
+    if isinstance(dtype, pl.Datetime):
+        return _datetime
+    if dtype == pl.Date:
+        return _date
+    if isinstance(dtype, pl.List):
+        return _names
+    return lambda name, value: value
+
+
+def _text(name: str, value: Any) -> Any:
+    if type(value) is str or isinstance(value, str | int | float):
+        return value
+    raise Bad(name, f"not text: {shown(value)}")
+
+
+def _whole(name: str, value: Any, bounds: tuple[int, int], dtype: pl.DataType) -> int:
+    number = value if type(value) is int else integer(value)
+    low, high = bounds
+    if number is None or not low <= number <= high:
+        raise Bad(name, f"not an integer of {dtype}: {shown(value)}")
+    return number
+
+
+def _float(name: str, value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise Bad(name, f"not a number: {shown(value)}")
+
+
+def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise Bad(name, f"not true or false: {shown(value)}")
+
+
+def _datetime(name: str, value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    raise Bad(name, f"not a timestamp: {shown(value)}")
+
+
+def _date(name: str, value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise Bad(name, f"not a date: {shown(value)}")
+
+
+def _names(name: str, value: Any) -> list[str]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise Bad(name, f"not a list of names: {shown(value)}")
+
+
+# --- records to a frame -------------------------------------------------------------------------
+
+
+def frame(table: str, records: list[Record]) -> pl.DataFrame:
+    """Checked records as a conformed frame; properties become a struct of their own."""
+    return frame_and_notes(table, records)[0]
+
+
+def frame_and_notes(
+    table: str, records: list[Record], *, times: Mapping[str, pl.Series] | None = None
+) -> tuple[pl.DataFrame, list[str]]:
+    """The conformed frame, and notes on what was kept in another form. `times` are columns
+    parsed apart (`parse_column`), filling the records' nulls in those columns."""
+    if not records:
+        return empty(table), []
+    notes: list[str] = []
+    properties = (
+        [r.pop("properties", None) for r in records] if "properties" in records[0] else None
+    )
+    built = pl.DataFrame(records, infer_schema_length=None, strict=False)
+    if times:
+        built = built.with_columns(
+            pl.coalesce(_utc(built, name), parsed).alias(name) for name, parsed in times.items()
+        )
+    if properties is not None:
+        if any(properties):
+            properties, notes = wide_integers(properties)
+            built = built.with_columns(pl.Series("properties", properties, strict=False))
+        else:
+            built = built.with_columns(pl.lit(None, pl.Struct([])).alias("properties"))
+    return conform(built, table), notes
+
+
+def _utc(built: pl.DataFrame, name: str) -> pl.Expr:
+    """A record column of timestamps (or nulls) as aware UTC microseconds."""
+    dtype = built.schema.get(name)
+    column = pl.col(name)
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is None:
+            column = column.dt.replace_time_zone("UTC")
+        return column.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    return column.cast(TIMESTAMP)
+
+
+def wide_integers(properties: list[Any]) -> tuple[list[Any], list[str]]:
+    """Property integers past Int64 turned to text, with a note naming each property.
+
+    Why: polars would store them as Int128 (or, past 128 bits, as floats that lose digits), and
+    pyarrow, pandas and most Parquet readers cannot read an Int128 column. Text keeps every
+    digit; the property's other values become text too (a column has one type)."""
+    wide: dict[str, int] = {}
+    for props in properties:
+        if not isinstance(props, dict):
+            continue
+        for key, value in props.items():
+            wide_int = isinstance(value, int) and not isinstance(value, bool)
+            if wide_int and not INT64[0] <= value <= INT64[1]:
+                wide.setdefault(key, value)
+    if not wide:
+        return properties, []
+    changed = [
+        {k: (str(v) if k in wide and v is not None else v) for k, v in props.items()}
+        if isinstance(props, dict)
+        else props
+        for props in properties
+    ]
+    notes = [
+        f"property {key!r} holds integers outside the 64-bit range (such as {value}); it "
+        "is stored as text, every digit kept, so that every Parquet reader can read it"
+        for key, value in wide.items()
+    ]
+    return changed, notes
