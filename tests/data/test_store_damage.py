@@ -142,7 +142,7 @@ def test_a_full_disk_says_where_and_how_much_and_keeps_the_store_whole(served, t
 
 
 def test_disk_full_message_names_directory_and_size(tmp_path: Path) -> None:
-    from workbench.data.store import _os_message
+    from workbench.data.store_files import os_message as _os_message
 
     message = _os_message(tmp_path / "a" / "responses.parquet", OSError(28, "No space"))
     assert str(tmp_path / "a") in message
