@@ -9,7 +9,13 @@ runs, each printing its figures:
 3. our client under a rate limit (default 100 requests per 10 s): achieved rows/min as a share
    of the bound `limit x 50 per window`, the number of 429s, and requests used / ceil(N/50).
 
+`--requests-only` instead reads responses, declines and end users once each (as a first sync
+does), checks every id against the sandbox and prints requests / ceil(rows / 50) per table;
+`--bursts` and `--dense-days` shape the first account (same-second bursts, days packed with rows).
+
     python bench/bench_wootric_read.py [--rows 100000] [--latency-ms 20] [--limit 100 --window 10]
+    python bench/bench_wootric_read.py --rows 100000 --bursts 2000,2000 --dense-days 4000,4000 \
+        --requests-only
 """
 
 from __future__ import annotations
@@ -45,13 +51,19 @@ NPS_SHARE_OF_FIRST_ACCOUNT = 0.65
 
 @contextlib.contextmanager
 def sandbox_process(
-    responses: int, latency_ms: int, limit: int, window: float, faults: str | None = None
+    responses: int,
+    latency_ms: int,
+    limit: int,
+    window: float,
+    faults: str | None = None,
+    shape: tuple[str, ...] = (),
 ) -> Iterator[str]:
+    """The sandbox in a process of its own; `shape` are more `sandbox serve` flags."""
     port = free_port()
     command = [
         sys.executable, "-m", "workbench", "sandbox", "serve", "--port", str(port),
         "--responses", str(responses), "--rate-limit", str(limit),
-        "--rate-window", str(window), "--faults", faults or f"latency={latency_ms}ms",
+        "--rate-window", str(window), "--faults", faults or f"latency={latency_ms}ms", *shape,
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -77,8 +89,8 @@ def counters(base: str) -> dict[str, int]:
     return httpx.get(f"{base}/_sandbox/counters").json()
 
 
-def truth(base: str) -> set[str]:
-    ids = httpx.get(f"{base}/_sandbox/wootric/{ACME.account_token}/responses/ids", timeout=60)
+def truth(base: str, table: str = "responses") -> set[str]:
+    ids = httpx.get(f"{base}/_sandbox/wootric/{ACME.account_token}/{table}/ids", timeout=60)
     return {str(i) for i in ids.json()}
 
 
@@ -103,6 +115,38 @@ async def ours(base: str, concurrency: int) -> tuple[set[str], int, float]:
     requests = wootric.http.stats.requests
     await wootric.aclose()
     return ids, requests, elapsed
+
+
+async def first_read(base: str, concurrency: int) -> list[tuple[str, int, int, int]]:
+    """Each table read once from the start, as a first sync reads it: (table, rows, distinct
+    rows that are the sandbox's, requests)."""
+    found = []
+    for table in ("responses", "declines", "end_users"):
+        wootric = client(base, concurrency)
+        if table == "end_users":
+            batches = wootric.end_user_batches(by="updated")
+        else:
+            batches = wootric.walker(f"v1/{table}").batches()
+        ids = [str(row["id"]) async for batch in batches for row in batch.rows]
+        found.append((table, len(ids), len(set(ids) & truth(base, table)),
+                      wootric.http.stats.requests))  # fmt: skip
+        await wootric.aclose()
+    return found
+
+
+def print_requests(base: str, concurrency: int) -> None:
+    print("| table | rows | rows read once and the sandbox's | requests | ceil(rows/50) | ratio |")
+    print("|---|---:|---:|---:|---:|---:|")
+    total_requests = total_pages = 0
+    for table, rows, right, requests in asyncio.run(first_read(base, concurrency)):
+        expected = len(truth(base, table))
+        pages = math.ceil(expected / 50)
+        total_requests, total_pages = total_requests + requests, total_pages + pages
+        flag = "" if rows == right == expected else f" (expected {expected:,}: WRONG)"
+        print(f"| {table} | {rows:,} | {right:,}{flag} | {requests:,} | {pages:,} | "
+              f"{requests / pages:.3f} |")  # fmt: skip
+    print(f"| all three | | | {total_requests:,} | {total_pages:,} | "
+          f"{total_requests / total_pages:.3f} |")  # fmt: skip
 
 
 async def sequential_pager(base: str) -> tuple[set[str], int, float]:
@@ -143,11 +187,20 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100, help="requests per window (throttled)")
     parser.add_argument("--window", type=float, default=10.0, help="window seconds (throttled)")
     parser.add_argument("--skip-throttled", action="store_true")
+    parser.add_argument("--bursts", default="400,2200", help="same-second bursts (sandbox)")
+    parser.add_argument("--dense-days", default="", help="days packed with rows (sandbox)")
+    parser.add_argument("--requests-only", action="store_true", help="first-read requests only")
     args = parser.parse_args()
     responses = math.ceil(args.rows / NPS_SHARE_OF_FIRST_ACCOUNT)
+    shape = ("--bursts", args.bursts, "--dense-days", args.dense_days)
     print(f"# Wootric read benchmark ({os.cpu_count()} cores), {args.latency_ms} ms added latency")
+    print(f"# bursts {args.bursts or 'none'}, dense days {args.dense_days or 'none'}")
 
-    with sandbox_process(responses, args.latency_ms, 0, 60) as base:
+    if args.requests_only:
+        with sandbox_process(responses, args.latency_ms, 0, 60, shape=shape) as base:
+            print_requests(base, args.concurrency)
+        return
+    with sandbox_process(responses, args.latency_ms, 0, 60, shape=shape) as base:
         expected = truth(base)
         n = len(expected)
         base_ids, base_requests, base_time = asyncio.run(sequential_pager(base))
@@ -167,7 +220,7 @@ def main() -> None:
 
     if args.skip_throttled:
         return
-    with sandbox_process(responses, args.latency_ms, args.limit, args.window) as base:
+    with sandbox_process(responses, args.latency_ms, args.limit, args.window, shape=shape) as base:
         expected = truth(base)
         before = counters(base)
         ids, requests, seconds = asyncio.run(ours(base, args.concurrency))

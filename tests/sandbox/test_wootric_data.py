@@ -21,7 +21,7 @@ from workbench.sandbox.web import compact_offset_time, naive_utc_time, wootric_t
 from workbench.sandbox.wootric.api import Wootric
 from workbench.sandbox.wootric.data import CHANNELS
 from workbench.sandbox.wootric.writes import round_half_away
-from workbench.sandbox.world import SandboxConfig, World
+from workbench.sandbox.world import SandboxConfig, SandboxConfigError, World
 
 TABLES = ["end_users", "responses", "declines", "page_views", "end_user_settings", "segments"]
 
@@ -118,6 +118,49 @@ def test_responses_split_between_the_accounts_and_the_bursts_come_on_top(shared_
         assert len(wootric.ids(token, "end_users")) == pytest.approx(responses / 3, abs=1)
         assert len(wootric.ids(token, "declines")) == pytest.approx(responses / 4, abs=1)
         assert len(wootric.ids(token, "end_user_settings")) == len(wootric.ids(token, "end_users"))
+
+
+def local_days(frame: pl.DataFrame, zone: str) -> pl.DataFrame:
+    """Responses per local day of the account, busiest first."""
+    day = pl.from_epoch("created_at").dt.convert_time_zone(zone).dt.date().alias("day")
+    return frame.group_by(day).len().sort("len", descending=True)
+
+
+def test_dense_days_pack_their_responses_into_one_local_day_each() -> None:
+    """Issue 14's days of 4,000 rows: each configured size on a day of its own, in the first
+    account, on top of the sampled responses and the bursts."""
+    config = SandboxConfig(**{**SMALL, "dense_days": (4_000, 4_500)})  # type: ignore[arg-type]
+    wootric = Wootric(World(config))
+    frame = wootric.frame(ACME.account_token, "responses")
+    assert frame.height == round(0.65 * SMALL["responses"]) + sum(SMALL["bursts"]) + 8_500
+    busiest = local_days(frame, ACME.time_zone)
+    assert busiest["len"][0] >= 4_500
+    assert busiest["len"][1] >= 4_000
+    assert busiest["len"][2] < 4_000  # two dense days, no more
+    # Office hours of that day, not one second: no second of it holds a query's worth.
+    seconds = frame.group_by("created_at").len()["len"]
+    assert sorted(seconds.to_list())[-3] < 50
+    # The other account is left as it was (but for its ids, which continue the first's).
+    plain = Wootric(World(SandboxConfig(**SMALL)))  # type: ignore[arg-type]
+    own = ["score", "text", "created_at", "updated_at", "origin_url", "tags"]
+    other = wootric.frame(GLOBEX.account_token, "responses").select(own)
+    assert other.equals(plain.frame(GLOBEX.account_token, "responses").select(own))
+
+
+def test_without_dense_days_the_dataset_is_unchanged(truth, shared_sandbox) -> None:
+    assert shared_sandbox.sandbox.world.config.dense_days == ()
+    frame = shared_sandbox.sandbox.wootric.frame(ACME.account_token, "responses")
+    assert local_days(frame, ACME.time_zone)["len"][0] < 2_000 + max(SMALL["bursts"])
+
+
+@pytest.mark.parametrize("field", ["bursts", "dense_days"])
+@pytest.mark.parametrize("sizes", [(0,), (-5,), (4_000, "many"), tuple([10] * 101)])
+def test_burst_and_day_sizes_are_checked_with_one_line(field: str, sizes: tuple) -> None:
+    with pytest.raises(SandboxConfigError) as caught:
+        SandboxConfig(**{field: sizes})  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert "\n" not in str(caught.value)
+    assert "give" in str(caught.value)
 
 
 def test_two_years_ending_just_before_the_configured_end(large) -> None:

@@ -253,3 +253,50 @@ async def test_a_small_accounts_first_read_costs_at_most_1_10_x_its_pages(table)
     pages = -(-len(ids) // 50)
     assert pages > 2 * 30  # more than two queries' worth, so the walk needs windows
     assert used <= 1.10 * pages, f"{used} requests for {pages} pages of rows"
+
+
+@pytest.mark.parametrize("table", ["responses", "declines", "end_users"])
+async def test_a_first_read_with_bursts_and_dense_days_costs_at_most_1_10_x_its_pages(
+    table,
+) -> None:
+    """Issue 14: same-second bursts of 2,000 rows (beyond one query's 1,500) and days of 4,000
+    rows in the first account: every id once, in at most 1.10 x ceil(rows / 50) requests."""
+    sandbox = make_sandbox(responses=20_000, bursts=(2_000, 2_000), dense_days=(4_000, 4_000))
+    with ServedSandbox(sandbox) as served:
+        client = wootric_client(served)
+        try:
+            await client.segments()  # log in first, so the count below is the read's alone
+            before = served.sandbox.world.counters["requests"]
+            kwargs = {"by": "updated"} if table == "end_users" else {}
+            ids = await read_ids(client, table, **kwargs)
+            used = served.sandbox.world.counters["requests"] - before
+        finally:
+            await client.aclose()
+        assert Counter(ids).most_common(1)[0][1] == 1, "a row was read twice"
+        assert sorted(ids) == sorted(truth(served, table))
+        assert client.shortfalls == []
+    pages = -(-len(ids) // 50)
+    print(f"{table}: {used} requests for {pages} pages ({used / pages:.3f}x)")
+    assert used <= 1.10 * pages, f"{used} requests for {pages} pages of rows"
+
+
+async def test_a_walk_offered_one_lane_reads_every_row_in_fewer_requests() -> None:
+    """When the rate budget says one request in flight keeps its windows busy (`lanes`, a
+    throttled account), the walker splits no window for idle slots: every id once, and fewer
+    requests than walking 8 windows at once (each window ends on a short page)."""
+    with ServedSandbox(make_sandbox(responses=20_000)) as served:
+        used = {}
+        for lanes in (None, 1):
+            client = wootric_client(served, concurrency=8)
+            client.http.budget.lanes = lambda lanes=lanes: lanes  # type: ignore[method-assign]
+            try:
+                await client.segments()
+                before = served.sandbox.world.counters["requests"]
+                ids = await read_ids(client)
+                used[lanes] = served.sandbox.world.counters["requests"] - before
+            finally:
+                await client.aclose()
+            assert sorted(ids) == sorted(truth(served))
+    pages = -(-len(ids) // 50)
+    assert used[1] < used[None]
+    assert used[1] <= 1.01 * pages, f"{used[1]} requests for {pages} pages of rows"

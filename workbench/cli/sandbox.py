@@ -7,9 +7,25 @@ from typing import Annotated
 import typer
 
 from workbench.cli.output import console, fail
-from workbench.sandbox import FaultSpec, FaultSpecError, Sandbox, SandboxConfig
+from workbench.sandbox import (
+    FaultSpec,
+    FaultSpecError,
+    Sandbox,
+    SandboxConfig,
+    SandboxConfigError,
+)
 from workbench.sandbox.accounts import APPTENTIVE_APPS, CROWDSKOUT_ORGANIZATIONS, WOOTRIC_USERS
 from workbench.sandbox.serve import serve_forever
+
+
+def sizes(flag: str, text: str) -> tuple[int, ...]:
+    """A comma-separated list of row counts ("400,2200"; empty for none), or a one-line exit."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        fail(f"{flag}: {text!r} is not a list of whole numbers; give sizes like 2000,2000", code=2)
+
 
 app = typer.Typer(
     help="The built-in sandbox: a local simulator of the four APIs.", no_args_is_help=True
@@ -33,6 +49,14 @@ def serve(
         str,
         typer.Option(help="Faults to inject, e.g. 'latency=20ms,500=0.05,429=0.02,drop=0.01'."),
     ] = "",
+    bursts: Annotated[
+        str,
+        typer.Option(help="Sizes of same-second bursts in the first NPS account, e.g. 2000,2000."),
+    ] = "400,2200",
+    dense_days: Annotated[
+        str,
+        typer.Option(help="Sizes of days packed with extra responses, e.g. 4000,4000 (none)."),
+    ] = "",
 ) -> None:
     """Serve the four simulated APIs until Ctrl-C."""
     try:
@@ -41,14 +65,19 @@ def serve(
         fail(f"--faults: {exc}", code=2)
     if responses < 0:
         fail("--responses must be zero or more", code=2)
-    config = SandboxConfig(
-        seed=seed,
-        responses=responses,
-        rate_limit=rate_limit or None,
-        rate_window=rate_window,
-        token_ttl=token_ttl,
-        faults=spec,
-    )
+    try:
+        config = SandboxConfig(
+            seed=seed,
+            responses=responses,
+            rate_limit=rate_limit or None,
+            rate_window=rate_window,
+            token_ttl=token_ttl,
+            faults=spec,
+            bursts=sizes("--bursts", bursts),
+            dense_days=sizes("--dense-days", dense_days),
+        )
+    except SandboxConfigError as exc:
+        fail(f"--{exc.field.replace('_', '-')}: {exc.problem}", code=2)
     with console.status("generating the sandbox dataset..."):
         sandbox = Sandbox(config)
     base = f"http://{host}:{port}"

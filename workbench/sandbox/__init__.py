@@ -7,6 +7,14 @@ against it over real HTTP.
 from workbench.sandbox.app import Sandbox
 from workbench.sandbox.faults import FaultSpec, FaultSpecError
 from workbench.sandbox.serve import ServedSandbox
-from workbench.sandbox.world import SandboxConfig, World
+from workbench.sandbox.world import SandboxConfig, SandboxConfigError, World
 
-__all__ = ["FaultSpec", "FaultSpecError", "Sandbox", "SandboxConfig", "ServedSandbox", "World"]
+__all__ = [
+    "FaultSpec",
+    "FaultSpecError",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxConfigError",
+    "ServedSandbox",
+    "World",
+]

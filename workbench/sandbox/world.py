@@ -33,6 +33,40 @@ class SandboxConfig:
     """The newest generated row is just before this instant; data spans the two years before."""
     bursts: tuple[int, ...] = (400, 2_200)
     """Sizes of same-second bursts in the first NPS account (one beyond a single query's 1,500)."""
+    dense_days: tuple[int, ...] = ()
+    """Sizes of single days packed with that many extra responses (a campaign's day, in office
+    hours) in the first NPS account, on top of `responses`; none by default, so the default
+    dataset stays what every figure was measured on."""
+
+    def __post_init__(self) -> None:
+        for name in ("bursts", "dense_days"):
+            problem = size_problem(getattr(self, name))
+            if problem:
+                raise SandboxConfigError(name, problem)
+
+
+MAX_SIZES = 100
+"""Most bursts (or dense days) a dataset holds: each gets a second (a day) of its own."""
+
+
+class SandboxConfigError(ValueError):
+    """A `SandboxConfig` that cannot be generated: which field, and one line saying what to do
+    (so that `sandbox serve` can name its own flag)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def size_problem(sizes: tuple[int, ...]) -> str | None:
+    """What is wrong with a tuple of burst or day sizes (one line), or None."""
+    if len(sizes) > MAX_SIZES:
+        return f"{len(sizes)} sizes given, at most {MAX_SIZES} are allowed; give fewer"
+    for size in sizes:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            return f"{size!r} is not a whole number of rows of 1 or more; give sizes like 2000"
+    return None
 
 
 @dataclass

@@ -115,7 +115,9 @@ class CreatedWalker:
     `created_of` reads the walked field of a row as Unix seconds (it may raise for a row it
     cannot read: such a row is handed on, not judged, see the module docstring); `base_params`
     go with every query (end users need `sort_key` to match the walked field, since they sort by
-    email).
+    email). `lanes`, if given, says how many windows are worth walking at once right now (the
+    account's rate budget: when the rate limit, not the round trip, decides the pace, more
+    windows read no faster and each ends on a short page); at most `concurrency`.
     """
 
     def __init__(
@@ -127,17 +129,24 @@ class CreatedWalker:
         base_params: dict[str, str] | None = None,
         concurrency: int = 8,
         on_shortfall: Callable[[Shortfall], None] | None = None,
+        lanes: Callable[[], int | None] | None = None,
     ) -> None:
         self._field = field
         self._base = base_params or {}
         self._fetch = fetch
         self._created_of = created_of
         self._concurrency = max(1, concurrency)
+        self._lanes = lanes
         self._on_shortfall = on_shortfall
         self.shortfalls: list[Shortfall] = []
         self._handed: set[Hashable] = set()
         """Rows handed on without a readable second, so that a later query does not hand them
         on again (rows with one are placed by their second instead)."""
+
+    def width(self) -> int:
+        """How many windows to walk at once now: `concurrency`, or fewer if `lanes` says so."""
+        useful = self._lanes() if self._lanes is not None else None
+        return self._concurrency if useful is None else max(1, min(self._concurrency, useful))
 
     def second_of(self, row: Row, low: int | None = None, high: int | None = None) -> int | None:
         """The row's second, or None when it cannot be read or lies outside [low, high] (the
@@ -209,7 +218,7 @@ class CreatedWalker:
         fewer windows cost fewer requests; a window that turns out dense is split later (see
         `_concurrently`), so starting with few never leaves slots idle for long."""
         rows = density * (span.last - span.first + 1)
-        return max(1, min(self._concurrency, int(-(-rows // CAP))))
+        return max(1, min(self.width(), int(-(-rows // CAP))))
 
     async def batches(
         self, since: int | None = None, until: int | None = None, windows: int | None = None
@@ -303,7 +312,7 @@ class CreatedWalker:
 
         def share(rest: Window, rows_per_second: float) -> int:
             """The last second the calling walk keeps of `rest`; idle slots take the others."""
-            idle = self._concurrency - open_windows
+            idle = self.width() - open_windows
             if idle <= 0 or closing:
                 return rest.last
             parts = min(idle + 1, int(rows_per_second * (rest.last - rest.first + 1) // CAP))

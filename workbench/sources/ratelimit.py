@@ -18,7 +18,17 @@ window's length, `floor(reset - the earliest start of a request answered in that
 window's first request started before the window did, so this is never shorter than a whole-
 second window), the smallest over windows, and comes back at the window's first answer plus
 that length (the window began before its first answer), or at the named reset if that is
-sooner. After any 429 it stops learning and waits for the named reset again.
+sooner. No margin is added to that end: both of its terms are the budget's own clock, and the
+answer came after the server counted the request that began the window, so the end is never
+early by any clock difference (the margin on a named reset is for the server's clock being
+ahead of ours). At 10 requests a second the margin was 5% of every window. After any 429 it
+stops learning and waits for the named reset again.
+
+How many requests at once are worth it (`lanes`): with the window's length learned, the budget
+knows its rate (`limit / length` a second) and the round trip of its answers, so about
+`rate x round trip` requests in flight keep it busy; twice that, at least one, is offered to a
+walker choosing how many windows to read at once (each window ends on a short page, so windows
+beyond that cost requests and read no faster).
 
 No wait is on nothing: when a window ends and no new one is announced, the budget starts a
 window of its own (the documented minute), and an answer without headers in such a window sends
@@ -37,10 +47,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 RESET_MARGIN = 0.05
-"""Seconds added after the announced reset, so that we never arrive a hair too early."""
+"""Seconds added after the announced reset, so that we never arrive a hair too early (the
+server's clock may be a little ahead of ours). Not added to a learned end (module docstring)."""
 WINDOW = 60.0
 """Wootric's documented window (a limit per minute): used when the server names no reset."""
 UNLIMITED = 1 << 30
+LANES_SLACK = 2.0
+"""`lanes` offers this many times the requests in flight that the rate needs."""
+ROUND_TRIP_DECAY = 0.9
+"""How much of the slowest recent round trip the next answer keeps (a decaying maximum)."""
 WINDOWS_KEPT = 4
 """Server windows whose first answer and earliest request the budget remembers (late answers
 from the previous window may arrive after the next one began)."""
@@ -177,6 +192,8 @@ class RateBudget:
         name it (or an earlier one) come late from a window that is over."""
         self._windows: dict[float, tuple[float, float]] = {}
         """Per named reset: (first answer, earliest start of a request answered in it)."""
+        self._round_trip = 0.0
+        """The slowest recent round trip (start to answer), decaying (`ROUND_TRIP_DECAY`)."""
         self.waits = 0
         """How many times a request waited for a window to reset (shown in sync progress)."""
         self.waited_seconds = 0.0
@@ -211,6 +228,14 @@ class RateBudget:
     def window_length(self) -> float | None:
         """The window length learned from the server's answers (seconds), None if not known."""
         return self._length if self._learning else None
+
+    def lanes(self) -> int | None:
+        """Requests in flight worth having at once (see the module docstring), or None when
+        the rate does not decide it (not limited, or the window's length not learned)."""
+        length = self.window_length
+        if length is None or self._limit is None or self._limit >= UNLIMITED:
+            return None
+        return max(1, math.ceil(LANES_SLACK * self._limit * self._round_trip / length))
 
     def _end(self) -> float:
         """When the current window ends: the learned end if there is one, else the named one."""
@@ -328,6 +353,8 @@ class RateBudget:
 
     def _answered(self, ticket: Ticket, headers: RateHeaders | None) -> None:
         self._finish(ticket)
+        took = max(self._clock() - ticket.started, 0.0)
+        self._round_trip = max(took, self._round_trip * ROUND_TRIP_DECAY)
         self._refusing = False
         if headers is None:
             if self._limit is None:
@@ -407,7 +434,7 @@ class RateBudget:
         if self._learning and self._length is not None:
             seen = None if self._named is None else self._windows.get(self._named)
             if seen is not None:
-                self._early_at = seen[0] + self._length + RESET_MARGIN
+                self._early_at = seen[0] + self._length  # our clock alone: no margin
 
     def _learn(self, headers: RateHeaders, ticket: Ticket) -> None:
         """Note when the window this answer names was first answered and how early a request

@@ -116,6 +116,7 @@ class WootricClient:
             base_params=base_params,
             concurrency=self.concurrency,
             on_shortfall=shortfall,
+            lanes=self.http.budget.lanes,
         )
 
     def response_batches(

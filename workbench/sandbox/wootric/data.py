@@ -23,7 +23,9 @@ The story the data tells, so that analyses have something real to find:
   add-ons). `plan` and `revenue` come from a random stream of their own (`PROPERTY_STREAM`), so
   adding them changed no other value of the dataset.
 - The first account holds one same-second burst of each size in `config.bursts` (an e-mail
-  campaign import): more rows than one query can reach (30 pages of 50).
+  campaign import): more rows than one query can reach (30 pages of 50); and one local day
+  packed with each size in `config.dense_days` (a campaign's day, in office hours), drawn from
+  a stream of their own (`DENSE_STREAM`) so that without them nothing else changes.
 
 Property hashes are kept as JSON strings in one list per account (`snapshots`), referenced by
 index from end users (their current properties) and from responses and declines (the properties
@@ -79,6 +81,9 @@ added after the first dataset (`revenue`), apart from the stream every other col
 from: a new property never moves a score, a date or a tag."""
 REVENUE_SPREAD = 0.35
 """The sd of log(revenue / list price): discounts, add-ons and mid-year changes."""
+DENSE_STREAM = 0xDE_05E
+"""Seeds, with the world's seed and the account's index, the stream that places the dense
+days' responses: the main stream draws nothing more for them."""
 USER_ID_BY_ACCOUNT = (16, 23)
 """The Wootric user (account owner) id that write answers carry as `user_id`."""
 
@@ -281,6 +286,7 @@ def generate_account(
     bursts: tuple[int, ...],
     config: SandboxConfig,
     ids: IdSequences,
+    dense_days: tuple[int, ...] = (),
 ) -> Generated:
     """One NPS account's dataset (see the module docstring for the story it tells)."""
     rng = np.random.default_rng([config.seed + SEED_OFFSET, index])
@@ -292,7 +298,7 @@ def generate_account(
     growth = 1.0 + 0.6 * np.arange(calendar.days) / calendar.days
     volume = growth * WEEKDAY_VOLUME[calendar.weekdays]
     survey_days = volume * (np.arange(calendar.days) >= HISTORY_DAYS)
-    total = responses + sum(bursts)
+    total = responses + sum(bursts) + sum(dense_days)
 
     # End users, oldest first; ids follow creation order.
     n_users = max(1, round(total * END_USERS_PER_RESPONSE))
@@ -343,6 +349,10 @@ def generate_account(
     for size, at in zip(bursts, burst_seconds(rng, len(bursts), span), strict=True):
         created = np.concatenate([created, np.full(size, at, np.int64)])
         channel = np.concatenate([channel, np.full(size, CHANNELS.index("email"))])
+    if dense_days:
+        packed = dense_day_instants(config, index, calendar, dense_days)
+        created = np.concatenate([created, packed])
+        channel = np.concatenate([channel, np.full(len(packed), CHANNELS.index("email"))])
     created, channel = time_ordered(np.clip(created, start, end - 1), channel)
     user, created = who(created)
     snapshot, plan_then = snapshot_at(user, created)
@@ -494,6 +504,21 @@ def burst_seconds(rng: np.random.Generator, count: int, span: tuple[int, int]) -
     ]
 
 
+def dense_day_instants(
+    config: SandboxConfig, index: int, calendar: Calendar, sizes: tuple[int, ...]
+) -> np.ndarray:
+    """The instants of the dense days' responses: each size on a survey day of its own, spread
+    evenly over the two years (away from their ends), in that day's office hours."""
+    own = np.random.default_rng([config.seed + SEED_OFFSET, index, DENSE_STREAM])
+    parts = []
+    for k, size in enumerate(sizes):
+        day = HISTORY_DAYS + int(SPAN_DAYS * (0.1 + 0.85 * (k + 0.5) / len(sizes)))
+        weights = np.zeros(calendar.days)
+        weights[day] = 1.0
+        parts.append(calendar.sample(own, size, weights))
+    return np.concatenate(parts)
+
+
 def time_ordered(created: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
     """Arrays reordered by `created` (stable: same-second rows keep their random draw order).
 
@@ -624,5 +649,8 @@ def generate(config: SandboxConfig) -> tuple[list[tuple[WootricAccount, Generate
     generated = []
     for index, (account, count) in enumerate(zip(accounts, counts, strict=True)):
         bursts = tuple(config.bursts) if index == 0 else ()
-        generated.append((account, generate_account(account, index, count, bursts, config, ids)))
+        dense = tuple(config.dense_days) if index == 0 else ()
+        generated.append(
+            (account, generate_account(account, index, count, bursts, config, ids, dense))
+        )
     return generated, ids
