@@ -149,7 +149,7 @@ def test_the_budget_sends_close_to_the_limit_in_every_window(
     # The window's length is learned from the whole-second resets; the client comes back when
     # the window ends (its first answer + the length), not a second later at the named reset.
     assert per_window(counted, window) >= 0.9 * limit
-    # Each window begins at most a round trip and the margin after the last one ended (waiting
+    # Each window begins at most a round trip after the last one ended (waiting
     # for the named reset cost up to a second more: 2.0 s a window at 10 a second, 61 s at 100
     # a minute).
     assert seconds_per_window(counted, limit) <= window + 0.25

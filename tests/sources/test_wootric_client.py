@@ -235,20 +235,26 @@ async def test_an_nps_token_is_refused_by_cxi_and_vice_versa(served, make_wootri
         await client.segments()
 
 
+async def counted_first_read(served: ServedSandbox, table: str) -> tuple[list[str], int, list]:
+    """A first read of `table` as the sync does it: its ids, the requests the sandbox counted
+    for it (after logging in, so the count is the read's alone), and the client's shortfalls."""
+    client = wootric_client(served)
+    try:
+        await client.segments()
+        before = served.sandbox.world.counters["requests"]
+        kwargs = {"by": "updated"} if table == "end_users" else {}
+        ids = await read_ids(client, table, **kwargs)
+        return ids, served.sandbox.world.counters["requests"] - before, client.shortfalls
+    finally:
+        await client.aclose()
+
+
 @pytest.mark.parametrize("table", ["responses", "declines", "end_users"])
 async def test_a_small_accounts_first_read_costs_at_most_1_10_x_its_pages(table) -> None:
     """Issue 14: few windows for a small account (each window ends on a short page), and the
     2,200-row burst read without reading its rows twice; requests counted at the sandbox."""
     with ServedSandbox(make_sandbox(responses=20_000)) as served:
-        client = wootric_client(served)
-        try:
-            await client.segments()  # log in first, so the count below is the read's alone
-            before = served.sandbox.world.counters["requests"]
-            kwargs = {"by": "updated"} if table == "end_users" else {}
-            ids = await read_ids(client, table, **kwargs)
-            used = served.sandbox.world.counters["requests"] - before
-        finally:
-            await client.aclose()
+        ids, used, _ = await counted_first_read(served, table)
         assert sorted(ids) == sorted(truth(served, table))
     pages = -(-len(ids) // 50)
     assert pages > 2 * 30  # more than two queries' worth, so the walk needs windows
@@ -263,18 +269,10 @@ async def test_a_first_read_with_bursts_and_dense_days_costs_at_most_1_10_x_its_
     rows in the first account: every id once, in at most 1.10 x ceil(rows / 50) requests."""
     sandbox = make_sandbox(responses=20_000, bursts=(2_000, 2_000), dense_days=(4_000, 4_000))
     with ServedSandbox(sandbox) as served:
-        client = wootric_client(served)
-        try:
-            await client.segments()  # log in first, so the count below is the read's alone
-            before = served.sandbox.world.counters["requests"]
-            kwargs = {"by": "updated"} if table == "end_users" else {}
-            ids = await read_ids(client, table, **kwargs)
-            used = served.sandbox.world.counters["requests"] - before
-        finally:
-            await client.aclose()
+        ids, used, shortfalls = await counted_first_read(served, table)
         assert Counter(ids).most_common(1)[0][1] == 1, "a row was read twice"
         assert sorted(ids) == sorted(truth(served, table))
-        assert client.shortfalls == []
+        assert shortfalls == []
     pages = -(-len(ids) // 50)
     print(f"{table}: {used} requests for {pages} pages ({used / pages:.3f}x)")
     assert used <= 1.10 * pages, f"{used} requests for {pages} pages of rows"
