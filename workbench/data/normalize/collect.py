@@ -49,30 +49,16 @@ class Normalized:
     for the sync summary's notes."""
 
 
-def entries(rows: Iterable[object], key: str = "id") -> Iterator[Entry]:
-    """Each row with the id a rejection would show (`?` when it has none); what is not an
-    object is no row (field `row`)."""
+def entries(
+    rows: Iterable[object], key: str = "id", *, named: Callable[[Row], str] | None = None
+) -> Iterator[Entry]:
+    """Each row with the id a rejection would show (`fields.shown_id`, or `named`); what is
+    not an object (a mapping: the API's JSON) is no row (field `row`)."""
     for item in rows:
-        row = as_row(item)
-        if row is not None:
-            yield shown_id(row, key), row
+        if isinstance(item, Mapping):
+            yield (named(item) if named else shown_id(item, key)), item
         else:
-            yield "?", Bad("row", "not an object")
-
-
-def as_row(item: object) -> Row | None:
-    """A mapping as is; a client model as the JSON it came from (callers that still hand over
-    models); anything else None."""
-    if isinstance(item, Mapping):
-        return item
-    dump = getattr(item, "model_dump", None)
-    if callable(dump):
-        try:
-            dumped = dump(mode="json")
-        except Exception:  # a model that cannot be dumped is a row we cannot read
-            return None
-        return dumped if isinstance(dumped, Mapping) else None
-    return None
+            yield "?", Bad("row", f"not an object: {shown(item)}")
 
 
 def collect(

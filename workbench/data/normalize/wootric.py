@@ -26,7 +26,6 @@ from workbench.data.normalize.fields import (
     read_score,
     read_text,
     read_time,
-    shown,
     tag_names,
     wootric_properties,
 )
@@ -37,17 +36,14 @@ TimeReader = Callable[..., Any]
 """`fields.read_time`, or `times.lazy_time` for the collector's quick read."""
 
 
-def _walked(rows: Iterable[object]) -> Iterator[Entry]:
-    """Rows named as the walked tables always named them; what is not an object is no row."""
-    for item in rows:
-        if isinstance(item, Mapping):
-            yield str(item.get("id", "?")), item
-        else:
-            yield "?", Bad("row", f"not an object: {shown(item)}")
+def _walked_id(row: Row) -> str:
+    """A walked table's row named as those tables always named it."""
+    return str(row.get("id", "?"))
 
 
 def _quickly(table: str, rows: Iterable[object], read: Callable[..., Record]) -> Normalized:
-    return collect(table, _walked(rows), read, quick=partial(read, when=lazy_time))
+    found = entries(rows, named=_walked_id)
+    return collect(table, found, read, quick=partial(read, when=lazy_time))
 
 
 def _end_user(row: Row) -> Mapping[str, Any]:
