@@ -23,7 +23,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
 from workbench.sources.errors import NotFound, UnreadableAnswer
@@ -42,6 +42,17 @@ CAP = MAX_PAGE * PER_PAGE
 
 TagSort = Literal["name_asc", "name_desc", "responses_asc"]
 Order = Literal["asc", "desc"]
+
+
+class TagQuery(TypedDict, total=False):
+    """What `iter_tag_rows` (and so `iter_tags`) takes; see there for the defaults."""
+
+    flat: bool
+    sort: TagSort | None
+    search: str | None
+    no_stats: bool | None
+    exclude_disabled: bool | None
+
 
 T = TypeVar("T")
 
@@ -210,24 +221,9 @@ class CxiReader:
         body = self._expect(await self.http.get("v1/tags", params=params), list, "v1/tags")
         return [Tag.model_validate(row) for row in body]
 
-    async def iter_tags(
-        self,
-        *,
-        flat: bool = True,
-        sort: TagSort | None = "name_asc",
-        search: str | None = None,
-        no_stats: bool | None = None,
-        exclude_disabled: bool | None = None,
-    ) -> AsyncIterator[Tag]:
+    async def iter_tags(self, **query: Unpack[TagQuery]) -> AsyncIterator[Tag]:
         """Every tag, each once, across all pages (`iter_tag_rows`, as models)."""
-        rows = self.iter_tag_rows(
-            flat=flat,
-            sort=sort,
-            search=search,
-            no_stats=no_stats,
-            exclude_disabled=exclude_disabled,
-        )
-        async for row in rows:
+        async for row in self.iter_tag_rows(**query):
             yield Tag.model_validate(row)
 
     async def iter_tag_rows(
