@@ -1,4 +1,9 @@
-"""The Wootric normalizers alone, on ~200,000 generated rows shaped as the sandbox sends them.
+"""The normalizers alone, on ~200,000 generated rows a table shaped as the sandbox sends them.
+
+The Wootric walked tables, and the responses of CXI (one import, its metric known) and of
+Crowdskout (profiles with their survey answers), each as that tree's sync reads them: where the
+tree's client has no raw-row read (`response_row_batches`, `iter_profile_rows`), its sync
+validated each row as a model and dumped it back before normalizing, and so does the bench.
 
 The baseline is another checkout of the package (`--base`, e.g. a `git worktree add /tmp/nbase
 <commit>`), run in its own process beside this one, alternately, so that the load of a shared
@@ -21,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = ("responses", "declines", "end_users")
+TABLES = ("responses", "declines", "end_users", "cxi_responses", "crowdskout_responses")
 FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S%z", "iso")
 """The sandbox's four time styles (`sandbox/wootric/store.TIME_FORMATS`)."""
 
@@ -82,19 +87,96 @@ def rows(table: str, count: int, seed: int = 7) -> list[dict[str, Any]]:
     return made
 
 
+def cxi_rows(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """CXI responses of one import as `GET /v1/imports/{id}` lists them."""
+    rng = random.Random(seed)
+    return [
+        {
+            "id": 40_000_000 + n,
+            "feedback": rng.choice(["great", "slow", "fine"]),
+            "feedback_date": 1_700_000_000 + n * 37,
+            "user_id": f"u{n}",
+            "metric_type": "nps",
+            "score": rng.randint(0, 10),
+            "sentiment": rng.choice(["positive", "neutral", None]),
+            "tags": [{"id": 1, "name": "price"}] if n % 3 else [],
+            "custom_properties": [{"key": "plan", "data_type": "string", "value": "Pro"}],
+        }
+        for n in range(count)
+    ]
+
+
+def crowdskout_rows(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Profiles (`GET /v1/profile/{id}` data) with five survey answers each."""
+    rng = random.Random(seed)
+    profiles = []
+    for n in range(count // 5):
+        answers = [
+            {
+                "id": 50_000_000 + n * 5 + k,
+                "SurveyName": "NPS",
+                "SurveyScore": rng.randint(0, 10),
+                "SurveyAnswer": "ok",
+                "SurveyWhen": "2025-04-01T20:00:11Z",
+            }
+            for k in range(5)
+        ]
+        profiles.append(
+            {
+                "id": 60_000_000 + n,
+                "Names": [{"id": n, "FirstName": "Ana", "LastName": "Silva"}],
+                "EmailAddresses": [{"id": n, "EmailAddress": f"p{n}@example.com"}],
+                "SurveyResponses": answers,
+            }
+        )
+    return profiles
+
+
+def as_the_sync_reads(table: str, given: list[dict[str, Any]]) -> list[Any]:
+    """The rows the tree's sync hands its normalizer: dumped models where it had no raw read."""
+    if table == "cxi_responses":
+        from workbench.sources.cxi_reads import CxiReader
+        from workbench.sources.models.cxi import Response
+
+        if hasattr(CxiReader, "response_row_batches"):
+            return given
+        return [Response.model_validate(r).model_dump(mode="json") for r in given]
+    from workbench.sources.crowdskout import CrowdskoutClient
+    from workbench.sources.models.crowdskout import Profile
+
+    if hasattr(CrowdskoutClient, "iter_profile_rows"):
+        return given
+    dumped = (Profile.model_validate(r).model_dump(mode="json", by_alias=True) for r in given)
+    return list(dumped)
+
+
 def measure(count: int) -> dict[str, float]:
-    """rows/s of each table's normalizer in this process (its `workbench` on sys.path)."""
+    """rows/s of each table's normalizer in this process (its `workbench` on sys.path); for
+    CXI and Crowdskout the model round trip of the tree's sync, where it has one, counts."""
     from workbench.data import normalize
+    from workbench.data.normalize.crowdskout import crowdskout_responses
+    from workbench.data.normalize.cxi import cxi_responses
 
     found: dict[str, float] = {}
     for table in TABLES:
-        given = rows(table, count)
-        read = getattr(normalize, f"wootric_{table}")
+        if table == "cxi_responses":
+            given: list[Any] = cxi_rows(count)
+
+            def read(rows: list[Any], account: str) -> Any:
+                return cxi_responses(rows, account, import_id="7", metric_type="nps")
+        elif table == "crowdskout_responses":
+            given = crowdskout_rows(count)
+            read = crowdskout_responses
+        else:
+            given = rows(table, count)
+            read = getattr(normalize, f"wootric_{table}")
         began = time.perf_counter()
+        if table in ("cxi_responses", "crowdskout_responses"):
+            given = as_the_sync_reads(table, given)
         result = read(given, "acme")
         took = time.perf_counter() - began
         assert result.frame.height == count, table
-        assert not result.rejected, table
+        assert not result.rejected, (table, result.rejected[:3])
         found[table] = count / took
     return found
 
@@ -130,7 +212,7 @@ def main() -> None:
         new = child(str(ROOT), args.rows)
         for table in TABLES:
             print(
-                f"round {round_} {table:9}: base {base[table]:>9,.0f} rows/s  "
+                f"round {round_} {table:20}: base {base[table]:>9,.0f} rows/s  "
                 f"new {new[table]:>9,.0f} rows/s  ratio {new[table] / base[table]:.2f}x"
             )
 

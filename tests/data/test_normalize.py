@@ -104,3 +104,16 @@ def test_generated_payloads_never_crash_and_nothing_is_lost(rows) -> None:
     for rejected in result.rejected:
         assert rejected.field in {"id", "score", "created_at", "updated_at", "tags", "properties"}
         assert rejected.reason
+
+
+def test_a_model_is_no_row_the_normalizers_read() -> None:
+    """One input shape: the API's JSON objects. A client model handed over by mistake is
+    rejected as no row, named as such, never dumped behind the caller's back."""
+    from workbench.data.normalize.cxi import cxi_projects
+    from workbench.sources.models.cxi import Project
+
+    row = {"id": 3, "name": "Enterprise", "response_count": 12, "created_at": 1_700_000_000}
+    result = cxi_projects([row, Project.model_validate(row)], "acme")
+    assert result.frame["id"].to_list() == ["3"]
+    assert [(r.id, r.field) for r in result.rejected] == [("?", "row")]
+    assert result.rejected[0].reason.startswith("not an object: Project(")

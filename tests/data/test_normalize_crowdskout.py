@@ -146,7 +146,7 @@ async def test_an_unreadable_item_rejects_only_itself(shared_sandbox, client) ->
 
 
 async def test_attributes_become_segments(shared_sandbox, client) -> None:
-    result = crowdskout_segments([a async for a in client.iter_attributes()], ACCOUNT)
+    result = crowdskout_segments([a async for a in client.iter_attribute_rows()], ACCOUNT)
     assert result.rejected == []
     attributes = truth(shared_sandbox, "attributes")
     assert result.frame.height == len(attributes) > 30

@@ -3,7 +3,8 @@
 The payloads start from each API's documented shape and vary it the way real answers (and bugs)
 do: fields missing, of the wrong type, timestamps in every format or none, nested objects where
 text belongs, huge, negative and fractional numbers, None anywhere, and rows that are not objects
-at all (for the normalizers that also take models). The properties checked:
+at all (the normalizers take only JSON objects; a model is no row either, see
+`test_normalize.py`). The properties checked:
 
 - a normalizer never raises, and its frame always fits its canonical table;
 - a row is either in the frame or rejected (for one-row-per-record tables, exactly once);

@@ -64,7 +64,8 @@ async def test_page_views_of_end_users_in_every_timestamp_format(shared_sandbox,
 
 
 async def test_segments(shared_sandbox, client) -> None:
-    result = wootric_segments(await client.segments(), "acme")
+    rows = [s.model_dump(mode="json") for s in await client.segments()]  # as the sync does
+    result = wootric_segments(rows, "acme")
     assert result.rejected == []
     listed = truth(shared_sandbox, "segments")
     assert result.frame.height == len(listed) == 5

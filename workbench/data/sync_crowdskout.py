@@ -7,16 +7,22 @@ profiles that are no longer found. Only when asked for, the sync walks ids up fr
 blocks from the highest id it holds, and stops after `GAP` missing ids in a row (ids of deleted
 profiles leave gaps, rarely that many in a row); then an incremental sync sees new profiles only.
 With no ids and no walk the sync reads no profiles and says how to give them.
+
+Profiles and attributes come as the API's JSON rows (`iter_profile_rows`: collections beside
+`id`, as Crowdskout sends them) straight into the normalizers, which reject, naming the field,
+whatever they cannot read.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from workbench.data.crowdskout_ids import HOW_TO_GIVE, ProfileIds, profile_ids
 from workbench.data.normalize import Normalized
 from workbench.data.normalize import crowdskout as normalize
-from workbench.data.sync_tables import Plan, TableRun, TableSync, dump, walk
+from workbench.data.normalize.fields import integer
+from workbench.data.sync_tables import Plan, TableRun, TableSync, walk
 from workbench.settings import CrowdskoutAccount
 from workbench.sources.crowdskout import CrowdskoutClient
 from workbench.sources.paging import Batch, Window
@@ -39,22 +45,22 @@ async def profiles(run: Run) -> None:
         run.summary.notes.append(f"no profiles read: {HOW_TO_GIVE.format(name=run.name)}")
         return
 
-    async def read(ids: range | list[int]) -> list[dict]:
-        return [
-            p.model_dump(mode="json", by_alias=True)
-            async for p in client.iter_profiles(ids, collections, missing="skip")
-        ]
+    async def read(ids: range | list[int]) -> list[Any]:
+        return [p async for p in client.iter_profile_rows(ids, collections, missing="skip")]
 
     async def walked(since: int | None) -> AsyncIterator[Batch]:
         first = max(source.walk_from or 1, since or 1)
         last_found = first - 1
         while first - last_found <= GAP:
             found = await read(range(first, first + BLOCK))
-            if found:
+            numbered = [n for n in map(_profile_number, found) if n is not None]
+            if numbered:
                 # Done up to the last id found: ids after it may be created later, and the
                 # cursor must not pass them.
-                last_found = max(int(p["id"]) for p in found if p.get("id") is not None)
+                last_found = max(numbered)
                 yield Batch(Window(first, last_found), found, done=True)
+            elif found:  # only rows to reject: written, but no reason to move the cursor
+                yield Batch(Window(first, first), found, done=False)
             first += BLOCK
 
     async def given(_since: int | None) -> AsyncIterator[Batch]:
@@ -63,7 +69,7 @@ async def profiles(run: Run) -> None:
             block = ids[start : start + BLOCK]
             yield Batch(Window(block[0], block[-1]), await read(block), done=True)
 
-    def normalized(rows: list[dict]) -> Normalized:
+    def normalized(rows: list[Any]) -> Normalized:
         # The survey answers come inside the profiles: they are stored before the profiles, so
         # the cursor (which moves after the profiles are written) never passes unstored answers.
         answers = normalize.crowdskout_responses(rows, run.name)
@@ -75,6 +81,12 @@ async def profiles(run: Run) -> None:
     await walk(run, walked if source.walk_from else given, normalized, overlap=0)
     run.store.compact("responses")
     _say_what_was_found(run, source, run.summary.rows - before)
+
+
+def _profile_number(row: object) -> int | None:
+    """A profile's id as the number Crowdskout gives it; None for a row the normalizer rejects
+    (no object, no id, an id that is no number)."""
+    return integer(row.get("id")) if isinstance(row, dict) else None
 
 
 def _say_what_was_found(run: Run, source: ProfileIds, found: int) -> None:
@@ -99,7 +111,7 @@ def _say_what_was_found(run: Run, source: ProfileIds, found: int) -> None:
 
 
 async def attributes(run: Run) -> None:
-    rows = dump([a async for a in run.client.iter_attributes()])
+    rows = [a async for a in run.client.iter_attribute_rows()]
     run.replace(normalize.crowdskout_segments(rows, run.name))
 
 

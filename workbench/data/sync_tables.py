@@ -354,11 +354,7 @@ class Plan(Generic[ClientT, AccountT]):
         )
 
 
-def flatten(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    """Models to the JSON dicts the normalizers read."""
-    return [r.model_dump(mode="json") if hasattr(r, "model_dump") else dict(r) for r in rows]
-
-
 def dump(models: Iterable[Any]) -> list[dict[str, Any]]:
-    """Client models as the JSON rows the normalizers read."""
+    """Client models as the JSON rows the normalizers read: only for a read that has no raw
+    form yet (Wootric's segments); every other table hands the API's rows over as they came."""
     return [m.model_dump(mode="json") for m in models]

@@ -8,6 +8,10 @@ kept body. An unchanged list then costs one empty answer instead of the whole li
 
 `Cache-Control: max-age` is deliberately not used to skip requests: an analyst who syncs wants
 what is on the server now, and a 304 costs next to nothing.
+
+The lists come as models (`iter_records`, `list_surveys`, `get_survey`) and as the API's JSON
+rows (`iter_record_rows`, `survey_rows`, `survey_row`) for the sync, whose normalizers read each
+row once and report those they cannot read (`sources.rows`); the models are the rows validated.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from workbench.sources.models.apptentive import (
     Record,
     Survey,
 )
+from workbench.sources.rows import Row, row_id, unseen
 
 log = logging.getLogger("workbench.sources")
 
@@ -308,7 +313,15 @@ class ApptentiveClient:
         return [record async for record in self.iter_records()]
 
     async def iter_records(self) -> AsyncIterator[Record]:
-        """Records page by page, each record once even if a page boundary moved meanwhile.
+        """Records page by page, each once (`iter_record_rows`, as models; a list item that is
+        not an object is passed over)."""
+        async for row in self.iter_record_rows():
+            if isinstance(row, dict):
+                yield Record.model_validate(row)
+
+    async def iter_record_rows(self) -> AsyncIterator[Row]:
+        """Records page by page as the API's JSON rows, each record once even if a page boundary
+        moved meanwhile.
 
         The docs show `GET /records` answering the whole list at once. Should the server split it,
         the standard `Link: <...>; rel="next"` header is followed; a page that repeats a record
@@ -319,11 +332,8 @@ class ApptentiveClient:
         visited: set[str] = set()
         while True:
             response, rows = await self._conditional(path, params)
-            for row in _rows(rows, "records", self.http.account):
-                record = Record.model_validate(row)
-                if record.id not in seen:
-                    seen.add(record.id)
-                    yield record
+            for row in unseen(_rows(rows, "records", self.http.account), seen, row_id):
+                yield row
             following = _next_link(response, self.http.base_url)
             if following is None or following in visited:
                 return
@@ -397,6 +407,17 @@ class ApptentiveClient:
         limit: int | None = None,
     ) -> list[Survey]:
         """Surveys tagged with all of `tags`; only active (True) or inactive (False) ones."""
+        rows = await self.survey_rows(tags=tags, active=active, limit=limit)
+        return [Survey.model_validate(row) for row in rows if isinstance(row, dict)]
+
+    async def survey_rows(
+        self,
+        *,
+        tags: Iterable[str] | None = None,
+        active: bool | None = None,
+        limit: int | None = None,
+    ) -> list[Row]:
+        """`list_surveys` as the API's JSON rows."""
         params: dict[str, str] = {}
         tag_list = [t for t in (tags or ()) if t]
         if tag_list:
@@ -410,11 +431,23 @@ class ApptentiveClient:
                 raise ValueError(f"limit must be at least 1, not {limit}")
             params["limit"] = str(limit)
         body = await self._get("surveys", params or None)
-        return [Survey.model_validate(row) for row in _rows(body, "surveys", self.http.account)]
+        return _rows(body, "surveys", self.http.account)
 
     async def get_survey(self, survey_id: str) -> Survey:
         """One survey with its questions and the answer counts per question and choice."""
-        return Survey.model_validate(await self._get(f"surveys/{survey_id}"))
+        return Survey.model_validate(await self.survey_row(survey_id))
+
+    async def survey_row(self, survey_id: str) -> dict[str, Any]:
+        """`get_survey` as the API's JSON object; any other answer is the server's failure."""
+        body = await self._get(f"surveys/{survey_id}")
+        if not isinstance(body, dict):
+            found = "an empty body" if body is None else f"a {type(body).__name__}"
+            raise UnreadableAnswer(
+                f"GET /surveys/{survey_id} answered in an unexpected shape: {found} where the "
+                "docs promise a survey object; the platform may be failing; try again later",
+                account=self.http.account,
+            )
+        return body
 
     async def deactivate_survey(self, survey_id: str) -> None:
         """Stops the survey from taking submissions (204).
@@ -425,8 +458,9 @@ class ApptentiveClient:
         await self.http.request("PUT", f"surveys/{survey_id}/deactivate")
 
 
-def _rows(body: Any, key: str, account: str | None = None) -> list[dict[str, Any]]:
-    """A list answer: a bare array (records) or an object holding it under `key` (surveys).
+def _rows(body: Any, key: str, account: str | None = None) -> list[Row]:
+    """A list answer: a bare array (records) or an object holding it under `key` (surveys),
+    every item as it came (one that is not an object is the reader's to pass over or reject).
 
     Anything else (an object without `key`, `{"error": ...}`, an empty body) is the server's
     failure, never an empty list: an empty list would make a full sync remove every row."""
@@ -442,7 +476,7 @@ def _rows(body: Any, key: str, account: str | None = None) -> list[dict[str, Any
             f"list of {key}; the platform may be failing; try again later",
             account=account,
         )
-    return [row for row in rows if isinstance(row, dict)]
+    return list(rows)
 
 
 def _next_link(response: httpx.Response, base_url: str) -> str | None:

@@ -13,6 +13,11 @@ write compares what was sent with what came back and reports the items that were
 they are returned in `ProfileWrite.dropped` and logged as a warning naming the collection and the
 position of each item (never its values, which are personal data). See
 `crowdskout_drops.find_dropped` for how items are matched.
+
+Profiles and attributes are read as models (`iter_profiles`, `iter_attributes`) and as the API's
+JSON rows (`iter_profile_rows`, `iter_attribute_rows`) for the sync, whose normalizers read each
+row once and report those they cannot read (`sources.rows`); the models are the rows validated.
+A profile row keeps the API's shape: its collections beside `id`.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from workbench.sources.models.crowdskout import (
     Profile,
     wire_id,
 )
+from workbench.sources.rows import Row, row_id, unseen
 
 log = logging.getLogger("workbench.sources")
 
@@ -126,7 +132,21 @@ class CrowdskoutClient:
         *,
         missing: Missing = "raise",
     ) -> AsyncIterator[Profile]:
-        """Profiles in the order of `ids`, each id read once, `concurrency` requests at a time.
+        """Profiles in the order of `ids` (`iter_profile_rows`, as models)."""
+        rows = self.iter_profile_rows(ids, collections, concurrency, missing=missing)
+        async for row in rows:
+            yield Profile.model_validate(row)
+
+    async def iter_profile_rows(
+        self,
+        ids: Iterable[str | int],
+        collections: Iterable[str],
+        concurrency: int | None = None,
+        *,
+        missing: Missing = "raise",
+    ) -> AsyncIterator[Row]:
+        """Profiles in the order of `ids` as the API's `data` objects, each id read once,
+        `concurrency` requests at a time.
 
         Ids go in batches of `batch_size`, so that a long list never holds more than one batch of
         answers in memory. `missing="skip"` passes over ids the API does not know (404) instead
@@ -135,18 +155,18 @@ class CrowdskoutClient:
         wanted = _collections(collections)
         order = list(dict.fromkeys(str(i) for i in ids))
         slots = asyncio.Semaphore(concurrency or self.concurrency)
+        absent = object()
 
-        async def read(profile_id: str) -> Profile | None:
+        async def read(profile_id: str) -> Row:
             async with slots:
                 try:
-                    body = await self._call(
+                    return await self._call(
                         "GET", f"v1/profile/{profile_id}", params={"collections": wanted}
                     )
                 except NotFound:
                     if missing == "skip":
-                        return None
+                        return absent
                     raise
-                return Profile.model_validate(body)
 
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
@@ -158,7 +178,7 @@ class CrowdskoutClient:
                 raise _first(failed) from None
             for task in tasks:
                 profile = task.result()
-                if profile is not None:
+                if profile is not absent:
                     yield profile
 
     async def get_profiles(
@@ -271,12 +291,25 @@ class CrowdskoutClient:
         self, limit: int | None = None, offset: int | None = None
     ) -> AttributePage:
         """One page of attributes (all of them when neither limit nor offset is given)."""
+        rows, total = await self.attribute_rows(limit, offset)
+        return AttributePage(total=total, attributes=[Attribute.model_validate(a) for a in rows])
+
+    async def attribute_rows(
+        self, limit: int | None = None, offset: int | None = None
+    ) -> tuple[list[Row], int | None]:
+        """`list_attributes` as the API's JSON rows, with the total when the API says it."""
         params = {k: str(v) for k, v in {"limit": limit, "offset": offset}.items() if v is not None}
         body = await self._call("GET", "v1/attribute", params=params or None)
         return _attribute_page(body)
 
     async def iter_attributes(self, page_size: int = ATTRIBUTE_PAGE) -> AsyncIterator[Attribute]:
-        """Every attribute once, by `limit`/`offset` pages until a short or empty page.
+        """Every attribute once (`iter_attribute_rows`, as models)."""
+        async for row in self.iter_attribute_rows(page_size):
+            yield Attribute.model_validate(row)
+
+    async def iter_attribute_rows(self, page_size: int = ATTRIBUTE_PAGE) -> AsyncIterator[Row]:
+        """Every attribute once as the API's JSON rows, by `limit`/`offset` pages until a short
+        or empty page.
 
         When an attribute is created or deleted during the walk the offsets shift; an attribute
         seen on two pages is yielded once.
@@ -286,24 +319,23 @@ class CrowdskoutClient:
         seen: set[str] = set()
         offset = 0
         while True:
-            page = await self.list_attributes(limit=page_size, offset=offset)
-            fresh = [a for a in page.attributes if a.id not in seen]
-            if offset and page.attributes and not fresh:
+            rows, total = await self.attribute_rows(limit=page_size, offset=offset)
+            fresh = list(unseen(rows, seen, row_id))
+            if offset and rows and not fresh:
                 # A full page of attributes already read: the server is not honouring `offset`,
                 # and walking on would only repeat it. Say so rather than stop short in silence.
                 raise TruncatedRead(
                     f"GET /v1/attribute answered the same attributes at offset {offset} as "
-                    f"before; only {len(seen)} of {page.total or 'an unknown number of'} "
+                    f"before; only {len(seen)} of {total or 'an unknown number of'} "
                     "attributes could be read",
                     account=self.http.account,
                 )
             for attribute in fresh:
-                seen.add(attribute.id)
                 yield attribute
-            offset += len(page.attributes)
-            if len(page.attributes) < page_size:
+            offset += len(rows)
+            if len(rows) < page_size:
                 return
-            if page.total is not None and offset >= page.total:
+            if total is not None and offset >= total:
                 return
 
     async def get_attribute(self, attribute_id: str | int) -> Attribute:
@@ -427,18 +459,17 @@ def _profile_list(answer: Any, where: str) -> list[dict[str, Any]]:
     return [p for p in answer if isinstance(p, dict)]
 
 
-def _attribute_page(body: Any) -> AttributePage:
+def _attribute_page(body: Any) -> tuple[list[Row], int | None]:
     """A bare list of attributes, or an object with the list and maybe the total."""
     if isinstance(body, list):
-        return AttributePage(attributes=[Attribute.model_validate(a) for a in body])
+        return list(body), None
     if isinstance(body, dict):
         rows: list[Any] = next(
             (body[k] for k in ("attributes", "list", "items") if isinstance(body.get(k), list)), []
         )
         total = body.get("total", body.get("total_count"))
-        return AttributePage(
-            total=int(total) if isinstance(total, int | str) and str(total).isdigit() else None,
-            attributes=[Attribute.model_validate(a) for a in rows],
+        return list(rows), (
+            int(total) if isinstance(total, int | str) and str(total).isdigit() else None
         )
     raise UnreadableAnswer(f"GET /v1/attribute answered {type(body).__name__} instead of a list")
 

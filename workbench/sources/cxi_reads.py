@@ -4,6 +4,11 @@
 (30 pages of 50 at most per query; see each docstring for what lies beyond), and what it cannot
 reach is recorded as a `CxiShortfall` rather than hidden. `CxiReader` is the read half of
 `cxi.CxiClient`, which adds the writes; the sync needs only this half.
+
+Each read comes twice: as models (`iter_tags`, for the actions, the notebook and the CLI) and as
+the API's JSON rows (`iter_tag_rows`, for the sync, whose normalizers read each row once and
+report the rows they cannot read; see `sources.rows`). The model reads are the row reads with
+each row validated, so both walk the same pages and meet the same rows.
 """
 
 from __future__ import annotations
@@ -14,19 +19,18 @@ from collections.abc import (
     Awaitable,
     Callable,
     Collection,
-    Iterable,
-    Iterator,
     Mapping,
     Sequence,
 )
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
 from workbench.sources.errors import NotFound, UnreadableAnswer
 from workbench.sources.forms import FormValue, rails_form
 from workbench.sources.http import ApiClient
 from workbench.sources.models.cxi import Import, ImportDetail, Project, Response, ResponsePage, Tag
+from workbench.sources.rows import Row, row_id, unseen
 
 MAX_PAGE = 30
 """`page` may not exceed 30 on any CXI list (tags, imports, responses)."""
@@ -37,6 +41,18 @@ CAP = MAX_PAGE * PER_PAGE
 
 
 TagSort = Literal["name_asc", "name_desc", "responses_asc"]
+Order = Literal["asc", "desc"]
+
+
+class TagQuery(TypedDict, total=False):
+    """What `iter_tag_rows` (and so `iter_tags`) takes; see there for the defaults."""
+
+    flat: bool
+    sort: TagSort | None
+    search: str | None
+    no_stats: bool | None
+    exclude_disabled: bool | None
+
 
 T = TypeVar("T")
 
@@ -68,12 +84,13 @@ class CxiShortfall:
 
 
 @dataclass(frozen=True)
-class ResponseBatch:
-    """Responses not seen before in this read: one import's, or those only the list reached."""
+class ResponseBatch(Generic[T]):
+    """Responses not seen before in this read: one import's, or those only the list reached;
+    `Response` models (`response_batches`) or the API's rows (`response_row_batches`)."""
 
     import_id: str | None
     """The import they were read from; None for responses read from `/v1/responses`."""
-    responses: list[Response]
+    responses: list[T]
 
 
 def path_segment(identifier: str | int) -> str:
@@ -89,21 +106,19 @@ _OPPOSITE_SORT: dict[str | None, str | None] = {
 }
 
 
-class _Identified(Protocol):
-    @property
-    def id(self) -> str: ...
+def _model_id(item: Response) -> str:
+    return item.id
 
 
-Row = TypeVar("Row", bound=_Identified)
+@dataclass(frozen=True)
+class _ResponseSource(Generic[T]):
+    """How one read of the responses gets them: as models or as rows (see `_walk_responses`)."""
 
-
-def _unseen(items: Iterable[Row], seen: set[str]) -> Iterator[Row]:
-    """The items whose id is not in `seen` yet, each added as it passes: a row that a shifting
-    list shows twice comes once."""
-    for item in items:
-        if item.id not in seen:
-            seen.add(item.id)
-            yield item
+    detail: Callable[[str], Awaitable[tuple[str, list[T]] | None]]
+    """An import's id and responses; None when it was deleted since it was listed."""
+    page: Callable[[int, Order], Awaitable[tuple[int, list[T]]]]
+    """One page of `/v1/responses` in one order: (`total_count`, the page's responses)."""
+    key: Callable[[T], str | None]
 
 
 class CxiReader:
@@ -172,8 +187,11 @@ class CxiReader:
 
     async def list_projects(self) -> list[Project]:
         """Every project (the endpoint is not paged)."""
-        body = self._expect(await self.http.get("v1/projects"), list, "v1/projects")
-        return [Project.model_validate(row) for row in body]
+        return [Project.model_validate(row) for row in await self.project_rows()]
+
+    async def project_rows(self) -> list[Row]:
+        """Every project as the API's JSON row."""
+        return list(self._expect(await self.http.get("v1/projects"), list, "v1/projects"))
 
     # --- tags ----------------------------------------------------------------------------------
 
@@ -203,7 +221,12 @@ class CxiReader:
         body = self._expect(await self.http.get("v1/tags", params=params), list, "v1/tags")
         return [Tag.model_validate(row) for row in body]
 
-    async def iter_tags(
+    async def iter_tags(self, **query: Unpack[TagQuery]) -> AsyncIterator[Tag]:
+        """Every tag, each once, across all pages (`iter_tag_rows`, as models)."""
+        async for row in self.iter_tag_rows(**query):
+            yield Tag.model_validate(row)
+
+    async def iter_tag_rows(
         self,
         *,
         flat: bool = True,
@@ -211,8 +234,8 @@ class CxiReader:
         search: str | None = None,
         no_stats: bool | None = None,
         exclude_disabled: bool | None = None,
-    ) -> AsyncIterator[Tag]:
-        """Every tag, each once, across all pages.
+    ) -> AsyncIterator[Row]:
+        """Every tag, each once, across all pages, as the API's JSON rows.
 
         Flat by default, so children come as tags of their own; `flat=False` gives the top-level
         tags with their children nested. Sorted by name by default because the API's own order
@@ -231,8 +254,8 @@ class CxiReader:
         seen: set[str] = set()
         complete = False
         async for rows, last in self._pages("v1/tags", {**base, **rails_form({"sort": sort})}):
-            for tag in _unseen((Tag.model_validate(row) for row in rows), seen):
-                yield tag
+            for row in unseen(rows, seen, row_id):
+                yield row
             complete = last
         if complete:
             return
@@ -240,12 +263,13 @@ class CxiReader:
         opposite = rails_form({"sort": _OPPOSITE_SORT[sort]})
         async for rows, _ in self._pages("v1/tags", {**base, **opposite}):
             for row in rows:
-                tag = Tag.model_validate(row)
-                if tag.id in seen:
+                known = row_id(row)
+                if known in seen:
                     met = True
                 else:
-                    seen.add(tag.id)
-                    yield tag
+                    if known is not None:
+                        seen.add(known)
+                    yield row
             if met:
                 break
         if not met:
@@ -262,22 +286,35 @@ class CxiReader:
         return [Import.model_validate(row) for row in body]
 
     async def iter_imports(self) -> AsyncIterator[Import]:
-        """Every import, each once. The list has no sort or filter, so only the first 1,500 can
-        be reached; beyond that a `CxiShortfall` is recorded."""
+        """Every import, each once (`iter_import_rows`, as models)."""
+        async for row in self.iter_import_rows():
+            yield Import.model_validate(row)
+
+    async def iter_import_rows(self) -> AsyncIterator[Row]:
+        """Every import, each once, as the API's JSON rows. The list has no sort or filter, so
+        only the first 1,500 can be reached; beyond that a `CxiShortfall` is recorded."""
         seen: set[str] = set()
         complete = False
         async for rows, last in self._pages("v1/imports", {}):
-            for item in _unseen((Import.model_validate(row) for row in rows), seen):
-                yield item
+            for row in unseen(rows, seen, row_id):
+                yield row
             complete = last
         if not complete:
             self._short(CxiShortfall("imports", len(seen), None))
 
     async def get_import(self, import_id: str | int) -> ImportDetail:
         """One import with all its responses."""
+        return ImportDetail.model_validate(await self.import_row(import_id))
+
+    async def import_row(self, import_id: str | int) -> dict[str, Any]:
+        """One import with all its responses, as the API's JSON object; an object without its
+        id, or whose `responses` is there but no list, is the server's failure."""
         path = f"v1/imports/{path_segment(import_id)}"
         body = await self.http.get(path)
-        return ImportDetail.model_validate(self._expect(body, dict, path, keys={"id": (str, int)}))
+        keys: dict[str, type | tuple[type, ...]] = {"id": (str, int)}
+        if isinstance(body, dict) and "responses" in body:
+            keys["responses"] = list
+        return dict(self._expect(body, dict, path, keys=keys))
 
     # --- responses -----------------------------------------------------------------------------
 
@@ -286,13 +323,24 @@ class CxiReader:
         *,
         page: int | None = None,
         per_page: int | None = None,
-        sort_order: Literal["asc", "desc"] | None = None,
+        sort_order: Order | None = None,
     ) -> ResponsePage:
         """One page of `/v1/responses` (by feedback_date) with the account's `total_count`."""
+        body = await self.response_page_row(page=page, per_page=per_page, sort_order=sort_order)
+        return ResponsePage.model_validate(body)
+
+    async def response_page_row(
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        sort_order: Order | None = None,
+    ) -> dict[str, Any]:
+        """One page of `/v1/responses` as the API's JSON: `{"total_count", "items"}`."""
         params = rails_form({"page": page, "per_page": per_page, "sort_order": sort_order})
         body = await self.http.get("v1/responses", params=params)
-        page = self._expect(body, dict, "v1/responses", keys={"items": list, "total_count": int})
-        return ResponsePage.model_validate(page)
+        keys = {"items": list, "total_count": int}
+        return dict(self._expect(body, dict, "v1/responses", keys=keys))
 
     async def response_batches(
         self,
@@ -300,8 +348,8 @@ class CxiReader:
         skipped: int = 0,
         *,
         listed: Sequence[Import] | None = None,
-    ) -> AsyncIterator[ResponseBatch]:
-        """Every response the API lets us reach, each exactly once, in batches.
+    ) -> AsyncIterator[ResponseBatch[Response]]:
+        """Every response the API lets us reach, each exactly once, in batches, as models.
 
         `/v1/responses` alone reaches 1,500 rows (30 pages of 50, no date filter), so every
         import is read whole with `GET /v1/imports/{id}`, `concurrency` at a time, each batch
@@ -319,27 +367,73 @@ class CxiReader:
         response the account has (`total_count`), the list is not read past its first page.
         `listed` is the import list when the caller has just read it (not read again then).
         """
-        seen: set[str] = set()
-
-        def fresh(responses: list[Response]) -> list[Response]:
-            return list(_unseen(responses, seen))
-
         if listed is None:
             listed = [item async for item in self.iter_imports()]
-        imports = [item.id for item in listed if item.id not in skip]
-        async for detail in self._bounded(imports, self._import_or_none):
-            if detail is not None:
-                yield ResponseBatch(detail.id, fresh(detail.responses))
 
-        newest = await self.list_responses(page=1, per_page=PER_PAGE, sort_order="desc")
-        total = newest.total_count
+        async def detail(import_id: str) -> tuple[str, list[Response]] | None:
+            found = await self._import_or_none(import_id)
+            return None if found is None else (found.id, found.responses)
+
+        async def page(number: int, order: Order) -> tuple[int, list[Response]]:
+            found = await self.list_responses(page=number, per_page=PER_PAGE, sort_order=order)
+            return found.total_count, found.items
+
+        imports = [item.id for item in listed if item.id not in skip]
+        source = _ResponseSource(detail, page, _model_id)
+        async for batch in self._walk_responses(imports, skipped, source):
+            yield batch
+
+    async def response_row_batches(
+        self,
+        skip: Collection[str] = (),
+        skipped: int = 0,
+        *,
+        listed: Sequence[Row] | None = None,
+    ) -> AsyncIterator[ResponseBatch[Row]]:
+        """`response_batches` as the API's JSON rows, for the sync; `listed` is the import rows
+        (`iter_import_rows`). An import row without an id names nothing to fetch."""
+        if listed is None:
+            listed = [row async for row in self.iter_import_rows()]
+
+        async def detail(import_id: str) -> tuple[str, list[Row]] | None:
+            try:
+                found = await self.import_row(import_id)
+            except NotFound:
+                return None  # deleted since it was listed, its responses with it
+            return str(found["id"]), list(found.get("responses") or [])
+
+        async def page(number: int, order: Order) -> tuple[int, list[Row]]:
+            found = await self.response_page_row(page=number, per_page=PER_PAGE, sort_order=order)
+            return found["total_count"], found["items"]
+
+        ids = (row_id(row) for row in listed)
+        imports = [known for known in ids if known is not None and known not in skip]
+        async for batch in self._walk_responses(
+            imports, skipped, _ResponseSource(detail, page, row_id)
+        ):
+            yield batch
+
+    async def _walk_responses(
+        self, imports: list[str], skipped: int, source: _ResponseSource[T]
+    ) -> AsyncIterator[ResponseBatch[T]]:
+        """The one walk of `response_batches`, for models and rows alike (see there)."""
+        seen: set[str] = set()
+
+        def fresh(responses: list[T]) -> list[T]:
+            return list(unseen(responses, seen, source.key))
+
+        async for found in self._bounded(imports, source.detail):
+            if found is not None:
+                yield ResponseBatch(found[0], fresh(found[1]))
+
+        total, newest = await source.page(1, "desc")
         if len(seen) + skipped >= total:
             # Every response is in an import read or skipped: none is only in the list.
-            yield ResponseBatch(None, fresh(newest.items))
+            yield ResponseBatch(None, fresh(newest))
             return
-        yield ResponseBatch(None, fresh(newest.items + await self._response_pages(total, "desc")))
+        yield ResponseBatch(None, fresh(newest + await self._response_pages(source, total, "desc")))
         if total > CAP and len(seen) < total:
-            oldest = await self._response_pages(total, "asc", first=1)
+            oldest = await self._response_pages(source, total, "asc", first=1)
             yield ResponseBatch(None, fresh(oldest))
         if len(seen) < total:
             self._short(CxiShortfall("responses", len(seen), total))
@@ -357,18 +451,17 @@ class CxiReader:
             return None  # deleted since it was listed, its responses with it
 
     async def _response_pages(
-        self, total: int, order: Literal["asc", "desc"], first: int = 2
-    ) -> list[Response]:
+        self, source: _ResponseSource[T], total: int, order: Order, first: int = 2
+    ) -> list[T]:
         """Pages `first`..last of the list in one order, fetched concurrently (the total is
         known from page 1, so every page number can be asked for at once)."""
         last = min(MAX_PAGE, -(-total // PER_PAGE))
         pages = list(range(first, last + 1))
 
-        async def page(number: int) -> list[Response]:
-            found = await self.list_responses(page=number, per_page=PER_PAGE, sort_order=order)
-            return found.items
+        async def page(number: int) -> list[T]:
+            return (await source.page(number, order))[1]
 
-        rows: list[Response] = []
+        rows: list[T] = []
         async for items in self._bounded(pages, page):
             rows += items
         return rows

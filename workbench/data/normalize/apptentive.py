@@ -1,9 +1,10 @@
 """Apptentive records and surveys to canonical frames.
 
-Each normalizer takes rows as plain JSON objects (the client's models dumped with
-`model_dump(mode="json")`, or the API's own rows, whose nested ids are `_id`) and an account
-name, and answers `Normalized(frame, rejected)`: a record that cannot be read is
-reported, never dropped.
+Each normalizer takes rows as plain JSON objects (the API's own rows, whose nested ids are
+`_id`, as `ApptentiveClient.iter_record_rows()` gives them; a model dumped with
+`model_dump(mode="json")`, whose nested ids are `id`, reads the same) and an account name,
+and answers `Normalized(frame, rejected)`: a record that cannot be read is reported, never
+dropped.
 
 What the documentation gives, and so what the tables hold:
 
@@ -90,7 +91,12 @@ def apptentive_responses(rows: Iterable[Row], account: str) -> Normalized:
 
 
 def _nested_text(obj: Row, where: str, name: str) -> str | None:
-    """A text field of a nested object, named `user.email` when it is at fault."""
+    """A text field of a nested object, named `user.email` when it is at fault. Apptentive
+    stores user, device and feedback values as text, so true and false read as their text
+    (as the client's models read them)."""
+    value = obj.get(name)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     try:
         return read_text(obj, name)
     except Bad as bad:

@@ -18,6 +18,8 @@ from typing import Any
 import polars as pl
 
 from workbench.data.normalize.fields import INT64, Bad, Row, integer, shown, shown_id
+from workbench.data.normalize.ints import Bounds
+from workbench.data.normalize.ints import parse_column as ints_column
 from workbench.data.normalize.times import TIMESTAMP, parse_column
 from workbench.data.schema import TABLES, conform, empty
 
@@ -49,30 +51,16 @@ class Normalized:
     for the sync summary's notes."""
 
 
-def entries(rows: Iterable[object], key: str = "id") -> Iterator[Entry]:
-    """Each row with the id a rejection would show (`?` when it has none); what is not an
-    object is no row (field `row`)."""
+def entries(
+    rows: Iterable[object], key: str = "id", *, named: Callable[[Row], str] | None = None
+) -> Iterator[Entry]:
+    """Each row with the id a rejection would show (`fields.shown_id`, or `named`); what is
+    not an object (a mapping: the API's JSON) is no row (field `row`)."""
     for item in rows:
-        row = as_row(item)
-        if row is not None:
-            yield shown_id(row, key), row
+        if isinstance(item, Mapping):
+            yield (named(item) if named else shown_id(item, key)), item
         else:
-            yield "?", Bad("row", "not an object")
-
-
-def as_row(item: object) -> Row | None:
-    """A mapping as is; a client model as the JSON it came from (callers that still hand over
-    models); anything else None."""
-    if isinstance(item, Mapping):
-        return item
-    dump = getattr(item, "model_dump", None)
-    if callable(dump):
-        try:
-            dumped = dump(mode="json")
-        except Exception:  # a model that cannot be dumped is a row we cannot read
-            return None
-        return dumped if isinstance(dumped, Mapping) else None
-    return None
+            yield "?", Bad("row", f"not an object: {shown(item)}")
 
 
 def collect(
@@ -80,16 +68,18 @@ def collect(
     found: Iterable[tuple[str, Any]],
     read: Callable[[Any], Record | list[Record]],
     *,
-    quick: Callable[[Row], Record] | None = None,
+    quick: Callable[[Any], Record] | None = None,
+    ints: Mapping[str, Bounds] | None = None,
 ) -> Normalized:
     """Every entry read into a record of `table`, or rejected naming its field.
 
-    `quick`, when given, is `read` with its timestamps left as text (`times.lazy_time`): they
-    are then parsed a column at a time, and a row whose text no format there reads (or that
+    `quick`, when given, is `read` with its timestamps left as text (`times.lazy_time`) and the
+    columns of `ints` (name -> bounds) left as they came (`ints.lazy_score`): those are then
+    parsed a column at a time, and a row with a value the column parse does not read (or that
     fails in any other way) is read again by `read`, so the answer is `read`'s in every case.
     """
     if quick is not None:
-        return _collect_quickly(table, found, read, quick)
+        return _collect_quickly(table, found, read, quick, ints or {})
     check = fit_for(table)
     records: list[Record] = []
     rejected: list[Rejected] = []
@@ -107,16 +97,21 @@ def collect(
 
 
 def _collect_quickly(
-    table: str, found: Iterable[Entry], read: Read, quick: Callable[[Row], Record]
+    table: str,
+    found: Iterable[Entry],
+    read: Read,
+    quick: Callable[[Any], Record],
+    ints: Mapping[str, Bounds],
 ) -> Normalized:
     check = fit_for(table)
     times = [n for n, dtype in TABLES[table].schema.items() if isinstance(dtype, pl.Datetime)]
     records: list[Record | None] = []
-    rows: list[tuple[int, str, Row]] = []
-    texts: dict[str, list[str | None]] = {name: [] for name in times}
+    rows: list[tuple[int, str, Any]] = []
+    put_aside: dict[str, list[Any]] = {name: [] for name in [*times, *ints]}
+    """Per column parsed apart, each row's value (None where the record holds it already)."""
     rejected: list[tuple[int, Rejected]] = []
 
-    def exactly(place: int, shown_as: str, row: Row) -> Record | None:
+    def exactly(place: int, shown_as: str, row: Any) -> Record | None:
         try:
             made = read(row)
             assert not isinstance(made, list), "a quick read gives one record per row"
@@ -134,30 +129,41 @@ def _collect_quickly(
             assert record is not None
             for name in times:
                 value = record.get(name)
-                if type(value) is str:
-                    texts[name].append(value)
+                text = type(value) is str
+                put_aside[name].append(value if text else None)
+                if text:
                     record[name] = None
-                else:
-                    texts[name].append(None)
+            for name in ints:
+                put_aside[name].append(record.get(name))
+                record[name] = None
             check(record)
         except Bad:
             record = exactly(place, shown_as, payload)
-            for name in times:
-                if len(texts[name]) == len(records):
-                    texts[name].append(None)
+            for values in put_aside.values():
+                if len(values) == len(records):
+                    values.append(None)
                 else:
-                    texts[name][-1] = None
+                    values[-1] = None
         records.append(record)
         rows.append((place, shown_as, payload))
-    parsed = {name: parse_column(pl.Series(name, texts[name], pl.String)) for name in times}
-    unread = [i for name in times for i in _unread(texts[name], parsed[name])]
-    for index in sorted(set(unread)):
+    parsed: dict[str, pl.Series] = {}
+    unread: set[int] = set()
+    for name in times:
+        column = parse_column(pl.Series(name, put_aside[name], pl.String))
+        parsed[name] = column
+        unread.update(_unread(put_aside[name], column))
+    for name, bounds in ints.items():
+        parsed[name], missed = ints_column(name, put_aside[name], bounds)
+        unread.update(missed)
+    for index in sorted(unread):
+        # The record read exactly holds every value itself; where a column parse read this
+        # row's value too, the two agree (the record's comes first).
         records[index] = exactly(*rows[index])
     kept = pl.Series([r is not None for r in records], dtype=pl.Boolean)
     built, notes = frame_and_notes(
         table,
         [r for r in records if r is not None],
-        times={name: column.filter(kept) for name, column in parsed.items()},
+        parsed={name: column.filter(kept) for name, column in parsed.items()},
     )
     return Normalized(built, [r for _, r in sorted(rejected, key=lambda x: x[0])], notes)
 
@@ -273,10 +279,11 @@ def frame(table: str, records: list[Record]) -> pl.DataFrame:
 
 
 def frame_and_notes(
-    table: str, records: list[Record], *, times: Mapping[str, pl.Series] | None = None
+    table: str, records: list[Record], *, parsed: Mapping[str, pl.Series] | None = None
 ) -> tuple[pl.DataFrame, list[str]]:
-    """The conformed frame, and notes on what was kept in another form. `times` are columns
-    parsed apart (`parse_column`), filling the records' nulls in those columns."""
+    """The conformed frame, and notes on what was kept in another form. `parsed` are columns
+    parsed apart (`times.parse_column`, `ints.parse_column`), filling the records' nulls in
+    those columns."""
     if not records:
         return empty(table), []
     notes: list[str] = []
@@ -284,9 +291,10 @@ def frame_and_notes(
         [r.pop("properties", None) for r in records] if "properties" in records[0] else None
     )
     built = pl.DataFrame(records, infer_schema_length=None, strict=False)
-    if times:
+    if parsed:
         built = built.with_columns(
-            pl.coalesce(_utc(built, name), parsed).alias(name) for name, parsed in times.items()
+            pl.coalesce(_as(built, name, column.dtype), column).alias(name)
+            for name, column in parsed.items()
         )
     if properties is not None:
         if any(properties):
@@ -295,6 +303,14 @@ def frame_and_notes(
         else:
             built = built.with_columns(pl.lit(None, pl.Struct([])).alias("properties"))
     return conform(built, table), notes
+
+
+def _as(built: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    """A record column (its values, or nulls) in the type of the column parsed apart:
+    timestamps as aware UTC microseconds."""
+    if not isinstance(dtype, pl.Datetime):
+        return pl.col(name).cast(dtype)
+    return _utc(built, name)
 
 
 def _utc(built: pl.DataFrame, name: str) -> pl.Expr:

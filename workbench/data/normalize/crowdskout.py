@@ -1,8 +1,8 @@
 """Crowdskout profiles and attributes to canonical frames.
 
-Each normalizer takes rows as plain JSON objects (the client's `Profile` and `Attribute` models
-dumped with `model_dump(mode="json")`, which nests the collections under `collections`,
-or the API's own profile objects, which put them beside `id`) and an account
+Each normalizer takes rows as plain JSON objects (the API's own profile objects, which put the
+collections beside `id`, as `CrowdskoutClient.iter_profile_rows()` gives them, or a `Profile`
+dumped with `model_dump(mode="json")`, which nests them under `collections`) and an account
 name, and answers `Normalized(frame, rejected)`: a record that cannot be read is reported,
 never dropped.
 
@@ -29,7 +29,8 @@ Crowdskout names it, lowercased: mapping it onto Wootric's string/date/integer w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from workbench.data.normalize.collect import Normalized, collect, entries
@@ -45,8 +46,11 @@ from workbench.data.normalize.fields import (
     shown,
     shown_id,
 )
+from workbench.data.normalize.ints import lazy_count
 
 PLATFORM = "crowdskout"
+SCORE = (0, 10)
+"""The scale of a `SurveyScore` (hence metric `nps`)."""
 
 EVENT_COLLECTIONS = frozenset({"Notes", "SurveyResponses"})
 """Collections whose items are things that happened, not traits: never end-user properties."""
@@ -160,7 +164,10 @@ def crowdskout_responses(rows: Iterable[Row], account: str) -> Normalized:
     answers as one (the profile's id, table `responses`), an unreadable item only itself.
     Profiles without survey answers give no rows.
     """
-    return collect("responses", _answers(rows, account), _answer)
+    quick = partial(_answer, count=lazy_count)
+    return collect(
+        "responses", _answers(rows, account), _answer, quick=quick, ints={"score": SCORE}
+    )
 
 
 def _answers(
@@ -187,7 +194,9 @@ def _answers(
             yield shown_id(item), (profile, item)
 
 
-def _answer(entry: tuple[dict[str, Any], Mapping[str, Any]]) -> dict[str, Any]:
+def _answer(
+    entry: tuple[dict[str, Any], Mapping[str, Any]], count: Callable[..., Any] = read_count
+) -> dict[str, Any]:
     profile, item = entry
     return {
         "account": profile["account"],
@@ -197,7 +206,7 @@ def _answer(entry: tuple[dict[str, Any], Mapping[str, Any]]) -> dict[str, Any]:
         "user_ref": profile["email"],
         "survey_id": read_text(item, "SurveyName"),
         "metric": "nps",
-        "score": read_count(item, "SurveyScore", low=0, high=10),
+        "score": count(item, "SurveyScore", low=SCORE[0], high=SCORE[1]),
         "text": read_text(item, "SurveyAnswer"),
         "created_at": read_time(item, "SurveyWhen", required=True),
         "updated_at": None,

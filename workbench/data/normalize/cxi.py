@@ -1,7 +1,8 @@
 """Wootric CXI records to canonical frames: responses, tags, imports (as surveys) and projects.
 
-Each normalizer takes rows as plain JSON objects (the client's models dumped with
-`model_dump(mode="json")`, or the API's own rows) and an account name, and answers
+Each normalizer takes rows as plain JSON objects (the API's own rows, as the client's
+`*_rows` reads give them, or a model dumped with `model_dump(mode="json")`) and an account
+name, and answers
 `Normalized(frame, rejected)`: a record that cannot be read is reported, never dropped.
 
 What CXI leaves to us:
@@ -19,7 +20,8 @@ What CXI leaves to us:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from workbench.data.normalize.collect import Normalized, collect, entries
@@ -38,6 +40,7 @@ from workbench.data.normalize.fields import (
     shown_id,
     tag_names,
 )
+from workbench.data.normalize.ints import lazy_score
 
 PLATFORM = "cxi"
 SCALES: dict[str, tuple[int, int]] = {
@@ -68,7 +71,7 @@ def cxi_responses(
     response's own `metric_type` (the import's, as the API renders it) is used.
     """
 
-    def read(row: Row) -> dict[str, Any]:
+    def read(row: Row, score: Callable[..., Any] = read_score) -> dict[str, Any]:
         metric = _metric(metric_type) if metric_type else _metric(read_text(row, "metric_type"))
         low, high = SCALES[metric]
         survey = import_id if import_id is not None else row.get("import_id")
@@ -80,7 +83,7 @@ def cxi_responses(
             "user_ref": read_text(row, "user_id"),
             "survey_id": read_id({"import_id": survey}, "import_id", required=False),
             "metric": metric,
-            "score": read_score(row, low, high),
+            "score": score(row, low, high),
             "text": read_text(row, "feedback"),
             "created_at": read_time(row, "feedback_date", required=True),
             "updated_at": None,
@@ -91,7 +94,14 @@ def cxi_responses(
             "properties": _custom_properties(row),
         }
 
-    return collect("responses", entries(rows), read)
+    try:
+        scale = SCALES[_metric(metric_type)] if metric_type else None
+    except Bad:
+        scale = None  # every row is rejected for it, one by one
+    if scale is None:  # each response's own metric: its scale is known row by row only
+        return collect("responses", entries(rows), read)
+    quick = partial(read, score=lazy_score)
+    return collect("responses", entries(rows), read, quick=quick, ints={"score": scale})
 
 
 def _metric(value: str | None) -> str:

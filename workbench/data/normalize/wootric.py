@@ -16,6 +16,7 @@ from typing import Any
 
 from workbench.data.normalize.collect import Entry, Normalized, Record, collect, entries
 from workbench.data.normalize.fields import (
+    INT64,
     Bad,
     Row,
     read_count,
@@ -26,28 +27,33 @@ from workbench.data.normalize.fields import (
     read_score,
     read_text,
     read_time,
-    shown,
     tag_names,
     wootric_properties,
 )
+from workbench.data.normalize.ints import Bounds, lazy_score
 from workbench.data.normalize.times import lazy_time
 
 PLATFORM = "wootric"
-TimeReader = Callable[..., Any]
-"""`fields.read_time`, or `times.lazy_time` for the collector's quick read."""
+SCORE = (0, 10)
+"""The NPS scale of a Wootric score."""
+Reader = Callable[..., Any]
+"""A field reader (`fields.read_time`, `read_score`), or its stand-in for the collector's quick
+read (`times.lazy_time`, `ints.lazy_score`), which leaves the value to a column parse."""
 
 
-def _walked(rows: Iterable[object]) -> Iterator[Entry]:
-    """Rows named as the walked tables always named them; what is not an object is no row."""
-    for item in rows:
-        if isinstance(item, Mapping):
-            yield str(item.get("id", "?")), item
-        else:
-            yield "?", Bad("row", f"not an object: {shown(item)}")
+def _walked_id(row: Row) -> str:
+    """A walked table's row named as those tables always named it."""
+    return str(row.get("id", "?"))
 
 
-def _quickly(table: str, rows: Iterable[object], read: Callable[..., Record]) -> Normalized:
-    return collect(table, _walked(rows), read, quick=partial(read, when=lazy_time))
+def _quickly(
+    table: str,
+    rows: Iterable[object],
+    read: Callable[..., Record],
+    quick: Callable[[Row], Record],
+    ints: Mapping[str, Bounds] | None = None,
+) -> Normalized:
+    return collect(table, entries(rows, named=_walked_id), read, quick=quick, ints=ints)
 
 
 def _end_user(row: Row) -> Mapping[str, Any]:
@@ -55,47 +61,45 @@ def _end_user(row: Row) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _event(row: Row, account: str, when: Reader) -> Record:
+    """What a response and a decline both hold: whose, of which survey, where and when."""
+    return {
+        "account": account,
+        "platform": PLATFORM,
+        "id": read_id(row),
+        "end_user_id": read_id(row, "end_user_id", required=False),
+        "survey_id": read_id(row, "survey_id", required=False),
+        "origin_url": row.get("origin_url"),
+        "created_at": when(row, "created_at", required=True),
+        "updated_at": when(row, "updated_at"),
+        "properties": wootric_properties(_end_user(row).get("properties")),
+    }
+
+
 def wootric_responses(rows: Iterable[Row], account: str) -> Normalized:
-    def read(row: Row, when: TimeReader = read_time) -> Record:
+    def read(row: Row, when: Reader = read_time, score: Reader = read_score) -> Record:
         return {
-            "account": account,
-            "platform": PLATFORM,
-            "id": read_id(row),
-            "end_user_id": read_id(row, "end_user_id", required=False),
-            "survey_id": read_id(row, "survey_id", required=False),
+            **_event(row, account, when),
             "metric": "nps",
-            "score": read_score(row, 0, 10),
+            "score": score(row, *SCORE),
             "text": row.get("text") or None,
-            "created_at": when(row, "created_at", required=True),
-            "updated_at": when(row, "updated_at"),
             "tags": tag_names(row.get("tags")),
             "excluded_from_calculations": bool(row.get("excluded_from_calculations")),
-            "origin_url": row.get("origin_url"),
-            "properties": wootric_properties(_end_user(row).get("properties")),
         }
 
-    return _quickly("responses", rows, read)
+    quick = partial(read, when=lazy_time, score=lazy_score)
+    return _quickly("responses", rows, read, quick, ints={"score": SCORE})
 
 
 def wootric_declines(rows: Iterable[Row], account: str) -> Normalized:
-    def read(row: Row, when: TimeReader = read_time) -> Record:
-        return {
-            "account": account,
-            "platform": PLATFORM,
-            "id": read_id(row),
-            "end_user_id": read_id(row, "end_user_id", required=False),
-            "survey_id": read_id(row, "survey_id", required=False),
-            "origin_url": row.get("origin_url"),
-            "created_at": when(row, "created_at", required=True),
-            "updated_at": when(row, "updated_at"),
-            "properties": wootric_properties(_end_user(row).get("properties")),
-        }
+    def read(row: Row, when: Reader = read_time) -> Record:
+        return _event(row, account, when)
 
-    return _quickly("declines", rows, read)
+    return _quickly("declines", rows, read, partial(read, when=lazy_time))
 
 
 def wootric_end_users(rows: Iterable[Row], account: str) -> Normalized:
-    def read(row: Row, when: TimeReader = read_time) -> Record:
+    def read(row: Row, when: Reader = read_time) -> Record:
         return {
             "account": account,
             "platform": PLATFORM,
@@ -107,11 +111,12 @@ def wootric_end_users(rows: Iterable[Row], account: str) -> Normalized:
             "updated_at": when(row, "updated_at"),
             "last_surveyed": when(row, "last_surveyed"),
             "last_seen_at": when(row, "last_seen_at"),
-            "page_views_count": row.get("page_views_count"),
+            "page_views_count": row.get("page_views_count"),  # checked as the column's Int64
             "properties": wootric_properties(row.get("properties")),
         }
 
-    return _quickly("end_users", rows, read)
+    quick = partial(read, when=lazy_time)
+    return _quickly("end_users", rows, read, quick, ints={"page_views_count": INT64})
 
 
 # --- page views, segments, NPS summaries --------------------------------------------------------
@@ -220,15 +225,3 @@ def wootric_nps_summary(
             yield shown_as, row
 
     return collect("nps_summaries", ranges(rows), read)
-
-
-__all__ = [
-    "SETTING_FLAGS",
-    "wootric_declines",
-    "wootric_end_user_settings",
-    "wootric_end_users",
-    "wootric_nps_summary",
-    "wootric_page_views",
-    "wootric_responses",
-    "wootric_segments",
-]
