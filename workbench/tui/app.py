@@ -24,6 +24,7 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from workbench.settings import SettingsError
 from workbench.tui.account_flow import AccountFlowApp
+from workbench.tui.acts import ActingApp
 from workbench.tui.base import PANES, TITLES
 from workbench.tui.commands import (
     PaletteCommand,
@@ -62,7 +63,7 @@ CONTENT: tuple[type[Widget], ...] = (
 """The widget of each pane after Accounts (`PANES[1:]`); each has a problem line above it."""
 
 
-class WorkbenchApp(ResultsApp, FilteringApp, ExportingApp, AccountFlowApp, DetailsApp):
+class WorkbenchApp(ResultsApp, FilteringApp, ExportingApp, AccountFlowApp, DetailsApp, ActingApp):
     """Feedback workbench."""
 
     TITLE = "Feedback workbench"

@@ -1,7 +1,7 @@
 """The app's common ground: its state, the lookups of its widgets, and the time-zone rule.
 
 Why a base of its own: the app's jobs (filtering, the worker results, export, accounts and
-sync, details) are mixins (`filtering`, `results`, `exporting`, `account_flow`, `details`),
+sync, details) are mixins (`filtering`, `results`, `exporting`, `account_flow`, `details`, `acts`),
 and each reads the same state and finds the same widgets; they find them here, typed by the
 widget they return. `pane` raises `NoMatches` when the widget is not there; `pane_or_none` is
 for a worker's late message, which may arrive while the app shuts down (its handler then
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 import pyarrow as pa
+from textual.app import App
 from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import TabbedContent
@@ -25,7 +26,6 @@ from workbench.analysis.dates import ZoneChoice, choose_time_zone, selection_acc
 from workbench.data.store import Store
 from workbench.data.time_zones import settings_zones
 from workbench.settings import Settings, load_settings
-from workbench.tui.acts import ActingApp
 from workbench.tui.history import FilterHistory
 from workbench.tui.preferences import SavedFilters
 from workbench.tui.selection import Selection
@@ -45,7 +45,7 @@ PANES = ("accounts", "end-users", "responses", "tags", "surveys", "dashboard")
 TITLES = ("Accounts", "End users", "Responses", "Tags", "Surveys", "Dashboard")
 
 
-class WorkbenchBase(ActingApp):
+class WorkbenchBase(App[None]):
     """The state every part of the app shares, and where its widgets are."""
 
     def __init__(
@@ -184,3 +184,6 @@ class WorkbenchBase(ActingApp):
 
     def show_accounts(self) -> None:  # pragma: no cover
         raise NotImplementedError  # `account_flow.AccountFlowApp`
+
+    def load_store(self) -> None:  # pragma: no cover
+        raise NotImplementedError  # `results.ResultsApp`
