@@ -19,6 +19,7 @@ from workbench.tui.panes.accounts import AccountsPane
 from workbench.tui.screens.account_form import AccountFormScreen
 from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.syncing import run_sync
+from workbench.tui.widgets.sync_panel import SyncPanel
 
 
 class AccountFlowApp(WorkbenchBase):
@@ -69,15 +70,20 @@ class AccountFlowApp(WorkbenchBase):
         if pane is not None:
             pane.sync_panel.apply(message.event)
 
-    @on(SyncFinished)
-    def sync_finished(self, message: SyncFinished) -> None:
+    def _sync_ended(self) -> SyncPanel | None:
+        """The sync is over; its panel (None once the app is shutting down)."""
         self.sync_state.running = False
         pane = self.pane_or_none(AccountsPane)
-        if pane is None:
+        return None if pane is None else pane.sync_panel
+
+    @on(SyncFinished)
+    def sync_finished(self, message: SyncFinished) -> None:
+        panel = self._sync_ended()
+        if panel is None:
             return
         notes = self.sync_state.record(message.summary)
         rows = message.summary.rows
-        pane.sync_panel.finish(
+        panel.finish(
             f"Last sync: {rows:,} rows written; "
             f"{sum(not a.ok for a in message.summary.accounts)} account(s) with problems"
         )
@@ -89,11 +95,10 @@ class AccountFlowApp(WorkbenchBase):
 
     @on(SyncCrashed)
     def sync_crashed(self, message: SyncCrashed) -> None:
-        self.sync_state.running = False
-        pane = self.pane_or_none(AccountsPane)
-        if pane is None:
+        panel = self._sync_ended()
+        if panel is None:
             return
-        pane.sync_panel.finish("The sync did not run.")
+        panel.finish("The sync did not run.")
         self.notify(message.message, title="Sync failed", severity="error", timeout=15)
 
     # --- the account form and removal ------------------------------------------------------

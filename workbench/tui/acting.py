@@ -46,44 +46,36 @@ def _on_tag(
     )
 
 
+ON_PLATFORM = {
+    "exclude": ("wootric", "Wootric responses", b.EXCLUSION_NOTE),
+    "include": ("wootric", "Wootric responses", b.EXCLUSION_NOTE),
+    "archive": ("apptentive", "Apptentive records", b.ARCHIVE_NOTE),
+    "unarchive": ("apptentive", "Apptentive records", b.ARCHIVE_NOTE),
+}
+"""The Responses actions on one platform's rows: that platform, what its rows are called, and
+the note on the rows they leave alone."""
+
+
+def _on_responses(name: str, key: str, title: str, build: Build) -> PaneAction:
+    """An action on the filtered responses of one platform (`ON_PLATFORM`); Apptentive's read
+    the records first."""
+    platform, what, note = ON_PLATFORM[name]
+    check = b.none_of(platform, what, name)
+    live = platform == "apptentive"
+    return PaneAction(name, "responses", key, title, build, check, live=live, note=note)
+
+
 ACTIONS: tuple[PaneAction, ...] = (
-    PaneAction(
-        "exclude",
-        "responses",
-        "x",
-        "Exclude the filtered responses from calculations",
-        b.exclude,
-        b.none_of("wootric", "Wootric responses", "exclude"),
-        note=b.EXCLUSION_NOTE,
+    _on_responses("exclude", "x", "Exclude the filtered responses from calculations", b.exclude),
+    _on_responses(
+        "include", "i", "Include the filtered responses in calculations again", b.include
     ),
-    PaneAction(
-        "include",
-        "responses",
-        "i",
-        "Include the filtered responses in calculations again",
-        b.include,
-        b.none_of("wootric", "Wootric responses", "include"),
-        note=b.EXCLUSION_NOTE,
-    ),
-    PaneAction(
-        "archive",
-        "responses",
-        "A",
-        "Archive the filtered Apptentive records",
-        b.archive,
-        b.none_of("apptentive", "Apptentive records", "archive"),
-        live=True,
-        note=b.ARCHIVE_NOTE,
-    ),
-    PaneAction(
+    _on_responses("archive", "A", "Archive the filtered Apptentive records", b.archive),
+    _on_responses(
         "unarchive",
-        "responses",
         "R",
         "Restore the filtered Apptentive records from the archive",
         b.unarchive,
-        b.none_of("apptentive", "Apptentive records", "unarchive"),
-        live=True,
-        note=b.ARCHIVE_NOTE,
     ),
     PaneAction(
         "email-survey",

@@ -21,6 +21,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual_fastdatatable.data_table import DataTable
 
 from workbench.settings import SettingsError
 from workbench.tui.account_flow import AccountFlowApp
@@ -29,8 +30,7 @@ from workbench.tui.base import PANES, TITLES
 from workbench.tui.commands import (
     PaletteCommand,
     WorkbenchCommands,
-    bindings_for,
-    key_text,
+    action_key,
     table_commands,
 )
 from workbench.tui.details import DetailsApp
@@ -136,7 +136,7 @@ class WorkbenchApp(ResultsApp, FilteringApp, ExportingApp, AccountFlowApp, Detai
 
     def _key(self, action: str) -> str:
         """How the help and the palette write the key of one of the app's actions."""
-        return key_text(bindings_for(self.BINDINGS, [action])[0])
+        return action_key(self.BINDINGS, action)
 
     def _time_zone_commands(self) -> list[PaletteCommand]:
         """One entry per zone worth picking: the accounts' own rule, UTC, each account's zone
@@ -212,7 +212,7 @@ class WorkbenchApp(ResultsApp, FilteringApp, ExportingApp, AccountFlowApp, Detai
             ),
             PaletteCommand(
                 "Copy selection as TSV",
-                "Copy the selected cells (ctrl+c)",
+                f"Copy the selected cells ({action_key(DataTable.BINDINGS, 'copy_selection')})",
                 self.action_copy_selection,
             ),
             PaletteCommand(

@@ -56,6 +56,11 @@ def key_text(binding: Binding) -> str:
     return character if character and character.isprintable() and not character.isspace() else key
 
 
+def action_key(bindings: Iterable[BindingType], action: str) -> str:
+    """The key (`key_text`) of `action` among `bindings`."""
+    return key_text(bindings_for(bindings, [action])[0])
+
+
 def key_display(app: Any, binding: Binding) -> str:
     """The key as the footer writes it (`[`, `F`, `ctrl+f`)."""
     try:

@@ -17,22 +17,10 @@ from textual.worker import get_current_worker
 
 from workbench.data.store import Store
 from workbench.tui import jobs
+from workbench.tui import messages as m
 from workbench.tui.base import W, WorkbenchBase
 from workbench.tui.compute import DashboardFrames
 from workbench.tui.failures import describe
-from workbench.tui.messages import (
-    ChartsReady,
-    DashboardReady,
-    EndUsersReady,
-    FilterDone,
-    PaneFailed,
-    SelectedResponses,
-    SelectionReady,
-    StoreFailed,
-    StoreLoaded,
-    SurveysReady,
-    TagsReady,
-)
 from workbench.tui.panes.dashboard import DashboardPane
 from workbench.tui.panes.end_users import EndUsersPane
 from workbench.tui.panes.responses import ResponsesPane
@@ -55,8 +43,8 @@ class ResultsApp(WorkbenchBase):
     def load_worker(self, store: Store) -> None:
         jobs.load_store(store, self.post_message)
 
-    @on(StoreLoaded)
-    def store_loaded(self, message: StoreLoaded) -> None:
+    @on(m.StoreLoaded)
+    def store_loaded(self, message: m.StoreLoaded) -> None:
         bar, dashboard = self.pane_or_none(FilterBar), self.pane_or_none(DashboardPane)
         if bar is None or dashboard is None:
             return
@@ -69,15 +57,15 @@ class ResultsApp(WorkbenchBase):
         self.show_accounts()
         self.apply_filter()
 
-    @on(StoreFailed)
-    def store_failed(self, message: StoreFailed) -> None:
+    @on(m.StoreFailed)
+    def store_failed(self, message: m.StoreFailed) -> None:
         self.sub_title = "the store could not be read"
         self.notify(message.message, title="Store not read", severity="error", timeout=15)
 
     # --- a filter's selection --------------------------------------------------------------
 
-    @on(SelectionReady)
-    def selection_ready(self, message: SelectionReady) -> None:
+    @on(m.SelectionReady)
+    def selection_ready(self, message: m.SelectionReady) -> None:
         bar, pane = self.pane_or_none(FilterBar), self.pane_or_none(ResponsesPane)
         if not self._current(message.generation) or bar is None or pane is None:
             message.painted.set()
@@ -107,21 +95,21 @@ class ResultsApp(WorkbenchBase):
         if self.focused is None and self.active_pane == "responses":
             self.call_after_refresh(pane.focus_table)
 
-    @on(SelectedResponses)
-    def selected_ready(self, message: SelectedResponses) -> None:
+    @on(m.SelectedResponses)
+    def selected_ready(self, message: m.SelectedResponses) -> None:
         if self._current(message.generation):
             self.selected = message.responses
             self.selected_filter = message.filter
 
-    @on(FilterDone)
-    def filter_done(self, message: FilterDone) -> None:
+    @on(m.FilterDone)
+    def filter_done(self, message: m.FilterDone) -> None:
         if self._current(message.generation):
             self.done_generation = message.generation
 
     # --- each pane's figures ---------------------------------------------------------------
 
-    @on(PaneFailed)
-    def pane_failed(self, message: PaneFailed) -> None:
+    @on(m.PaneFailed)
+    def pane_failed(self, message: m.PaneFailed) -> None:
         if self._current(message.generation):
             self._pane_failed(message.pane, message.reason)
 
@@ -156,16 +144,16 @@ class ResultsApp(WorkbenchBase):
         else:
             self._pane_shown(pane, generation)
 
-    @on(DashboardReady)
-    def dashboard_ready(self, message: DashboardReady) -> None:
+    @on(m.DashboardReady)
+    def dashboard_ready(self, message: m.DashboardReady) -> None:
         def show(pane: DashboardPane) -> None:
             self.frames = message.frames
             pane.show(message.frames)
 
         self._show("dashboard", message.generation, DashboardPane, show)
 
-    @on(ChartsReady)
-    def charts_ready(self, message: ChartsReady) -> None:
+    @on(m.ChartsReady)
+    def charts_ready(self, message: m.ChartsReady) -> None:
         pane = self.pane_or_none(DashboardPane)
         if (
             pane is not None
@@ -174,18 +162,18 @@ class ResultsApp(WorkbenchBase):
         ):
             pane.show_charts(message.charts, message.problems)
 
-    @on(TagsReady)
-    def tags_ready(self, message: TagsReady) -> None:
+    @on(m.TagsReady)
+    def tags_ready(self, message: m.TagsReady) -> None:
         self._show("tags", message.generation, TagsPane, lambda p: p.show(message.tags))
 
-    @on(EndUsersReady)
-    def end_users_ready(self, message: EndUsersReady) -> None:
+    @on(m.EndUsersReady)
+    def end_users_ready(self, message: m.EndUsersReady) -> None:
         self._show(
             "end-users", message.generation, EndUsersPane, lambda p: p.show(message.end_users)
         )
 
-    @on(SurveysReady)
-    def surveys_ready(self, message: SurveysReady) -> None:
+    @on(m.SurveysReady)
+    def surveys_ready(self, message: m.SurveysReady) -> None:
         self._show("surveys", message.generation, SurveysPane, lambda p: p.show(message.frames))
 
     # --- the dashboard's own runs: other options, a new size -------------------------------
