@@ -180,7 +180,8 @@ class ResultsApp(WorkbenchBase):
 
     @on(DashboardPane.OptionsChanged)
     def dashboard_options(self, message: DashboardPane.OptionsChanged) -> None:
-        if not self.loaded:
+        pane = self.pane_or_none(DashboardPane)
+        if not self.loaded or pane is None:
             return
         options = jobs.DashboardOptions(
             message.metric, message.every, message.segment, self.zone_choice().time_zone
@@ -188,7 +189,7 @@ class ResultsApp(WorkbenchBase):
         self.dashboard_worker(
             self.selected,
             options,
-            self.pane(DashboardPane).chart_sizes(),
+            pane.chart_sizes(),
             chart_palette(self.theme_variables),
             self.generation,
         )
