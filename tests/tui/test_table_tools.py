@@ -150,6 +150,26 @@ async def test_frequency_of_tags_counts_each_tag(workspace: Workspace) -> None:
         assert got == dict(zip(expected["tags"], expected["len"], strict=True))
 
 
+async def test_frequency_of_the_score_gives_each_scores_nps(workspace: Workspace) -> None:
+    """The score is the NPS's own input: counted by it, each score's rows have their NPS."""
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid_of(app).move_cursor(column=SCORE)
+        await pilot.pause()
+        await pilot.press("F")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FrequencyScreen)
+        expected = workspace.responses.group_by("score").len()
+        got = dict(zip(screen.counts["score"], screen.counts["count"], strict=True))
+        assert got == dict(zip(expected["score"], expected["len"], strict=True))
+        scored = workspace.responses.with_columns(pl.col("score").alias("value"))
+        for row in nps(scored, by="value").iter_rows(named=True):
+            mine = screen.counts.filter(pl.col("score") == row["value"]).row(0, named=True)
+            assert (mine["n"], mine["nps"]) == (row["n"], row["nps"])
+
+
 async def test_filter_from_a_cell_and_undo_redo(workspace: Workspace) -> None:
     app = workspace.app()
     async with app.run_test(size=SIZE) as pilot:
