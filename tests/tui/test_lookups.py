@@ -19,11 +19,11 @@ async def test_pane_reads_the_main_screen_under_a_dialog(workspace: Workspace) -
     app = workspace.app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("question_mark")
+        app.action_help()
         await pilot.pause()
+        main = app.pane(ResponsesPane)
+        assert app.pane_or_none(ResponsesPane) is main
         assert isinstance(app.screen, HelpScreen)
-        assert isinstance(app.pane(ResponsesPane), ResponsesPane)
-        assert app.pane_or_none(ResponsesPane) is app.pane(ResponsesPane)
         assert app.screen.query_one(Markdown)  # the help's own, not the main screen's
         with pytest.raises(NoMatches):
             app.pane(Markdown)
