@@ -10,21 +10,8 @@ from __future__ import annotations
 
 import grimp
 
-KNOWN: frozenset[frozenset[str]] = frozenset(
-    {
-        # The responses grid opens the frequency screen and starts the CSV export job from inside
-        # its methods, and both lead back to the grid. Left to the TUI's own rework (issue 13
-        # item 7); remove it here once the grid no longer imports them.
-        frozenset(
-            {
-                "workbench.tui.jobs",
-                "workbench.tui.screens.frequency",
-                "workbench.tui.widgets.grid",
-                "workbench.tui.widgets.responses_backend",
-            }
-        ),
-    }
-)
+KNOWN: frozenset[frozenset[str]] = frozenset()
+"""Circles left to be broken (each a set of module names); none is left."""
 
 
 def circles(graph: grimp.ImportGraph) -> list[frozenset[str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.tui.conftest import SIZE, Workspace, settle
@@ -108,19 +109,30 @@ async def test_sort_in_a_frame_pane(workspace: Workspace) -> None:
         assert first == view.frame["email"][0]
 
 
+async def frequency_of(pilot: Pilot[None], column: int) -> FrequencyScreen:
+    """The frequency table (`F`) of the Responses column at `column`."""
+    grid_of(pilot.app).move_cursor(column=column)
+    await pilot.pause()
+    await pilot.press("F")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, FrequencyScreen)
+    return screen
+
+
+def assert_counts(screen: FrequencyScreen, rows: pl.DataFrame, column: str) -> None:
+    """The frequency table counts each value of `column` as `rows` hold it."""
+    expected = rows.group_by(column).len()
+    got = dict(zip(screen.counts[column], screen.counts["count"], strict=True))
+    assert got == dict(zip(expected[column], expected["len"], strict=True))
+
+
 async def test_frequency_table_counts_and_filter(workspace: Workspace) -> None:
     app = workspace.app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        grid_of(app).move_cursor(column=ACCOUNT)
-        await pilot.pause()
-        await pilot.press("F")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, FrequencyScreen)
-        expected = workspace.responses.group_by("account").len()
-        got = dict(zip(screen.counts["account"], screen.counts["count"], strict=True))
-        assert got == dict(zip(expected["account"], expected["len"], strict=True))
+        screen = await frequency_of(pilot, ACCOUNT)
+        assert_counts(screen, workspace.responses, "account")
         scores = nps(workspace.responses, by="account")
         for row in scores.iter_rows(named=True):
             mine = screen.counts.filter(pl.col("account") == row["account"]).row(0, named=True)
@@ -139,15 +151,21 @@ async def test_frequency_of_tags_counts_each_tag(workspace: Workspace) -> None:
     app = workspace.app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        grid_of(app).move_cursor(column=3)
-        await pilot.pause()
-        await pilot.press("F")
+        screen = await frequency_of(pilot, 3)
+        assert_counts(screen, workspace.responses.explode("tags"), "tags")
+
+
+async def test_frequency_of_the_score_gives_each_scores_nps(workspace: Workspace) -> None:
+    """The score is the NPS's own input: counted by it, each score's rows have their NPS."""
+    app = workspace.app()
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, FrequencyScreen)
-        expected = workspace.responses.explode("tags").group_by("tags").len()
-        got = dict(zip(screen.counts["tags"], screen.counts["count"], strict=True))
-        assert got == dict(zip(expected["tags"], expected["len"], strict=True))
+        screen = await frequency_of(pilot, SCORE)
+        assert_counts(screen, workspace.responses, "score")
+        scored = workspace.responses.with_columns(pl.col("score").alias("value"))
+        for row in nps(scored, by="value").iter_rows(named=True):
+            mine = screen.counts.filter(pl.col("score") == row["value"]).row(0, named=True)
+            assert (mine["n"], mine["nps"]) == (row["n"], row["nps"])
 
 
 async def test_filter_from_a_cell_and_undo_redo(workspace: Workspace) -> None:

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import polars as pl
 from textual import on, work
-from textual.app import App
 from textual.message import Message
 
 from workbench.data.actions.cxi import ChooseCategory, ImportRefused
@@ -28,13 +26,11 @@ from workbench.settings import SettingsError
 from workbench.sources.errors import SourceError
 from workbench.tui import acting
 from workbench.tui.acting import BY_NAME, Context, PaneAction
+from workbench.tui.base import WorkbenchBase
 from workbench.tui.commands import PaletteCommand, bindings_for, key_display
-
-if TYPE_CHECKING:
-    from workbench.analysis import Filter
-    from workbench.data.store import Store
-    from workbench.settings import Settings
-    from workbench.tui.snapshot import Snapshot
+from workbench.tui.panes.accounts import AccountsPane
+from workbench.tui.panes.surveys import SurveysPane
+from workbench.tui.panes.tags import TagsPane
 
 SHOWN_PROBLEMS = 8
 """A refused CSV's problems listed in the note (the rest counted)."""
@@ -67,16 +63,8 @@ class ActionAsks(Message):
     choices: dict[str, str]
 
 
-class ActingApp(App[None]):
+class ActingApp(WorkbenchBase):
     """The write actions' flow; `WorkbenchApp` derives from it."""
-
-    settings: Settings
-    store: Store
-    snapshot: Snapshot
-    selected: pl.DataFrame
-    filter: Filter
-    selected_filter: Filter
-    loaded: bool
 
     def action_act(self, name: str) -> None:
         spec = BY_NAME.get(name)
@@ -119,18 +107,13 @@ class ActingApp(App[None]):
 
     def _under_cursor(self, spec: PaneAction) -> dict[str, Any] | None:
         """The tag, survey or account the action acts on, as the pane shows it now."""
-        from workbench.tui.panes.accounts import AccountsPane
-        from workbench.tui.panes.surveys import SurveysPane
-        from workbench.tui.panes.tags import TagsPane
-
-        pane: Any = self.screen_stack[0]
         if spec.current == "tag":
-            tag = pane.query_one(TagsPane).current_tag()
+            tag = self.pane(TagsPane).current_tag()
             return {"tag": tag} if tag else None
         if spec.current == "survey":
-            return pane.query_one(SurveysPane).current_survey()
+            return self.pane(SurveysPane).current_survey()
         if spec.current == "account":
-            account = pane.query_one(AccountsPane).selected
+            account = self.pane(AccountsPane).selected
             return {"account": account} if account else None
         return None
 
@@ -213,9 +196,6 @@ class ActingApp(App[None]):
             closed,
         )
 
-    def load_store(self) -> None:  # pragma: no cover - the app's
-        raise NotImplementedError
-
     # --- the palette -------------------------------------------------------------------------
 
     def action_commands(self) -> list[PaletteCommand]:
@@ -243,7 +223,6 @@ class ActingApp(App[None]):
     # --- Crowdskout login --------------------------------------------------------------------
 
     def action_crowdskout_login(self) -> None:
-        from workbench.tui.panes.accounts import AccountsPane
         from workbench.tui.screens.crowdskout_login import LoginScreen
         from workbench.tui.screens.prompt import PromptScreen
 
@@ -251,7 +230,7 @@ class ActingApp(App[None]):
         if not names:
             self.notify("No Crowdskout account is configured: add one in Accounts (a).")
             return
-        chosen = self.screen_stack[0].query_one(AccountsPane).selected
+        chosen = self.pane(AccountsPane).selected
         if chosen in names or len(names) == 1:
             self.push_screen(LoginScreen(self.settings, chosen if chosen in names else names[0]))
             return

@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.keys import key_to_character
 
-from workbench.tui.widgets.grid import Grid
+from workbench.tui.widgets.table import Grid
 
 HISTORY_ACTIONS = ("undo_filter", "redo_filter")
 """The app's actions that belong with the table tools in the palette and the help."""
@@ -40,6 +41,24 @@ def bindings_for(
     if actions is None:
         return list(found.values())
     return [found[a] for a in actions if a in found]
+
+
+NAMED_CHARACTERS = {"slash": "/"}
+"""Keys whose name Textual does not turn back into their character."""
+
+
+def key_text(binding: Binding) -> str:
+    """The key as the help and the palette write it: `ctrl+e`, `/`, `?`, `delete`."""
+    key = binding.key.split(",")[0]
+    if "+" in key or len(key) == 1:
+        return key
+    character = NAMED_CHARACTERS.get(key) or key_to_character(key)
+    return character if character and character.isprintable() and not character.isspace() else key
+
+
+def action_key(bindings: Iterable[BindingType], action: str) -> str:
+    """The key (`key_text`) of `action` among `bindings`."""
+    return key_text(bindings_for(bindings, [action])[0])
 
 
 def key_display(app: Any, binding: Binding) -> str:

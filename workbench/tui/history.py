@@ -30,15 +30,15 @@ class FilterHistory:
         self.current = applied
 
     def undo(self) -> Filter | None:
-        if not self.past:
-            return None
-        self.future.append(self.current)
-        self.current = self.past.pop()
-        return self.current
+        return self._step(self.past, self.future)
 
     def redo(self) -> Filter | None:
-        if not self.future:
+        return self._step(self.future, self.past)
+
+    def _step(self, source: list[Filter], target: list[Filter]) -> Filter | None:
+        """The last filter of `source` becomes current; the current one goes onto `target`."""
+        if not source:
             return None
-        self.past.append(self.current)
-        self.current = self.future.pop()
+        target.append(self.current)
+        self.current = source.pop()
         return self.current

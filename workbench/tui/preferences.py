@@ -10,6 +10,7 @@ are readable, editable by hand and shared with the CLI's `--filter`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -28,6 +29,30 @@ def save_theme(config_file: Path, theme: str) -> None:
     write_config(config_file, document)
 
 
+def _section(path: Path, name: str) -> dict[str, Any]:
+    """The TOML table `[name]` of the file; empty when unreadable or not a table (never raises)."""
+    try:
+        document = read_document(path)
+    except SettingsError:
+        return {}
+    table = document.get(name, {})
+    return table if isinstance(table, dict) else {}
+
+
+def _keep(path: Path, name: str, key: str, value: object) -> None:
+    """Set `key = value` in the file's `[name]` (an empty value: remove the key), keeping every
+    other entry; raises SettingsError if the file cannot be read or written."""
+    document = read_document(path) if path.exists() else {}
+    kept = document.get(name, {})
+    kept = dict(kept) if isinstance(kept, dict) else {}
+    if value:
+        kept[key] = value
+    else:
+        kept.pop(key, None)
+    document[name] = kept
+    write_config(path, document)
+
+
 def filters_file() -> Path:
     """~/.config/workbench/filters.toml on Linux (platformdirs elsewhere)."""
     return platformdirs.user_config_path(APP_NAME) / FILTERS_FILE
@@ -41,13 +66,7 @@ class SavedFilters:
 
     def load(self) -> dict[str, str]:
         """Name -> filter text, skipping entries that are not strings."""
-        try:
-            document = read_document(self.path)
-        except SettingsError:
-            return {}
-        table = document.get("filters", {})
-        if not isinstance(table, dict):
-            return {}
+        table = _section(self.path, "filters")
         return {str(k): v for k, v in sorted(table.items()) if isinstance(v, str)}
 
     def get(self, name: str) -> Filter:
@@ -90,13 +109,7 @@ class TableColumns:
         self.path = path or tables_file()
 
     def load(self) -> dict[str, list[str]]:
-        try:
-            document = read_document(self.path)
-        except SettingsError:
-            return {}
-        table = document.get("columns", {})
-        if not isinstance(table, dict):
-            return {}
+        table = _section(self.path, "columns")
         return {
             str(k): [str(c) for c in v]
             for k, v in table.items()
@@ -119,36 +132,18 @@ class TableColumns:
 
     def widths(self, table: str) -> dict[str, int]:
         """Column -> width in cells, for the columns widened or narrowed by hand."""
-        try:
-            document = read_document(self.path)
-        except SettingsError:
-            return {}
-        kept = document.get("widths", {})
-        mine = kept.get(table, {}) if isinstance(kept, dict) else {}
+        mine = _section(self.path, "widths").get(table, {})
         if not isinstance(mine, dict):
             return {}
         return {str(k): v for k, v in mine.items() if isinstance(v, int) and v > 0}
 
     def save_widths(self, table: str, widths: dict[str, int]) -> None:
         """Keep `widths` for `table` (empty: every column sized by its content)."""
-        document = read_document(self.path) if self.path.exists() else {}
-        kept = document.get("widths", {})
-        kept = dict(kept) if isinstance(kept, dict) else {}
-        if widths:
-            kept[table] = dict(widths)
-        else:
-            kept.pop(table, None)
-        document["widths"] = kept
-        write_config(self.path, document)
+        _keep(self.path, "widths", table, dict(widths))
 
     def sort(self, table: str) -> list[tuple[str, bool]]:
         """The table's sort keys, (column, descending), first key first; [] if unsorted."""
-        try:
-            document = read_document(self.path)
-        except SettingsError:
-            return []
-        kept = document.get("sort", {})
-        mine = kept.get(table, []) if isinstance(kept, dict) else []
+        mine = _section(self.path, "sort").get(table, [])
         if not isinstance(mine, list):
             return []
         return [
@@ -162,12 +157,5 @@ class TableColumns:
 
     def save_sort(self, table: str, keys: list[tuple[str, bool]]) -> None:
         """Keep the table's sort keys (empty: unsorted); raises SettingsError if unwritable."""
-        document = read_document(self.path) if self.path.exists() else {}
-        kept = document.get("sort", {})
-        kept = dict(kept) if isinstance(kept, dict) else {}
-        if keys:
-            kept[table] = [[column, "desc" if descending else "asc"] for column, descending in keys]
-        else:
-            kept.pop(table, None)
-        document["sort"] = kept
-        write_config(self.path, document)
+        written = [[column, "desc" if descending else "asc"] for column, descending in keys]
+        _keep(self.path, "sort", table, written)

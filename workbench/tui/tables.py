@@ -109,7 +109,12 @@ def frequency(frame: pl.DataFrame, column: str, *, metric: bool) -> pl.DataFrame
         .with_columns((pl.col("count") * 100 / max(rows, 1)).alias("share"))
     )
     if metric and {"score", "metric"} <= set(frame.columns):
-        scores = nps(values.filter(pl.col(column).is_not_null()), by=column)
+        # By a copy of the column: grouped by `score` itself, the NPS's own input would clash.
+        key = "__value__"
+        grouped = values.filter(pl.col(column).is_not_null()).with_columns(
+            pl.col(column).alias(key)
+        )
+        scores = nps(grouped, by=key).drop(column, strict=False).rename({key: column})
         if scores.height:
             counts = counts.join(
                 scores.select(column, "n", "nps", "ci_low", "ci_high"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -9,8 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
+from textual_fastdatatable.data_table import DataTable
 
-from workbench.tui.commands import actions_markdown, keys_markdown
+from workbench.tui.base import TITLES
+from workbench.tui.commands import action_key, actions_markdown, keys_markdown
+from workbench.tui.panes.accounts import AccountsPane
+from workbench.tui.panes.tags import TagsPane
 
 HELP = """\
 # Feedback workbench
@@ -19,19 +25,21 @@ HELP = """\
 
 | key | what it does |
 |---|---|
-| `1`-`6` | Accounts, End users, Responses, Tags, Surveys, Dashboard |
-| `/` | type a filter |
-| `ctrl+p` | command palette: every action by name |
-| `ctrl+e` | export the current view's rows (with the filter) to CSV |
-| `ctrl+c` | copy the selected cells as TSV (`shift`+arrows select) |
-| `enter` | open the response or end user under the cursor |
-| `ctrl+s` / `ctrl+o` | save / load a named filter |
-| `ctrl+r` | read the store again |
-| `s` / `S` | (Accounts) sync the selected account / all accounts |
-| `a` `e` `delete` | (Accounts) add, edit, remove an account |
-| `a` `l` `n` `x` | (Tags) add the tag as any of / all of / none of, or remove it |
-| `t` | change the theme |
-| `?` | this help · `q` quit |
+| `{app:show_pane('accounts')}`-`{app:show_pane('dashboard')}` | {panes} |
+| `{app:focus_filter}` | type a filter |
+| `{palette}` | command palette: every action by name |
+| `{app:export}` | export the current view's rows (with the filter) to CSV |
+| `{table:copy_selection}` | copy the selected cells as TSV (`shift`+arrows select) |
+| `{table:select_cursor}` | open the response or end user under the cursor |
+| `{app:save_filter}` / `{app:load_filter}` | save / load a named filter |
+| `{app:reload}` | read the store again |
+| `{accounts:sync_selected}` / `{accounts:sync_all}` | \
+(Accounts) sync the selected account / all accounts |
+| `{accounts:add}` `{accounts:edit}` `{accounts:remove}` | (Accounts) add, edit, remove an account |
+| `{tags:pick('any')}` `{tags:pick('all')}` `{tags:pick('none')}` `{tags:pick('drop')}` | \
+(Tags) add the tag as any of / all of / none of, or remove it |
+| `{app:change_theme}` | change the theme |
+| `{app:help}` | this help · `{app:quit}` quit |
 
 ## Tables
 
@@ -75,10 +83,21 @@ fewer than 30 responses are marked too small.
 
 
 def help_text(app: Any) -> str:
-    """The help, with the table keys read from their bindings."""
-    return HELP.replace("{table_keys}", keys_markdown(app)).replace(
-        "{action_keys}", actions_markdown(app)
-    )
+    """The help, every key read from the bindings that define it (`{where:action}`)."""
+    sources: dict[str, Iterable[BindingType]] = {
+        "app": type(app).BINDINGS,
+        "table": DataTable.BINDINGS,
+        "accounts": AccountsPane.BINDINGS,
+        "tags": TagsPane.BINDINGS,
+    }
+    named = {
+        "panes": ", ".join(TITLES),
+        "palette": app.COMMAND_PALETTE_BINDING,
+        "table_keys": keys_markdown(app),
+        "action_keys": actions_markdown(app),
+    }
+    keys = re.sub(r"\{(\w+):([^}]+)\}", lambda m: action_key(sources[m[1]], m[2]), HELP)
+    return re.sub(r"\{(\w+)\}", lambda m: named[m[1]], keys)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -1,265 +1,38 @@
-"""The table every pane uses: textual-fastdatatable over an Arrow table, swapped when data changes.
+"""The view every pane's table sits in: it holds the rows and does what the table's keys ask.
 
-Why fastdatatable with an ArrowBackend: it renders only the rows on screen from Arrow memory,
-so a million responses scroll as smoothly as a hundred. Why a sampled backend: the stock one
-measures every cell of every column to size the columns, which is most of the cost of showing a
-new selection; the first few thousand rows size the columns as well for a person reading them.
-Why swap rather than refill: the widget cannot be cleared (its `clear()` says to mount a new
-one), so `FrameView.show` mounts a fresh `Grid` in place of the old.
+Why swap rather than refill: the table (`Grid`, in `table.py`) cannot be cleared (its `clear()`
+says to mount a new one), so `FrameView.show` mounts a fresh `Grid` in place of the old.
 
 The table tools (sort, frequency table, filter from a cell, search, go to row, export of the
-highlighted rows) are `Grid.BINDINGS`: the palette and the help screen list them from there.
-The grid only reads keys; its `FrameView` holds the rows in their raw values (sorted by its
-keys, which survive a new table) and does the work. A pane whose rows are not a frame (the
-Responses index) overrides the few `FrameView` methods that read rows.
+highlighted rows) are `Grid.BINDINGS` (`table_keys`): the palette and the help screen list them
+from there. The grid only reads keys; its `FrameView` holds the rows in their raw values (sorted
+by its keys, which survive a new table) and does the work. What needs the app (a filter from a
+cell, the frequency screen, an export) it asks for by message, so the view imports no screen
+and no job. A pane whose rows are not a frame (the Responses index) overrides the few
+`FrameView` methods that read rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
 from rich.text import Text
-from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Container
-from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import Static
 from textual_fastdatatable import ArrowBackend
-from textual_fastdatatable.data_table import DataTable
 
 from workbench.tui import tables
 from workbench.tui.tables import SortKey
-from workbench.tui.views import as_tsv, display_table
+from workbench.tui.views import display_table
+from workbench.tui.widgets.table import MEASURED_ROWS, Grid, SampledBackend
+from workbench.tui.widgets.table_keys import TOOL_BINDINGS
 
-MEASURED_ROWS = 2_000
-MAX_COLUMN_WIDTH = 60
-
-
-class SampledBackend(ArrowBackend):
-    """An ArrowBackend that sizes its columns from the first `MEASURED_ROWS` rows."""
-
-    @property
-    def column_content_widths(self) -> list[int]:
-        if not self._column_content_widths:
-            head = self.data.slice(0, MEASURED_ROWS)
-            self._column_content_widths = [self._measure(column) or 0 for column in head.columns]
-        return self._column_content_widths
-
-
-class Grid(DataTable):
-    """A range-cursor table: enter (or a double click) opens the row, ctrl+c copies as TSV."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "left_square_bracket", "sort(False, False)", "Sort ascending by this column", show=False
-        ),
-        Binding(
-            "right_square_bracket",
-            "sort(True, False)",
-            "Sort descending by this column",
-            show=False,
-        ),
-        Binding(
-            "left_curly_bracket",
-            "sort(False, True)",
-            "Add this column as ascending key",
-            show=False,
-        ),
-        Binding(
-            "right_curly_bracket",
-            "sort(True, True)",
-            "Add this column as descending key",
-            show=False,
-        ),
-        Binding("F", "frequency", "Frequency table of this column", show=False),
-        Binding("equals_sign", "filter_cell(False)", "Filter: keep this cell's value", show=False),
-        Binding("minus", "filter_cell(True)", "Filter: exclude this cell's value", show=False),
-        Binding("ctrl+f", "search", "Search in the table", show=False),
-        Binding("f3", "search_next(False)", "Next search match", show=False),
-        Binding("shift+f3", "search_next(True)", "Previous search match", show=False),
-        Binding("ctrl+g", "goto_row", "Go to row number", show=False),
-        Binding("E", "export_highlighted", "Export the highlighted rows", show=False),
-        Binding("H", "hide_column", "Hide this column", show=False),
-        Binding("less_than_sign", "move_column(-1)", "Move this column left", show=False),
-        Binding("greater_than_sign", "move_column(1)", "Move this column right", show=False),
-        Binding("w", "widen_column(10)", "Widen this column", show=False),
-        Binding("W", "widen_column(-10)", "Narrow this column", show=False),
-        Binding(
-            "underscore",
-            "expand_column",
-            "Expand this column to its longest text (again: fit)",
-            show=False,
-        ),
-        Binding(
-            "v",
-            "wrap_rows",
-            "Wrap the long text of the cursor's row (again: off)",
-            show=False,
-        ),
-        Binding("U", "show_columns", "Show every column again (first order, widths)", show=False),
-    ]
-    TOOLS: ClassVar[frozenset[str]] = frozenset(
-        str(b.action).split("(")[0] for b in BINDINGS if isinstance(b, Binding)
-    )
-    """The actions above (none in the footer: `?` and the palette list them); a plain view
-    (the frequency table's) offers only sorting."""
-
-    def __init__(
-        self,
-        data: pa.Table | ArrowBackend,
-        widths: list[int | None] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            backend=data if isinstance(data, ArrowBackend) else SampledBackend(data),
-            column_widths=widths,
-            cursor_type="range",
-            max_column_content_width=MAX_COLUMN_WIDTH,
-            show_row_labels=False,
-            zebra_stripes=True,
-            **kwargs,
-        )
-
-    @property
-    def view(self) -> FrameView | None:
-        parent = self.parent
-        return parent if isinstance(parent, FrameView) else None
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        view = self.view
-        plain = view is None or not view.tools
-        return not (plain and action in self.TOOLS and action != "sort")
-
-    def highlighted_rows(self) -> list[int]:
-        """The rows of the selected range, or the cursor's row."""
-        if not self.row_count:
-            return []
-        anchor = self.selection_anchor_coordinate
-        cursor = self.cursor_coordinate
-        if anchor is None:
-            return [cursor.row]
-        top, bottom = sorted((anchor.row, cursor.row))
-        return list(range(top, bottom + 1))
-
-    def action_sort(self, descending: bool, add: bool) -> None:
-        if self.view is not None and self.row_count:
-            self.view.sort_by(self.cursor_column, descending=descending, add=add)
-
-    def action_frequency(self) -> None:
-        if self.view is not None and self.row_count:
-            self.view.open_frequency(self.cursor_column)
-
-    def action_filter_cell(self, exclude: bool) -> None:
-        if self.view is not None and self.row_count:
-            self.view.filter_cell(self.cursor_row, self.cursor_column, exclude=exclude)
-
-    def action_search(self) -> None:
-        if self.view is not None:
-            self.view.open_search()
-
-    def action_search_next(self, backwards: bool) -> None:
-        if self.view is not None:
-            self.view.search_next(backwards=backwards)
-
-    def action_goto_row(self) -> None:
-        if self.view is not None:
-            self.view.open_goto()
-
-    def action_hide_column(self) -> None:
-        if self.view is not None and self.row_count:
-            self.view.hide_column(self.cursor_column)
-
-    def action_move_column(self, step: int) -> None:
-        if self.view is not None and self.row_count:
-            self.view.move_column(self.cursor_column, step)
-
-    def action_widen_column(self, step: int) -> None:
-        if self.view is not None and self.row_count:
-            columns = self.ordered_columns
-            if 0 <= self.cursor_column < len(columns):
-                now = columns[self.cursor_column].render_width - 2  # the cell padding
-                self.view.set_width(self.cursor_column, now + step)
-
-    def action_expand_column(self) -> None:
-        """Show the column's longest text whole (long comments), or back to the usual width."""
-        if self.view is not None and self.row_count:
-            columns = self.ordered_columns
-            if 0 <= self.cursor_column < len(columns):
-                self.view.toggle_expanded(
-                    self.cursor_column, columns[self.cursor_column].content_width
-                )
-
-    def action_wrap_rows(self) -> None:
-        if self.view is not None:
-            self.view.toggle_wrap()
-
-    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
-        super().watch_cursor_coordinate(old, new)
-        if self.view is not None and self.view.wrap:
-            self.view.show_wrapped()
-
-    def cut_columns(self, row: int) -> list[int]:
-        """The columns whose text in `row` is wider than the column (shown cut)."""
-        columns = self.ordered_columns
-        try:
-            cells = self.get_row_at(row)
-        except (IndexError, ValueError):
-            return []
-        return [
-            i
-            for i, (column, cell) in enumerate(zip(columns, cells, strict=False))
-            if self._measure(cell) > column.render_width - 2  # the cell padding
-        ]
-
-    def action_show_columns(self) -> None:
-        if self.view is not None:
-            self.view.show_every_column()
-
-    def action_export_highlighted(self) -> None:
-        if self.view is not None:
-            self.view.export_rows(self.highlighted_rows())
-
-    @on(DataTable.HeaderSelected)
-    def header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        event.stop()
-        if self.view is not None:
-            self.view.sort_by(event.column_index, click=True)
-
-    def action_select_cursor(self) -> None:
-        """Enter opens the row under the cursor (the stock range cursor selects nothing)."""
-        if self.row_count:
-            self.post_message(DataTable.RowSelected(self, self.cursor_row))
-
-    def on_click(self, event: events.Click) -> None:
-        if event.chain == 2 and self.row_count:
-            self.post_message(DataTable.RowSelected(self, self.cursor_row))
-
-    def selected_tsv(self) -> str:
-        """The selected range (or the cursor's row) as TSV with a header line."""
-        anchor = self.selection_anchor_coordinate
-        cursor = self.cursor_coordinate
-        labels = [str(column.label) for column in self.ordered_columns]
-        if anchor is None:
-            rows = [tuple(self.get_row_at(cursor.row))]
-            return as_tsv(labels, rows)
-        top, bottom = sorted((anchor.row, cursor.row))
-        left, right = sorted((anchor.column, cursor.column))
-        rows = [tuple(self.get_row_at(r)[left : right + 1]) for r in range(top, bottom + 1)]
-        return as_tsv(labels[left : right + 1], rows)
-
-    def action_copy_selection(self) -> None:
-        if not self.row_count:
-            return
-        text = self.selected_tsv()
-        self.app.copy_to_clipboard(text)
-        lines = text.count("\n") - 1
-        self.notify(f"Copied {lines:,} row{'s' * (lines != 1)} as TSV", timeout=3)
+__all__ = ["MEASURED_ROWS", "FrameView", "Grid", "SampledBackend", "WrappedRow", "cell_text"]
 
 
 def cell_text(value: Any) -> str:
@@ -289,6 +62,22 @@ class FrameView(Container):
         column: str
         value: Any
         exclude: bool = False
+
+    @dataclass
+    class OpenFrequency(Message):
+        """Show the frequency table of `column` (`counts` of its values in `rows` rows)."""
+
+        column: str
+        label: str
+        counts: pl.DataFrame
+        rows: int
+
+    @dataclass
+    class ExportRows(Message):
+        """Ask where to write `frame` (the highlighted rows), then write it as `name`."""
+
+        name: str
+        frame: pl.DataFrame
 
     def __init__(
         self, empty_message: str = "Nothing to show", *, tools: bool = True, **kwargs: Any
@@ -340,7 +129,7 @@ class FrameView(Container):
             self.show_wrapped()
             return
         widths = [self.widths.get(c) for c in self.columns] if self.widths else None
-        grid = Grid(table, widths)
+        grid = Grid(table, widths, view=self)
         self.mount(grid)
         if row or column:
             grid.call_after_refresh(grid.move_cursor, row=min(row, rows - 1), column=column)
@@ -411,8 +200,7 @@ class FrameView(Container):
         del shown[index]
         self._keep_columns(shown, min(index, len(shown) - 1))
         keys = self.app.get_key_display(
-            # BINDINGS is typed list[BindingType] (Binding or tuple); Grid's are all Bindings
-            next(b for b in Grid.BINDINGS if b.action == "show_columns")  # type: ignore[union-attr,arg-type]
+            next(b for b in TOOL_BINDINGS if b.action == "show_columns")
         )
         self.notify(f"Hid {label}; {keys} shows every column again", timeout=3)
 
@@ -562,20 +350,13 @@ class FrameView(Container):
             self.post_message(self.CellFilter(column, self.cell_value(row, column), exclude))
 
     def open_frequency(self, index: int) -> None:
-        from workbench.tui.screens.frequency import FrequencyScreen
-
         column = self.column_at(index)
         frame, responses = self.frequency_input()
         if column is None or column not in frame.columns:
             return
         counted = tables.frequency(frame, column, metric=responses)
         label = self.columns.get(column, column)
-
-        def chosen(value: Any) -> None:
-            if value is not None:
-                self.post_message(self.CellFilter(column, value[0]))
-
-        self.app.push_screen(FrequencyScreen(column, label, counted, frame.height), chosen)
+        self.post_message(self.OpenFrequency(column, label, counted, frame.height))
 
     def open_search(self) -> None:
         from workbench.tui.screens.prompt import PromptScreen
@@ -639,28 +420,9 @@ class FrameView(Container):
             grid.move_cursor(row=max(0, min(number, grid.row_count) - 1))
 
     def export_rows(self, rows: list[int]) -> None:
-        """Ask where to write the highlighted rows, then write them as `workbench export`."""
-        from workbench.analysis.export import flatten
-        from workbench.tui.screens.export import ExportRequest, ExportScreen
-
+        """Ask the app to export the highlighted rows (as `workbench export` writes them)."""
         frame = self.rows_frame(rows)
         if frame.is_empty():
             self.notify("No rows are highlighted.")
             return
-        name = f"{self.export_name}-highlighted"
-        columns = flatten(frame.head(0)).collect_schema().names()
-        applied = getattr(self.app, "filter", None)
-        text = applied.to_text() if applied is not None else ""
-
-        def write(request: ExportRequest | None) -> None:
-            if request is not None:
-                self._export_worker(frame, request)
-
-        screen = ExportScreen(name, frame.height, columns, Path.cwd() / f"{name}.csv", text)
-        self.app.push_screen(screen, write)
-
-    @work(thread=True, group="export", exit_on_error=False)
-    def _export_worker(self, frame: pl.DataFrame, request: Any) -> None:
-        from workbench.tui.jobs import export_csv
-
-        export_csv(frame, request.path, request.columns, request.bom, self.app.post_message)
+        self.post_message(self.ExportRows(f"{self.export_name}-highlighted", frame))

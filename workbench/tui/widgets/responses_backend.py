@@ -15,7 +15,7 @@ import pyarrow as pa
 from rich.markup import escape
 
 from workbench.tui.views import DATE_FORMAT, RESPONSE_COLUMNS, ScoreColours, score_categories
-from workbench.tui.widgets.grid import MEASURED_ROWS, SampledBackend
+from workbench.tui.widgets.table import MEASURED_ROWS, SampledBackend
 
 SOURCE_COLUMNS = ("score", "metric", "text", "tags", "created_at", "account")
 """The stored columns behind RESPONSE_COLUMNS, in the same order."""
