@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Unpack
 
 import polars as pl
 
 from workbench.data.actions import cxi, cxi_tags
 from workbench.data.actions.planning import PlanRefused
 from workbench.notebook.actions_flow import ActionsBase, Confirm, planned
+from workbench.sources.cxi import OnboardingDetails
 
 
 class ImportProblems(ValueError):
@@ -165,28 +167,17 @@ class CxiActions(ActionsBase):
         account: str,
         category: str | None = None,
         *,
-        project_name: str | None = None,
-        import_name: str | None = None,
-        import_source: str | None = None,
-        import_metric_type: str | None = None,
-        import_language: str | None = None,
         plan: bool = False,
         confirm: Confirm = False,
+        **details: Unpack[OnboardingDetails],
     ) -> pl.DataFrame:
         """Complete a CXI account's onboarding with a product category (id or name); without
-        one, the error lists them (`workbench onboard`)."""
+        one, the error lists them (`workbench onboard`). The optional details are those of
+        its options: project_name, import_name, import_source, import_metric_type,
+        import_language."""
         try:
             made = planned(
-                lambda: cxi.onboarding_plan_for(
-                    self.settings,
-                    account,
-                    category,
-                    project_name=project_name,
-                    import_name=import_name,
-                    import_source=import_source,
-                    import_metric_type=import_metric_type,
-                    import_language=import_language,
-                )
+                lambda: cxi.onboarding_plan_for(self.settings, account, category, **details)
             )
         except cxi.ChooseCategory as choose:
             raise PlanRefused(str(choose)) from None
