@@ -42,11 +42,11 @@ from workbench.demo import (
 )
 from workbench.notebook import display, frames
 from workbench.notebook.actions import Actions
+from workbench.notebook.actions_flow import Accounts
 from workbench.notebook.frames import By, FilterLike, Metric
 from workbench.notebook.progress import SyncProgress, SyncResult
 from workbench.settings import DEFAULT_BASE_URLS, Settings, config_path, load_settings
 
-Accounts = str | Sequence[str] | None
 Since = date | datetime | str | None
 
 
