@@ -28,11 +28,6 @@ class ImportProblems(ValueError):
         )
 
 
-def _names(values: str | Sequence[str] | None) -> list[str]:
-    given = [values] if isinstance(values, str) else list(values or [])
-    return [part.strip() for value in given for part in value.split(",") if part.strip()]
-
-
 class CxiActions(ActionsBase):
     def import_csv(
         self,
@@ -42,8 +37,8 @@ class CxiActions(ActionsBase):
         name: str | None = None,
         metric_type: str | None = None,
         language: str | None = None,
-        tags: str | Sequence[str] | None = None,
-        projects: str | Sequence[str] | None = None,
+        tags: cxi.Names = None,
+        projects: cxi.Names = None,
         plan: bool = False,
         confirm: Confirm = False,
     ) -> pl.DataFrame:
@@ -58,8 +53,8 @@ class CxiActions(ActionsBase):
                     name=name,
                     metric_type=metric_type,
                     language=language,
-                    tags=_names(tags),
-                    projects=_names(projects),
+                    tags=tags,
+                    projects=projects,
                 )
             )
         except cxi.ImportRefused as refused:
@@ -150,13 +145,13 @@ class CxiActions(ActionsBase):
         self,
         account: str,
         import_id: str,
-        tags: str | Sequence[str],
+        tags: cxi.Names,
         *,
         plan: bool = False,
         confirm: Confirm = False,
     ) -> pl.DataFrame:
         """Apply existing tags to every response of an import (`workbench tag apply`)."""
-        names = _names(tags)
+        names = cxi.split_names(tags)
         made = planned(
             lambda: cxi_tags.apply_tags_plan_for(self.settings, account, import_id, names)
         )

@@ -91,15 +91,24 @@ async def project_ids(settings: Settings, account: str, given: Sequence[str]) ->
     return chosen
 
 
+Names = str | Sequence[str] | None
+
+
+def split_names(values: Names) -> list[str]:
+    """Names given one by one, several in one "A,B", or both, as every face takes them."""
+    given = [values] if isinstance(values, str) else list(values or [])
+    return [part.strip() for value in given for part in value.split(",") if part.strip()]
+
+
 class ImportDetails(TypedDict, total=False):
-    """What an import may carry besides its file, by `import_plan`'s names (projects by id or
-    name while planning against the account, by id in `import_plan`)."""
+    """What an import may carry besides its file, by `import_plan`'s names: tags and projects
+    as the faces take them (`split_names`), projects by id or name."""
 
     name: str | None
     metric_type: str | None
     language: str | None
-    tags: Sequence[str]
-    projects: Sequence[str]
+    tags: Names
+    projects: Names
 
 
 async def import_plan_for(
@@ -109,7 +118,7 @@ async def import_plan_for(
     the account's tags now. ImportRefused names every problem of the file; PlanRefused says
     what else is wrong."""
     check_account(settings, account, PLATFORM)
-    chosen = await project_ids(settings, account, details.get("projects", ()))
+    chosen = await project_ids(settings, account, split_names(details.get("projects")))
     resolved: ImportDetails = {**details, "projects": chosen}
     try:
         plan = import_plan(account, path, **resolved)
@@ -117,7 +126,7 @@ async def import_plan_for(
         raise
     except ValueError as exc:
         raise PlanRefused(str(exc)) from None
-    tags = details.get("tags", ())
+    tags = split_names(details.get("tags"))
     if tags:
         known = {t.name.upper() for t in await live(settings, account, all_tags)}
         unknown = [t for t in tags if t.upper() not in known]
@@ -136,10 +145,11 @@ def import_plan(
     name: str | None = None,
     metric_type: str | None = None,
     language: str | None = None,
-    tags: Sequence[str] = (),
-    projects: Sequence[str] = (),
+    tags: Names = (),
+    projects: Names = (),
 ) -> Plan:
-    """The upload of one CSV file as a new import of `account`, or ImportRefused.
+    """The upload of one CSV file as a new import of `account`, or ImportRefused. Tags and
+    projects as `split_names` reads them.
 
     `projects` are project ids (the API takes ids; the CLI resolves names from the store)."""
     file_name, content, problems = read_source(path)
@@ -156,8 +166,8 @@ def import_plan(
     meta: dict[str, Any] = {
         "metric_type": metric_type.lower() if metric_type else None,
         "language": language,
-        "tag_names": list(tags) or None,
-        "project_ids": list(projects) or None,
+        "tag_names": split_names(tags) or None,
+        "project_ids": split_names(projects) or None,
     }
     meta = {k: v for k, v in meta.items() if v is not None}
     digest = hashlib.sha256(content).hexdigest()[:16]
