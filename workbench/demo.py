@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -114,7 +114,26 @@ async def browser_login(name: str, config: CrowdskoutAccount) -> Token:
     return token
 
 
-class Demo:
+class ClosedOnExit:
+    """`with thing:` calls `thing.close()` on the way out, error or not: the demo and the
+    notebook's Workbench (which may own a demo) each say what closing means."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Demo(ClosedOnExit):
     """A running demo; close it (or use it as a context manager) to stop the sandbox and remove
     the temporary directory it made."""
 
@@ -159,17 +178,6 @@ class Demo:
         self.served.stop()
         if self._owned:
             shutil.rmtree(self.directory, ignore_errors=True)
-
-    def __enter__(self) -> Demo:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def start_demo(

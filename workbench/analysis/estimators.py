@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from workbench.analysis.fields import resolve_many, schema_of
-from workbench.analysis.scales import CES, CSAT, NPS, CesScale, CsatScale, NpsScale
+from workbench.analysis.scales import CES, CSAT, NPS, Band, CesScale, CsatScale, NpsScale
 from workbench.analysis.small_n import check_min_n, too_small_note
 from workbench.analysis.stats import check_level, t_quantiles, z_quantile
 
@@ -41,6 +41,18 @@ def _wilson_parts(count: str, z: float) -> tuple[pl.Expr, pl.Expr]:
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * (p * (1 - p) / n + z * z / (4 * n * n)).sqrt() / (1 + z * z / n)
     return centre, half
+
+
+def _band_and_moments(score: pl.Expr, band: Band, name: str) -> list[pl.Expr]:
+    """What CSAT and CES count per group: n, the scores inside `band` (as `name`), and the
+    sum and sum of squares of the scores (for the mean and its spread)."""
+    value = score.cast(pl.Float64)
+    return [
+        pl.len().cast(pl.Int64).alias("n"),
+        score.is_between(band.low, band.high).sum().cast(pl.Int64).alias(name),
+        value.sum().alias("score_sum"),
+        (value * value).sum().alias("score_sumsq"),
+    ]
 
 
 def _wilson(count: str, z: float) -> tuple[pl.Expr, pl.Expr]:
@@ -190,14 +202,7 @@ class CsatEstimator(Estimator):
         self.scale: CsatScale = scale
 
     def aggregations(self, score: pl.Expr) -> list[pl.Expr]:
-        band = self.scale.satisfied
-        value = score.cast(pl.Float64)
-        return [
-            pl.len().cast(pl.Int64).alias("n"),
-            score.is_between(band.low, band.high).sum().cast(pl.Int64).alias("satisfied"),
-            value.sum().alias("score_sum"),
-            (value * value).sum().alias("score_sumsq"),
-        ]
+        return _band_and_moments(score, self.scale.satisfied, "satisfied")
 
     def interval_label(self) -> str:
         return f"wilson {_percent(self.level)}"
@@ -235,14 +240,7 @@ class CesEstimator(Estimator):
         self.scale: CesScale = scale
 
     def aggregations(self, score: pl.Expr) -> list[pl.Expr]:
-        band = self.scale.agree
-        value = score.cast(pl.Float64)
-        return [
-            pl.len().cast(pl.Int64).alias("n"),
-            score.is_between(band.low, band.high).sum().cast(pl.Int64).alias("agree"),
-            value.sum().alias("score_sum"),
-            (value * value).sum().alias("score_sumsq"),
-        ]
+        return _band_and_moments(score, self.scale.agree, "agree")
 
     def interval_label(self) -> str:
         return f"t (mean), wilson (agree) {_percent(self.level)}"

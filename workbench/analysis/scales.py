@@ -67,6 +67,9 @@ class _Scale(BaseModel):
 
     band_names: ClassVar[tuple[str, ...]] = ()
     """The names of the scale's bands (its fields), low to high."""
+    metric: ClassVar[str] = ""
+    described: ClassVar[tuple[str, ...]] = ()
+    """The bands `describe` names: the ones the metric's figure is computed from."""
 
     low: int
     high: int
@@ -103,11 +106,18 @@ class _Scale(BaseModel):
         """The band called `name`; KeyError when this scale has none of that name."""
         return self.bands()[name]
 
+    def describe(self) -> str:
+        """The scale as every result's `scale` column records it ("csat 1-5: satisfied 4-5")."""
+        bands = ", ".join(f"{name} {self.band(name)}" for name in self.described)
+        return f"{self.metric} {self.low}-{self.high}: {bands}"
+
 
 class NpsScale(_Scale):
     """Likelihood to recommend: 0-10, detractors 0-6, passives 7-8, promoters 9-10 by default."""
 
     band_names: ClassVar[tuple[str, ...]] = NPS_BAND_NAMES
+    metric: ClassVar[str] = "nps"
+    described: ClassVar[tuple[str, ...]] = NPS_BAND_NAMES
     low: int = 0
     high: int = 10
     detractors: Band = Band(low=0, high=6)
@@ -121,12 +131,6 @@ class NpsScale(_Scale):
             raise ValueError("NPS bands must be detractors < passives < promoters, not overlapping")
         return self
 
-    def describe(self) -> str:
-        return (
-            f"nps {self.low}-{self.high}: detractors {self.detractors}, "
-            f"passives {self.passives}, promoters {self.promoters}"
-        )
-
 
 class CsatScale(_Scale):
     """Satisfaction: 1-5; dissatisfied 1-2, neutral 3, satisfied 4-5 (top-2-box) by default.
@@ -135,14 +139,13 @@ class CsatScale(_Scale):
     """
 
     band_names: ClassVar[tuple[str, ...]] = CSAT_BAND_NAMES
+    metric: ClassVar[str] = "csat"
+    described: ClassVar[tuple[str, ...]] = ("satisfied",)
     low: int = 1
     high: int = 5
     dissatisfied: Band = Band(low=1, high=2)
     neutral: Band = Band(low=3, high=3)
     satisfied: Band = Band(low=4, high=5)
-
-    def describe(self) -> str:
-        return f"csat {self.low}-{self.high}: satisfied {self.satisfied}"
 
 
 class CesScale(_Scale):
@@ -152,14 +155,13 @@ class CesScale(_Scale):
     """
 
     band_names: ClassVar[tuple[str, ...]] = CES_BAND_NAMES
+    metric: ClassVar[str] = "ces"
+    described: ClassVar[tuple[str, ...]] = ("agree",)
     low: int = 1
     high: int = 7
     disagree: Band = Band(low=1, high=3)
     neutral: Band = Band(low=4, high=4)
     agree: Band = Band(low=5, high=7)
-
-    def describe(self) -> str:
-        return f"ces {self.low}-{self.high}: agree {self.agree}"
 
 
 NPS: Final = NpsScale()

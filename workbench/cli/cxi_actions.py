@@ -92,8 +92,8 @@ def import_(
                 name=name,
                 metric_type=metric_type,
                 language=language,
-                tags=_split(tags),
-                projects=_split(projects),
+                tags=tags,
+                projects=projects,
             )
         )
     except cxi.ImportRefused as refused:
@@ -105,10 +105,6 @@ def import_(
             code=2,
         )
     write.carry_out([plan])
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
 # --- tags --------------------------------------------------------------------------------------

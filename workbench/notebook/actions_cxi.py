@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Unpack
 
 import polars as pl
 
 from workbench.data.actions import cxi, cxi_tags
 from workbench.data.actions.planning import PlanRefused
 from workbench.notebook.actions_flow import ActionsBase, Confirm, planned
+from workbench.sources.cxi import OnboardingDetails
 
 
 class ImportProblems(ValueError):
@@ -26,11 +28,6 @@ class ImportProblems(ValueError):
         )
 
 
-def _names(values: str | Sequence[str] | None) -> list[str]:
-    given = [values] if isinstance(values, str) else list(values or [])
-    return [part.strip() for value in given for part in value.split(",") if part.strip()]
-
-
 class CxiActions(ActionsBase):
     def import_csv(
         self,
@@ -40,8 +37,8 @@ class CxiActions(ActionsBase):
         name: str | None = None,
         metric_type: str | None = None,
         language: str | None = None,
-        tags: str | Sequence[str] | None = None,
-        projects: str | Sequence[str] | None = None,
+        tags: cxi.Names = None,
+        projects: cxi.Names = None,
         plan: bool = False,
         confirm: Confirm = False,
     ) -> pl.DataFrame:
@@ -56,8 +53,8 @@ class CxiActions(ActionsBase):
                     name=name,
                     metric_type=metric_type,
                     language=language,
-                    tags=_names(tags),
-                    projects=_names(projects),
+                    tags=tags,
+                    projects=projects,
                 )
             )
         except cxi.ImportRefused as refused:
@@ -148,13 +145,13 @@ class CxiActions(ActionsBase):
         self,
         account: str,
         import_id: str,
-        tags: str | Sequence[str],
+        tags: cxi.Names,
         *,
         plan: bool = False,
         confirm: Confirm = False,
     ) -> pl.DataFrame:
         """Apply existing tags to every response of an import (`workbench tag apply`)."""
-        names = _names(tags)
+        names = cxi.split_names(tags)
         made = planned(
             lambda: cxi_tags.apply_tags_plan_for(self.settings, account, import_id, names)
         )
@@ -165,28 +162,17 @@ class CxiActions(ActionsBase):
         account: str,
         category: str | None = None,
         *,
-        project_name: str | None = None,
-        import_name: str | None = None,
-        import_source: str | None = None,
-        import_metric_type: str | None = None,
-        import_language: str | None = None,
         plan: bool = False,
         confirm: Confirm = False,
+        **details: Unpack[OnboardingDetails],
     ) -> pl.DataFrame:
         """Complete a CXI account's onboarding with a product category (id or name); without
-        one, the error lists them (`workbench onboard`)."""
+        one, the error lists them (`workbench onboard`). The optional details are those of
+        its options: project_name, import_name, import_source, import_metric_type,
+        import_language."""
         try:
             made = planned(
-                lambda: cxi.onboarding_plan_for(
-                    self.settings,
-                    account,
-                    category,
-                    project_name=project_name,
-                    import_name=import_name,
-                    import_source=import_source,
-                    import_metric_type=import_metric_type,
-                    import_language=import_language,
-                )
+                lambda: cxi.onboarding_plan_for(self.settings, account, category, **details)
             )
         except cxi.ChooseCategory as choose:
             raise PlanRefused(str(choose)) from None

@@ -15,7 +15,6 @@ import weakref
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal
 
 import polars as pl
@@ -33,14 +32,21 @@ from workbench.data.store import Store
 from workbench.data.sync import sync as run_sync
 from workbench.data.tables import load_table
 from workbench.data.time_zones import settings_zones
-from workbench.demo import DEMO_RESPONSES, DEMO_SEED, Demo, run_coroutine, start_demo
+from workbench.demo import (
+    DEMO_RESPONSES,
+    DEMO_SEED,
+    ClosedOnExit,
+    Demo,
+    run_coroutine,
+    start_demo,
+)
 from workbench.notebook import display, frames
 from workbench.notebook.actions import Actions
+from workbench.notebook.actions_flow import Accounts
 from workbench.notebook.frames import By, FilterLike, Metric
 from workbench.notebook.progress import SyncProgress, SyncResult
 from workbench.settings import DEFAULT_BASE_URLS, Settings, config_path, load_settings
 
-Accounts = str | Sequence[str] | None
 Since = date | datetime | str | None
 
 
@@ -59,7 +65,7 @@ def _since(since: Since) -> datetime | None:
     return datetime.combine(day, datetime.min.time(), UTC)
 
 
-class Workbench(Actions):
+class Workbench(Actions, ClosedOnExit):
     """A configuration's accounts and their store, for a notebook.
 
     Tables come back as polars DataFrames, metrics as the analysis core's frames, charts and
@@ -524,17 +530,6 @@ class Workbench(Actions):
             self._cleanup()  # Demo.close, once
         self._demo = None
         self.closed = True
-
-    def __enter__(self) -> Workbench:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class TimeZoneNote(UserWarning):

@@ -47,40 +47,15 @@ class CrowdskoutOrganization:
     redirect_uris: tuple[str, ...] = field(default=())  # empty: any loopback URI is accepted
 
 
-WOOTRIC_ACCOUNTS: tuple[WootricAccount, ...] = (
-    WootricAccount(
-        account_token="NPS-a1c3e5f7",
-        name="Acme Cloud",
-        product="nps",
-        time_zone="America/Los_Angeles",
-        client_id="acme-nps-client",
-        client_secret="acme-nps-client-secret",
-    ),
-    WootricAccount(
-        account_token="NPS-b2d4f6a8",
-        name="Globex Mobile",
-        product="nps",
-        time_zone="Europe/London",
-        client_id="globex-nps-client",
-        client_secret="globex-nps-client-secret",
-    ),
-    WootricAccount(
-        account_token="CXI-c3e5a7b9",
-        name="Acme CXI",
-        product="cxi",
-        time_zone="America/New_York",
-        client_id="acme-cxi-client",
-        client_secret="acme-cxi-client-secret",
-    ),
-    WootricAccount(
-        account_token="CXI-d4f6b8c0",
-        name="Initech CXI",
-        product="cxi",
-        time_zone="America/Chicago",
-        client_id="initech-cxi-client",
-        client_secret="initech-cxi-client-secret",
-        onboarded=False,
-    ),
+WOOTRIC_ACCOUNTS: tuple[WootricAccount, ...] = tuple(
+    WootricAccount(token, name, product, zone, f"{slug}-client", f"{slug}-client-secret", ready)
+    for token, name, product, zone, slug, ready in (
+        # account token, name, product, time zone, OAuth client (and secret) prefix, onboarded
+        ("NPS-a1c3e5f7", "Acme Cloud", "nps", "America/Los_Angeles", "acme-nps", True),
+        ("NPS-b2d4f6a8", "Globex Mobile", "nps", "Europe/London", "globex-nps", True),
+        ("CXI-c3e5a7b9", "Acme CXI", "cxi", "America/New_York", "acme-cxi", True),
+        ("CXI-d4f6b8c0", "Initech CXI", "cxi", "America/Chicago", "initech-cxi", False),
+    )
 )
 
 WOOTRIC_USERS: tuple[WootricUser, ...] = (

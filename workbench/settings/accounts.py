@@ -61,6 +61,16 @@ def check_base_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def wootric_grant(email: Any, password: Any, client_id: Any, client_secret: Any) -> str:
+    """Which of Wootric's grants a set of credentials is sent with: a complete pair first,
+    else the refresh token (the settings and the token client decide alike)."""
+    if email and password:
+        return "password"
+    if client_id and client_secret:
+        return "client_credentials"
+    return "refresh_token"
+
+
 def _missing(field: str, why: str) -> PydanticCustomError:
     """A missing credential, reported at `accounts.NAME.<field>` by the error formatter."""
     return PydanticCustomError(
@@ -133,11 +143,7 @@ class _WootricCredentials(_Account):
 
     @property
     def credential_kind(self) -> str:
-        if self.email and self.password:
-            return "password"
-        if self.client_id and self.client_secret:
-            return "client_credentials"
-        return "refresh_token"
+        return wootric_grant(self.email, self.password, self.client_id, self.client_secret)
 
 
 class WootricAccount(_WootricCredentials):

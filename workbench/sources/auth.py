@@ -42,6 +42,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
+from workbench.settings.accounts import wootric_grant
 from workbench.settings.files import write_atomic
 from workbench.sources.errors import (
     AuthenticationFailed,
@@ -248,13 +249,10 @@ class WootricGrant:
 
     @property
     def kind(self) -> str:
-        if self.email and self.password:
-            return "password"
-        if self.client_id and self.client_secret:
-            return "client_credentials"
-        if self.refresh_token:
-            return "refresh_token"
-        return "none"
+        kind = wootric_grant(self.email, self.password, self.client_id, self.client_secret)
+        if kind == "refresh_token" and not self.refresh_token:
+            return "none"  # nothing complete to send
+        return kind
 
 
 class _MaybeSpent(Exception):

@@ -25,14 +25,14 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from workbench.data.actions.plan import Call, Plan
 from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
 from workbench.data.normalize import cxi as normalize
 from workbench.data.store import AccountStore
 from workbench.settings import Settings
-from workbench.sources.cxi import CxiClient
+from workbench.sources.cxi import CxiClient, OnboardingDetails
 from workbench.sources.cxi_csv import CsvProblem, content_problems, read_source
 from workbench.sources.models.cxi import Import, Tag
 
@@ -91,36 +91,42 @@ async def project_ids(settings: Settings, account: str, given: Sequence[str]) ->
     return chosen
 
 
+Names = str | Sequence[str] | None
+
+
+def split_names(values: Names) -> list[str]:
+    """Names given one by one, several in one "A,B", or both, as every face takes them."""
+    given = [values] if isinstance(values, str) else list(values or [])
+    return [part.strip() for value in given for part in value.split(",") if part.strip()]
+
+
+class ImportDetails(TypedDict, total=False):
+    """What an import may carry besides its file, by `import_plan`'s names: tags and projects
+    as the faces take them (`split_names`), projects by id or name."""
+
+    name: str | None
+    metric_type: str | None
+    language: str | None
+    tags: Names
+    projects: Names
+
+
 async def import_plan_for(
-    settings: Settings,
-    account: str,
-    path: str,
-    *,
-    name: str | None = None,
-    metric_type: str | None = None,
-    language: str | None = None,
-    tags: Sequence[str] = (),
-    projects: Sequence[str] = (),
+    settings: Settings, account: str, path: str, **details: Unpack[ImportDetails]
 ) -> Plan:
     """`import_plan` with the projects resolved (ids or names) and the tags checked against
     the account's tags now. ImportRefused names every problem of the file; PlanRefused says
     what else is wrong."""
     check_account(settings, account, PLATFORM)
-    chosen = await project_ids(settings, account, projects)
+    chosen = await project_ids(settings, account, split_names(details.get("projects")))
+    resolved: ImportDetails = {**details, "projects": chosen}
     try:
-        plan = import_plan(
-            account,
-            path,
-            name=name,
-            metric_type=metric_type,
-            language=language,
-            tags=tags,
-            projects=chosen,
-        )
+        plan = import_plan(account, path, **resolved)
     except ImportRefused:
         raise
     except ValueError as exc:
         raise PlanRefused(str(exc)) from None
+    tags = split_names(details.get("tags"))
     if tags:
         known = {t.name.upper() for t in await live(settings, account, all_tags)}
         unknown = [t for t in tags if t.upper() not in known]
@@ -139,10 +145,11 @@ def import_plan(
     name: str | None = None,
     metric_type: str | None = None,
     language: str | None = None,
-    tags: Sequence[str] = (),
-    projects: Sequence[str] = (),
+    tags: Names = (),
+    projects: Names = (),
 ) -> Plan:
-    """The upload of one CSV file as a new import of `account`, or ImportRefused.
+    """The upload of one CSV file as a new import of `account`, or ImportRefused. Tags and
+    projects as `split_names` reads them.
 
     `projects` are project ids (the API takes ids; the CLI resolves names from the store)."""
     file_name, content, problems = read_source(path)
@@ -159,8 +166,8 @@ def import_plan(
     meta: dict[str, Any] = {
         "metric_type": metric_type.lower() if metric_type else None,
         "language": language,
-        "tag_names": list(tags) or None,
-        "project_ids": list(projects) or None,
+        "tag_names": split_names(tags) or None,
+        "project_ids": split_names(projects) or None,
     }
     meta = {k: v for k, v in meta.items() if v is not None}
     digest = hashlib.sha256(content).hexdigest()[:16]
@@ -259,12 +266,7 @@ async def onboarding_plan_for(
     settings: Settings,
     account: str,
     category: str | None,
-    *,
-    project_name: str | None = None,
-    import_name: str | None = None,
-    import_source: str | None = None,
-    import_metric_type: str | None = None,
-    import_language: str | None = None,
+    **details: Unpack[OnboardingDetails],
 ) -> Plan:
     """`onboarding_plan` on the account's onboarding now: NothingToDo when it is onboarded,
     ChooseCategory without a category, PlanRefused for one it does not offer (by id or name)."""
@@ -286,17 +288,14 @@ async def onboarding_plan_for(
         raise PlanRefused(
             f"no product category {category!r}; run `workbench onboard {account}` to list them"
         )
-    if import_metric_type and import_metric_type.lower() not in METRIC_TYPES:
+    metric_type = details.get("import_metric_type")
+    if metric_type and metric_type.lower() not in METRIC_TYPES:
         raise PlanRefused(f"--import-metric-type is one of {', '.join(METRIC_TYPES)}")
-    return onboarding_plan(
-        account,
-        chosen,
-        project_name=project_name,
-        import_name=import_name,
-        import_source=import_source,
-        import_metric_type=import_metric_type.lower() if import_metric_type else None,
-        import_language=import_language,
-    )
+    lowered: OnboardingDetails = {
+        **details,
+        "import_metric_type": metric_type.lower() if metric_type else None,
+    }
+    return onboarding_plan(account, chosen, **lowered)
 
 
 def onboarding_plan(
@@ -309,7 +308,8 @@ def onboarding_plan(
     import_metric_type: str | None = None,
     import_language: str | None = None,
 ) -> Plan:
-    """Complete the onboarding of `account` with a product category (its id)."""
+    """Complete the onboarding of `account` with a product category (its id); the details by
+    name, so a misspelt one fails here (`onboarding_plan_for` and the faces pass them on)."""
     details = {
         "project_name": project_name,
         "import_name": import_name,

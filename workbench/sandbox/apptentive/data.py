@@ -135,6 +135,10 @@ class RecordColumns:
     def __len__(self) -> int:
         return len(self.created_at)
 
+    def lists(self, rows: np.ndarray, *names: str) -> list[list[Any]]:
+        """The named columns at `rows`, each as a Python list (why: `render_records`)."""
+        return [getattr(self, name)[rows].tolist() for name in names]
+
 
 def generate_records(
     rng: np.random.Generator,
@@ -267,18 +271,12 @@ def render_records(
     dominate the cost of a 100,000-record listing.
     """
     machine_hex = machine.hex()
-    created = columns.created_at[rows].tolist()
-    counters = columns.counter[rows].tolist()
+    created, counters = columns.lists(rows, "created_at", "counter")
     dates = rfc1123_many(columns.date[rows])
     records = []
     for k, (record_id, template_index, first, last, domain, country) in enumerate(
         zip(
-            columns.ids[rows].tolist(),
-            columns.template[rows].tolist(),
-            columns.first[rows].tolist(),
-            columns.last[rows].tolist(),
-            columns.email_domain[rows].tolist(),
-            columns.country[rows].tolist(),
+            *columns.lists(rows, "ids", "template", "first", "last", "email_domain", "country"),
             strict=True,
         )
     ):
@@ -315,11 +313,7 @@ def render_records(
         )
     _fill_devices(columns, rows, records, android=android)
     for record, plan, persona, archived in zip(
-        records,
-        columns.plan[rows].tolist(),
-        columns.persona[rows].tolist(),
-        columns.archived[rows].tolist(),
-        strict=True,
+        records, *columns.lists(rows, "plan", "persona", "archived"), strict=True
     ):
         if plan >= 0:
             record["data"] = {"plan": vocab.PLANS[plan], "persona": vocab.PERSONAS[persona]}
@@ -332,11 +326,7 @@ def _fill_devices(
 ) -> None:
     for record, model, version, carrier, network, raw in zip(
         records,
-        columns.model[rows].tolist(),
-        columns.os_version[rows].tolist(),
-        columns.carrier[rows].tolist(),
-        columns.network[rows].tolist(),
-        columns.uuid[rows].tolist(),
+        *columns.lists(rows, "model", "os_version", "carrier", "network", "uuid"),
         strict=True,
     ):
         text = raw.decode()

@@ -63,6 +63,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import date, datetime
+from functools import partialmethod
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -93,7 +94,7 @@ from workbench.sandbox.wootric.params import (
 )
 from workbench.sandbox.wootric.routing import Call, Reply, route
 from workbench.sandbox.wootric.store import Table, open_accounts
-from workbench.sandbox.wootric.writes import AccountWrites
+from workbench.sandbox.wootric.writes import AccountWrites, Answering
 from workbench.sandbox.world import World
 
 MAX_SURVEY_EMAILS = 100
@@ -336,7 +337,7 @@ class Wootric(ControlRoutes):
         position = call.writes.update_settings(row["end_user_id"][0], call.now, changes)
         return 200, call.data.render_settings(call.data.settings.rows([position]), "iso")[0]
 
-    # --- responses ----------------------------------------------------------------------------
+    # --- responses, declines and page views ----------------------------------------------------
 
     def _answers_of(
         self, table: Table, end_user_id: int | None, band: tuple[int, int] | None
@@ -355,19 +356,6 @@ class Wootric(ControlRoutes):
 
         return keep
 
-    def _list_responses(self, call: Call) -> Reply:
-        rows = call.data.responses
-        positions = page_of(rows, listing(call.values, descending=True))
-        return 200, call.data.render_responses(rows.rows(positions))
-
-    def _user_responses(self, call: Call, key: str, scope: str | None = None) -> Reply:
-        end_user_id = call.data.end_users.row(self._end_user(call, key))["id"]
-        rows = call.data.responses
-        band = SCORE_BANDS[scope] if scope else None
-        keep = self._answers_of(rows, end_user_id, band)
-        positions = page_of(rows, listing(call.values, descending=True), keep)
-        return 200, call.data.render_responses(rows.rows(positions))
-
     def _owned(self, call: Call, table: Table, key: str, row_id: str, thing: str) -> int:
         """Position of a row that belongs to the end user the path names, or 404."""
         end_user_id = call.data.end_users.row(self._end_user(call, key))["id"]
@@ -376,10 +364,54 @@ class Wootric(ControlRoutes):
             raise ApiError(404, f"{thing} not found")
         return position
 
-    def _get_response(self, call: Call, key: str, id: str) -> Reply:
-        rows = call.data.responses
-        position = self._owned(call, rows, key, id, "Response")
-        return 200, call.data.render_responses(rows.rows([position]))[0]
+    def _listed(self, call: Call, *, table: str) -> Reply:
+        """Every end user's rows of a table, newest first unless asked otherwise."""
+        rows = call.data.table(table)
+        positions = page_of(rows, listing(call.values, descending=True))
+        return 200, call.data.render(table, rows.rows(positions))
+
+    def _of_user(
+        self, call: Call, key: str, scope: str | None = None, *, table: str, descending: bool
+    ) -> Reply:
+        """One end user's rows of a table; `scope` names a score band (responses only)."""
+        end_user_id = call.data.end_users.row(self._end_user(call, key))["id"]
+        rows = call.data.table(table)
+        keep = self._answers_of(rows, end_user_id, SCORE_BANDS[scope] if scope else None)
+        positions = page_of(rows, listing(call.values, descending=descending), keep)
+        return 200, call.data.render(table, rows.rows(positions))
+
+    def _got(self, call: Call, key: str, id: str, *, table: str, thing: str) -> Reply:
+        rows = call.data.table(table)
+        position = self._owned(call, rows, key, id, thing)
+        return 200, call.data.render(table, rows.rows([position]))[0]
+
+    def _deleted(self, call: Call, key: str, id: str, *, table: str, thing: str) -> Reply:
+        """Response and decline deletes answer 204 with no body."""
+        rows = call.data.table(table)
+        self._owned(call, rows, key, id, thing)
+        rows.remove("id", [int(id)])
+        return 204, None
+
+    _list_responses = partialmethod(_listed, table="responses")
+    _user_responses = partialmethod(_of_user, table="responses", descending=True)
+    _get_response = partialmethod(_got, table="responses", thing="Response")
+    _delete_response = partialmethod(_deleted, table="responses", thing="Response")
+    _list_declines = partialmethod(_listed, table="declines")
+    _user_declines = partialmethod(_of_user, table="declines", descending=True)
+    _get_decline = partialmethod(_got, table="declines", thing="Decline")
+    _delete_decline = partialmethod(_deleted, table="declines", thing="Decline")
+    _user_page_views = partialmethod(_of_user, table="page_views", descending=False)
+    _get_page_view = partialmethod(_got, table="page_views", thing="PageView")
+
+    def _answering(self, call: Call, errors: list[str]) -> Answering:
+        """What a new response or decline takes from its request; a bad `created_at` is
+        added to `errors`."""
+        return Answering(
+            ip_address=call.values.get("ip_address") or call.client_ip,
+            origin_url=call.values.get("origin_url") or None,
+            created_at=integer(call.values, "created_at", errors),
+            properties=properties_in(call.values, "end_user[properties]"),
+        )
 
     def _create_response(self, call: Call, key: str) -> Reply:
         position = self._end_user(call, key)
@@ -389,20 +421,21 @@ class Wootric(ControlRoutes):
         score = integer(call.values, "score", errors)
         if score is not None and not 0 <= score <= 10:
             errors.append("score does not have a valid value")
-        created_at = integer(call.values, "created_at", errors)
+        asked = self._answering(call, errors)
         check(errors)
         assert score is not None
         frame = call.writes.create_response(
-            position,
-            call.now,
-            score=score,
-            text=call.values.get("text"),
-            ip_address=call.values.get("ip_address") or call.client_ip,
-            origin_url=call.values.get("origin_url") or None,
-            created_at=created_at,
-            properties=properties_in(call.values, "end_user[properties]"),
+            position, call.now, asked, score=score, text=call.values.get("text")
         )
         return 201, call.data.render_responses(frame, "iso")[0]
+
+    def _create_decline(self, call: Call, key: str) -> Reply:
+        position = self._end_user(call, key)
+        errors: list[str] = []
+        asked = self._answering(call, errors)
+        check(errors)
+        frame = call.writes.create_decline(position, call.now, asked)
+        return 201, call.data.render_declines(frame, "iso")[0]
 
     def _historical_edit(self, call: Call) -> dict[str, Any]:
         properties = properties_in(call.values, "end_user[properties]")
@@ -414,11 +447,15 @@ class Wootric(ControlRoutes):
             )
         return properties
 
-    def _update_response(self, call: Call, id: str) -> Reply:
-        rows = call.data.responses
-        position = rows.find(int(id))
+    def _found(self, call: Call, table: str, id: str, thing: str) -> int:
+        """Position of a row by its id alone (the update paths name no end user), or 404."""
+        position = call.data.table(table).find(int(id))
         if position is None:
-            raise ApiError(404, "Response not found")
+            raise ApiError(404, f"{thing} not found")
+        return position
+
+    def _update_response(self, call: Call, id: str) -> Reply:
+        position = self._found(call, "responses", id, "Response")
         errors: list[str] = []
         flags = ("completed", "excluded_from_calculations")
         changes = {f: boolean(call.values, f, errors) for f in flags if f in call.values}
@@ -427,78 +464,12 @@ class Wootric(ControlRoutes):
         call.writes.update_answer("responses", position, call.now, changes, properties)
         return 204, None
 
-    def _delete_response(self, call: Call, key: str, id: str) -> Reply:
-        rows = call.data.responses
-        self._owned(call, rows, key, id, "Response")
-        rows.remove("id", [int(id)])
-        return 204, None
-
-    # --- declines -----------------------------------------------------------------------------
-
-    def _list_declines(self, call: Call) -> Reply:
-        rows = call.data.declines
-        positions = page_of(rows, listing(call.values, descending=True))
-        return 200, call.data.render_declines(rows.rows(positions))
-
-    def _user_declines(self, call: Call, key: str) -> Reply:
-        end_user_id = call.data.end_users.row(self._end_user(call, key))["id"]
-        rows = call.data.declines
-        keep = self._answers_of(rows, end_user_id, None)
-        positions = page_of(rows, listing(call.values, descending=True), keep)
-        return 200, call.data.render_declines(rows.rows(positions))
-
-    def _get_decline(self, call: Call, key: str, id: str) -> Reply:
-        rows = call.data.declines
-        position = self._owned(call, rows, key, id, "Decline")
-        return 200, call.data.render_declines(rows.rows([position]))[0]
-
-    def _create_decline(self, call: Call, key: str) -> Reply:
-        position = self._end_user(call, key)
-        errors: list[str] = []
-        created_at = integer(call.values, "created_at", errors)
-        check(errors)
-        frame = call.writes.create_decline(
-            position,
-            call.now,
-            ip_address=call.values.get("ip_address") or call.client_ip,
-            origin_url=call.values.get("origin_url") or None,
-            created_at=created_at,
-            properties=properties_in(call.values, "end_user[properties]"),
-        )
-        return 201, call.data.render_declines(frame, "iso")[0]
-
     def _update_decline(self, call: Call, id: str) -> Reply:
-        rows = call.data.declines
-        position = rows.find(int(id))
-        if position is None:
-            raise ApiError(404, "Decline not found")
+        position = self._found(call, "declines", id, "Decline")
         properties = self._historical_edit(call)
         if properties:
             call.writes.update_answer("declines", position, call.now, {}, properties)
         return 204, None
-
-    def _delete_decline(self, call: Call, key: str, id: str) -> Reply:
-        rows = call.data.declines
-        self._owned(call, rows, key, id, "Decline")
-        rows.remove("id", [int(id)])
-        return 204, None
-
-    # --- page views (legacy reference) --------------------------------------------------------
-
-    def _user_page_views(self, call: Call, key: str) -> Reply:
-        end_user_id = call.data.end_users.row(self._end_user(call, key))["id"]
-        rows = call.data.page_views
-
-        def keep(start: int, stop: int) -> np.ndarray:
-            return np.asarray(rows.array("end_user_id")[start:stop] == end_user_id, bool)
-
-        positions = page_of(rows, listing(call.values, descending=False), keep)
-        return 200, call.data.render_page_views(rows.rows(positions))
-
-    def _get_page_view(self, call: Call, key: str, id: str) -> Reply:
-        rows = call.data.page_views
-        position = self._owned(call, rows, key, id, "PageView")
-        return 200, call.data.render_page_views(rows.rows([position]))[0]
 
     def _create_page_view(self, call: Call, key: str) -> Reply:
         position = self._end_user(call, key)
@@ -511,6 +482,7 @@ class Wootric(ControlRoutes):
         return 201, call.data.render_page_views(frame, "iso")[0]
 
     def _delete_page_view(self, call: Call, key: str, id: str) -> Reply:
+        """Unlike the others, a page view delete answers the row it removed."""
         rows = call.data.page_views
         position = self._owned(call, rows, key, id, "PageView")
         shown = call.data.render_page_views(rows.rows([position]), "iso")[0]

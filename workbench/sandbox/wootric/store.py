@@ -280,38 +280,32 @@ class AccountData:
         }[table](rows)
 
     def render_responses(self, rows: pl.DataFrame, style: str = "wootric") -> list[dict[str, Any]]:
-        shown = rows.select(
-            "id",
-            "end_user_id",
-            "survey_id",
-            "score",
-            "text",
-            "completed",
-            "excluded_from_calculations",
-            "ip_address",
-            "origin_url",
-            stamp("created_at", self.tz, style),
-            stamp("updated_at", self.tz, style),
-            "tags",
-        )
-        answered = records(shown)
-        for row, snapshot in zip(answered, rows["snapshot"].to_list(), strict=True):
-            row["notes"] = []
-            row["end_user"] = {"properties": self.properties(snapshot)}
-        return answered
+        own = ("score", "text", "completed", "excluded_from_calculations")
+        return self._render_answers(rows, style, own, ("tags",), notes=True)
 
     def render_declines(self, rows: pl.DataFrame, style: str = "wootric") -> list[dict[str, Any]]:
+        return self._render_answers(rows, style, (), (), notes=False)
+
+    def _render_answers(
+        self,
+        rows: pl.DataFrame,
+        style: str,
+        middle: tuple[str, ...],
+        last: tuple[str, ...],
+        *,
+        notes: bool,
+    ) -> list[dict[str, Any]]:
+        """Responses and declines: the columns both show around their own (`middle`, `last`),
+        the (always empty) notes of a response, and the end user's properties as they were
+        when answering."""
+        stamps = (stamp("created_at", self.tz, style), stamp("updated_at", self.tz, style))
         shown = rows.select(
-            "id",
-            "end_user_id",
-            "survey_id",
-            "ip_address",
-            "origin_url",
-            stamp("created_at", self.tz, style),
-            stamp("updated_at", self.tz, style),
+            "id", "end_user_id", "survey_id", *middle, "ip_address", "origin_url", *stamps, *last
         )
         answered = records(shown)
         for row, snapshot in zip(answered, rows["snapshot"].to_list(), strict=True):
+            if notes:
+                row["notes"] = []
             row["end_user"] = {"properties": self.properties(snapshot)}
         return answered
 

@@ -7,6 +7,7 @@ table (inserts go in by binary search), which the sandbox allows for writes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,10 +29,9 @@ from workbench.sandbox.wootric.data import (
 )
 from workbench.sandbox.wootric.store import AccountData, ruby_hash
 from workbench.sandbox.wootric.tables import (
-    DECLINE_SCHEMA,
     END_USER_SCHEMA,
     PAGE_VIEW_SCHEMA,
-    RESPONSE_SCHEMA,
+    SCHEMAS,
     SETTING_FLAGS,
     SETTINGS_SCHEMA,
     IdSequences,
@@ -48,6 +48,16 @@ def deletion_time(now: int) -> int:
 def plan_of(properties: dict[str, Any]) -> float:
     plan = properties.get("pricing_plan", properties.get("plan"))
     return vocab.PLAN_NPS_SHIFT.get(str(plan), 0.0)
+
+
+@dataclass(frozen=True)
+class Answering:
+    """What a new response or decline takes from its request, whichever of the two it is."""
+
+    ip_address: str | None
+    origin_url: str | None
+    created_at: int | None
+    properties: dict[str, Any]
 
 
 class AccountWrites:
@@ -187,65 +197,41 @@ class AccountWrites:
         return int(self.data.end_users.row(position)["snapshot"])
 
     def create_response(
-        self,
-        position: int,
-        now: int,
-        *,
-        score: int,
-        text: str | None,
-        ip_address: str | None,
-        origin_url: str | None,
-        created_at: int | None,
-        properties: dict[str, Any],
+        self, position: int, now: int, asked: Answering, *, score: int, text: str | None
     ) -> pl.DataFrame:
-        snapshot = self.answer_properties(position, properties, now)
-        at = now if created_at is None else created_at
-        row = {
-            "id": int(self.ids.take("responses", 1)[0]),
-            "end_user_id": self.data.end_users.row(position)["id"],
-            "survey_id": int(self.ids.take("surveys", 1)[0]),
+        fields = {
             "score": score,
             "text": text or None,
             "completed": False,
             "excluded_from_calculations": False,
-            "ip_address": ip_address,
-            "origin_url": origin_url,
-            "created_at": at,
-            "updated_at": max(at, now),
             "tags": text_match_tags(text),
-            "snapshot": snapshot,
-            "channel": API_CHANNEL,
         }
-        frame = pl.DataFrame([row], schema=RESPONSE_SCHEMA)
-        self.data.responses.insert(frame)
-        self.surveyed(np.array([position]), np.array([at]), now)
-        return frame
+        return self._create_answer("responses", position, now, asked, fields)
 
-    def create_decline(
-        self,
-        position: int,
-        now: int,
-        *,
-        ip_address: str | None,
-        origin_url: str | None,
-        created_at: int | None,
-        properties: dict[str, Any],
+    def create_decline(self, position: int, now: int, asked: Answering) -> pl.DataFrame:
+        return self._create_answer("declines", position, now, asked, {})
+
+    def _create_answer(
+        self, table: str, position: int, now: int, asked: Answering, fields: dict[str, Any]
     ) -> pl.DataFrame:
-        snapshot = self.answer_properties(position, properties, now)
-        at = now if created_at is None else created_at
+        """A new response or decline: the columns both have, `fields` for the rest (the
+        schema orders them); the end user counts as surveyed at its time."""
+        snapshot = self.answer_properties(position, asked.properties, now)
+        at = now if asked.created_at is None else asked.created_at
         row = {
-            "id": int(self.ids.take("declines", 1)[0]),
+            "id": int(self.ids.take(table, 1)[0]),
             "end_user_id": self.data.end_users.row(position)["id"],
             "survey_id": int(self.ids.take("surveys", 1)[0]),
-            "ip_address": ip_address,
-            "origin_url": origin_url,
+            "ip_address": asked.ip_address,
+            "origin_url": asked.origin_url,
             "created_at": at,
             "updated_at": max(at, now),
             "snapshot": snapshot,
             "channel": API_CHANNEL,
+            **fields,
         }
-        frame = pl.DataFrame([row], schema=DECLINE_SCHEMA)
-        self.data.declines.insert(frame)
+        frame = pl.DataFrame([row], schema=SCHEMAS[table])
+        self.data.table(table).insert(frame)
         self.surveyed(np.array([position]), np.array([at]), now)
         return frame
 

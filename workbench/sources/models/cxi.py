@@ -92,8 +92,8 @@ class Project(ApiModel):
 # --- tags ----------------------------------------------------------------------------------------
 
 
-class Tag(ApiModel):
-    """A tag from `/v1/tags`; with `flat=false` its children are nested in `children`."""
+class _TagFields(ApiModel):
+    """What a tag carries both in `/v1/tags` and as applied to a response."""
 
     id: Id
     name: str
@@ -101,11 +101,16 @@ class Tag(ApiModel):
     description: str | None = None
     mode: str | None = None
     """`manual`, `smart` or `text_match`."""
+    text_match_terms: Terms = Field(default_factory=list)
+    filter_rules: Hash = Field(default_factory=dict)
+
+
+class Tag(_TagFields):
+    """A tag from `/v1/tags`; with `flat=false` its children are nested in `children`."""
+
     enabled: bool | None = None
     parent_id: Id | None = None
     scope_by_parent: bool | None = None
-    text_match_terms: Terms = Field(default_factory=list)
-    filter_rules: Hash = Field(default_factory=dict)
     response_count: int | None = None
     usage: float | None = None
     """Share of responses carrying the tag, in percent (absent with `no_stats=true`)."""
@@ -116,17 +121,10 @@ class Tag(ApiModel):
     children: Annotated[list[Tag], BeforeValidator(_no_list)] = Field(default_factory=list)
 
 
-class ResponseTag(ApiModel):
+class ResponseTag(_TagFields):
     """A tag as applied to one response, with the sentiment of that response towards it."""
 
-    id: Id
-    name: str
-    display_name: str | None = None
-    description: str | None = None
-    mode: str | None = None
     sentiment: str | None = None
-    text_match_terms: Terms = Field(default_factory=list)
-    filter_rules: Hash = Field(default_factory=dict)
 
 
 # --- responses and imports -----------------------------------------------------------------------

@@ -46,32 +46,31 @@ class EndUser(ApiModel):
     page_views_count: int | None = None
 
 
-class Response(ApiModel):
+class _Answer(ApiModel):
+    """What a response and a decline both carry: whose, where from, when, and the end user's
+    properties as they were at the survey."""
+
     id: Id
     end_user_id: Id | None = None
     survey_id: Id | None = None
+    ip_address: str | None = None
+    origin_url: str | None = None
+    created_at: Timestamp = None
+    updated_at: Timestamp = None
+    end_user: EndUserProperties | None = None
+
+
+class Response(_Answer):
     score: int | None = None
     text: str | None = None
     completed: bool | None = None
     excluded_from_calculations: bool = False
-    ip_address: str | None = None
-    origin_url: str | None = None
-    created_at: Timestamp = None
-    updated_at: Timestamp = None
     tags: list[str] = Field(default_factory=list)
     notes: list[Any] = Field(default_factory=list)
-    end_user: EndUserProperties | None = None
 
 
-class Decline(ApiModel):
-    id: Id
-    end_user_id: Id | None = None
-    survey_id: Id | None = None
-    ip_address: str | None = None
-    origin_url: str | None = None
-    created_at: Timestamp = None
-    updated_at: Timestamp = None
-    end_user: EndUserProperties | None = None
+class Decline(_Answer):
+    """A survey the end user declined: nothing beyond what every answer carries."""
 
 
 class PageView(ApiModel):
