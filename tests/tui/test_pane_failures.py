@@ -23,7 +23,7 @@ from workbench.tui.panes.dashboard import DashboardPane
 from workbench.tui.panes.end_users import EndUsersPane
 from workbench.tui.panes.tags import TagsPane
 from workbench.tui.widgets.chart import ChartView
-from workbench.tui.widgets.grid import FrameView
+from workbench.tui.widgets.grid import FrameView, Grid
 from workbench.tui.widgets.metric_card import MetricCard
 from workbench.tui.widgets.pane_problem import PaneProblem
 
@@ -190,7 +190,12 @@ async def test_export_refuses_a_failed_pane_instead_of_writing_stale_rows(
         await settle(pilot)
         monkeypatch.setattr("workbench.tui.jobs.end_users_view", boom("end-users"))
         await submit_filter(pilot, FILTER)
+        for _ in range(40):  # the bar hands the focus to the table after a refresh; then "2"
+            if isinstance(app.focused, Grid):
+                break
+            await pilot.pause(0.05)
         await pilot.press("2")
+        assert app.active_pane == "end-users"
         await pilot.press("ctrl+e")
         await pilot.pause()
         assert app.screen is app.screen_stack[0]  # no export dialog
