@@ -139,6 +139,8 @@ def child(root: Path) -> None:
             time.sleep(0.01)
 
     thread = threading.Thread(target=sample, daemon=True)
+    if os.environ.get("COMPACT_ROWS"):
+        store_module.COMPACT_ROWS = int(os.environ["COMPACT_ROWS"])  # type: ignore[misc]
     store = store_module.Store(root).account("acme-nps")
     thread.start()
     started = time.perf_counter()
