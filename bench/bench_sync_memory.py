@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +34,34 @@ WALKED = ("responses", "declines", "end_users")
 ROW = re.compile(
     r"│\s*(responses|declines|end_users)\s*│\s*([\d,]+)\s*│[^│]*│[^│]*│\s*([\d,]+)\s*│"
 )
+
+
+class PhaseSampler(threading.Thread):
+    """The sync's RSS every 0.1 s, its peak kept per phase, the phase read from the store
+    beside it: `read` while no compaction runs, `compact <table>` while a compaction's
+    temporary files of that table exist (one name for several at once)."""
+
+    def __init__(self, pid: int, account: Path) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.account = pid, account
+        self.peaks: dict[str, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self.done.wait(0.1):
+            try:
+                with open(f"/proc/{self.pid}/statm") as handle:
+                    rss = int(handle.read().split()[1]) * page / 2**20
+                temps = sorted({p.name.split(".")[1] for p in self.account.glob(".*.run-*.tmp")})
+            except (OSError, IndexError, ValueError):
+                continue
+            phase = "compact " + "+".join(temps) if temps else "read"
+            self.peaks[phase] = max(self.peaks.get(phase, 0.0), rss)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
 
 
 def one(rows: int, latency_ms: int, concurrency: int) -> dict[str, float]:
@@ -54,7 +83,10 @@ def one(rows: int, latency_ms: int, concurrency: int) -> dict[str, float]:
                 stdout=handle,
                 stderr=subprocess.STDOUT,
             )
+            phases = PhaseSampler(child.pid, store_dir / "acme-nps")
+            phases.start()
             _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the sandbox's
+            phases.stop()
         elapsed = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)
         out = said.read_text()
@@ -69,6 +101,7 @@ def one(rows: int, latency_ms: int, concurrency: int) -> dict[str, float]:
         "seconds": elapsed,
         "peak_mb": usage.ru_maxrss / 1024,
         "disk_mb": disk / 2**20,
+        **{f"phase {name} MB": round(mb) for name, mb in phases.peaks.items()},
     }
     for table, (stored, requests) in found.items():
         figures[f"{table}_rows"] = stored

@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,12 +31,11 @@ from polars._typing import PolarsDataType
 
 from workbench.data.lock import AccountLock
 from workbench.data.schema import TABLES
+from workbench.data.store_compact import compact_sources
 from workbench.data.store_files import (
     DELETED,
     StoreError,
     atomic_write,
-    disk_full,
-    os_message,
     sink_table,
     write_table,
 )
@@ -48,8 +46,8 @@ PART_PATTERN = re.compile(r"^part-(\d{8})\.parquet$")
 TEMP_PATTERN = re.compile(r"^\..+\.tmp$")
 """Temporary files of `atomic_write`; one left behind was written by a process that died."""
 COMPACT_ROWS = 25_000
-"""Rows a compaction gathers at once: its memory is this many whole rows plus the key columns
-(id, `updated_at`) of the whole table."""
+"""Whole rows a compaction holds at a time (see `store_compact`): its memory is about twice
+this many rows plus a bucket of key columns, whatever the size of the table."""
 ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -284,107 +282,23 @@ class AccountStore:
         """Fold the parts into the table file; a no-op when there are none.
 
         The file holds what `scan` gives (newest row per id, in the same order), but the merge
-        never holds the whole table: the winning row of each id is chosen from the key columns
-        alone (id, `updated_at`, `_deleted`, where each row lies), then the rows are gathered
-        `COMPACT_ROWS` at a time in the final order into temporary files, which are streamed
-        into the table file. Memory grows with the key columns, not with the whole rows."""
+        never holds the whole table: `store_compact` chooses each id's winner from the key
+        columns, bucket by bucket, gathers the winning rows in one pass over the files into
+        position-sorted runs, and merges those into the file, `COMPACT_ROWS` rows at a time."""
         parts = self.parts(table)
         if not parts:
             return
         whole = [p for p in [self.table_path(table)] if p.exists()]
         sources = [*whole, *parts]
         frames = self._source_frames(table, sources)
+        target = self.table_path(table)
         if len(frames) == 1 or any("id" not in schema for _, schema in frames):
             merged = self.scan(table, sources=sources)
             assert merged is not None
-            atomic_write(self.table_path(table), lambda temp: sink_table(merged, temp))
+            atomic_write(target, lambda temp: sink_table(merged, temp))
         else:
-            self._compact_in_chunks(table, frames)
+            atomic_write(target, lambda temp: compact_sources(frames, target, temp, COMPACT_ROWS))
         self._drop_parts(table, parts)
-
-    def _compact_in_chunks(self, table: str, frames: list[tuple[pl.LazyFrame, pl.Schema]]) -> None:
-        dated = any("updated_at" in schema for _, schema in frames)
-        keys = [
-            frame.select("id", *(["updated_at"] if "updated_at" in schema else []), DELETED)
-            .with_row_index("_row")
-            .with_columns(pl.lit(order, pl.Int32).alias("_order"))
-            for order, (frame, schema) in enumerate(frames)
-        ]
-        # The same sort and choice as `scan`, on the keys only: the same rows in the same order.
-        # The last row per id in that order is found by sorting by id (a hash table of the ids,
-        # as `unique` builds, takes twice the memory).
-        ranked = (
-            pl.concat(keys, how="diagonal_relaxed")
-            .sort(
-                ["updated_at", "_order", "_row"] if dated else ["_order", "_row"],
-                nulls_last=False,
-                maintain_order=True,
-            )
-            .collect()
-            .with_row_index("_rank")
-        )
-        last = ranked.sort(["id", "_rank"], nulls_last=False)
-        del ranked
-        winners = (
-            last.filter(pl.col("id").ne_missing(pl.col("id").shift(-1)) & ~pl.col(DELETED))
-            .select("_rank", "_order", "_row")
-            .sort("_rank")
-            .drop("_rank")
-            .with_row_index("_pos")
-        )
-        del last
-        chunks: list[Path] = []
-        try:
-            for start in range(0, max(winners.height, 1), COMPACT_ROWS):
-                chosen = winners.slice(start, COMPACT_ROWS)
-                # One source at a time: a plan over all of them at once buffers each.
-                pieces = []
-                for order, (frame, _) in enumerate(frames):
-                    rows = chosen.filter(pl.col("_order") == order).drop("_order")
-                    indexed = frame.with_row_index("_row")
-                    if rows.is_empty():
-                        pieces.append(indexed.head(0).collect().join(rows, on="_row"))
-                    else:
-                        picked = indexed.join(rows.lazy(), on="_row", how="inner")
-                        pieces.append(picked.collect(engine="streaming"))
-                chunk = (
-                    pl.concat(pieces, how="diagonal_relaxed")
-                    .sort("_pos")
-                    .drop("_row", "_pos", DELETED)
-                )
-                del pieces
-                chunks.append(self._chunk_file(table, chunk))
-            del winners
-            merged = pl.concat([pl.scan_parquet(c) for c in chunks], how="vertical")
-            atomic_write(self.table_path(table), lambda temp: sink_table(merged, temp))
-        finally:
-            for chunk_path in chunks:
-                with contextlib.suppress(OSError):
-                    chunk_path.unlink()
-
-    def _chunk_file(self, table: str, chunk: pl.DataFrame) -> Path:
-        """One slice of a compaction in a temporary file (a leftover if the process dies)."""
-        target = self.table_path(table)
-        try:
-            fd, name = tempfile.mkstemp(
-                prefix=f".{target.name}.chunk-", suffix=".tmp", dir=self.path
-            )
-            os.close(fd)
-        except OSError as exc:
-            raise StoreError(os_message(target, exc)) from None
-        path = Path(name)
-        try:
-            write_table(chunk, path)
-        except BaseException as exc:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            if isinstance(exc, OSError):
-                raise StoreError(os_message(target, exc)) from None
-            if isinstance(exc, Exception) and disk_full(exc):
-                full = OSError(28, "No space left on device")
-                raise StoreError(os_message(target, full)) from None
-            raise
-        return path
 
     def _drop_parts(self, table: str, parts: list[Path]) -> None:
         for part in parts:
