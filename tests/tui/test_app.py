@@ -19,7 +19,7 @@ from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.welcome import WelcomeScreen
 from workbench.tui.themes import load_theme_file, load_themes
 from workbench.tui.theming import chart_palette, score_colours
-from workbench.tui.widgets.grid import Grid
+from workbench.tui.widgets.table import Grid
 
 ROOT = Path(__file__).resolve().parents[2]
 

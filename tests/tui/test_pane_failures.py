@@ -23,9 +23,10 @@ from workbench.tui.panes.dashboard import DashboardPane
 from workbench.tui.panes.end_users import EndUsersPane
 from workbench.tui.panes.tags import TagsPane
 from workbench.tui.widgets.chart import ChartView
-from workbench.tui.widgets.grid import FrameView, Grid
+from workbench.tui.widgets.grid import FrameView
 from workbench.tui.widgets.metric_card import MetricCard
 from workbench.tui.widgets.pane_problem import PaneProblem
+from workbench.tui.widgets.table import Grid
 
 FILTER = "account:acme"
 PANES = ("responses", "dashboard", "tags", "end-users", "surveys")

@@ -15,8 +15,9 @@ from workbench.tui.panes.surveys import SurveysPane
 from workbench.tui.panes.tags import TagsPane
 from workbench.tui.screens.end_user_detail import EndUserScreen
 from workbench.tui.screens.response_detail import ResponseScreen
-from workbench.tui.widgets.grid import FrameView, Grid
+from workbench.tui.widgets.grid import FrameView
 from workbench.tui.widgets.metric_card import MetricCard
+from workbench.tui.widgets.table import Grid
 
 
 async def test_start_shows_every_response_newest_first(workspace: Workspace) -> None:

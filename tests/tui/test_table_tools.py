@@ -18,7 +18,8 @@ from workbench.tui.screens.export import ExportScreen
 from workbench.tui.screens.frequency import FrequencyScreen
 from workbench.tui.screens.help import help_text
 from workbench.tui.screens.prompt import PromptScreen
-from workbench.tui.widgets.grid import FrameView, Grid
+from workbench.tui.widgets.grid import FrameView
+from workbench.tui.widgets.table import Grid
 
 ACCOUNT, SCORE, METRIC = 5, 0, 1
 

@@ -29,10 +29,8 @@ from textual_fastdatatable import ArrowBackend
 from workbench.tui import tables
 from workbench.tui.tables import SortKey
 from workbench.tui.views import display_table
-from workbench.tui.widgets.table import MEASURED_ROWS, Grid, SampledBackend
+from workbench.tui.widgets.table import Grid
 from workbench.tui.widgets.table_keys import TOOL_BINDINGS
-
-__all__ = ["MEASURED_ROWS", "FrameView", "Grid", "SampledBackend", "WrappedRow", "cell_text"]
 
 
 def cell_text(value: Any) -> str:
