@@ -12,7 +12,11 @@ bounded slice (`rows`, the store's `COMPACT_ROWS`):
    winning rows gathered with their final positions, and every `rows`-odd gathered rows sorted
    by position into a temporary run file: linear in the files, never files x slices.
 3. `merged`: a k-way merge of the runs by position (each run read a few rows at a time),
-   streamed into the table's file by `pyarrow.parquet.ParquetWriter` one row group at a time.
+   handed to polars as a lazy source (`register_io_source`) and streamed into the table's file
+   by `sink_parquet`, about `rows` rows at a time.
+
+Polars alone: pyarrow and numpy would add ~40 MB to every sync's resident memory just by being
+imported, more than a compaction's own slices.
 
 Temporary files are named like every interrupted write (`.<table>.parquet.run-*.tmp`), so a
 crash leaves nothing a later `clean_leftovers` does not remove, and the table file itself is
@@ -25,18 +29,19 @@ import contextlib
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
+from polars.io.plugins import register_io_source
 
 from workbench.data.store_files import DELETED, StoreError, disk_full, os_message, write_table
 
 Sources = list[tuple[pl.LazyFrame, pl.Schema]]
 """Each file of the table lazily (with a `_deleted` column) and its schema, oldest first."""
 
+EARLIEST = -(2**63)
+"""A missing `updated_at`, which sorts before every other (`scan` puts nulls first)."""
 KEY_BUCKET_SHARE = 8
 """Keys sorted at once, as a multiple of `rows`: keys are ~40 bytes, whole rows ~10 times that."""
 RUN_SHARE = 2
@@ -46,10 +51,6 @@ RUN_SHARE = 2
 def compact_sources(sources: Sources, target: Path, temp: Path, rows: int) -> None:
     """Write into `temp` (the caller renames it onto `target`) what `scan` gives of `sources`,
     holding about `rows` whole rows at a time plus a bucket of keys."""
-    with contextlib.suppress(NotImplementedError, AttributeError):
-        # pyarrow's own jemalloc would keep what the merge freed for 1 s; at 0 the process
-        # gives it back at once (measured: ~15 MB less at the end of a sync).
-        pa.jemalloc_set_decay_ms(0)
     columns = pl.concat([frame.head(0) for frame, _ in sources], how="diagonal_relaxed")
     schema = columns.drop(DELETED).collect_schema()
     chosen = winners(sources, rows)
@@ -83,13 +84,12 @@ def winners(sources: Sources, rows: int) -> pl.DataFrame:
     total = sum(_height(frame) for frame, _ in sources)
     buckets = max(1, math.ceil(total / (KEY_BUCKET_SHARE * rows)))
     # One integer per row for where it lies (file, then row), one for `updated_at` (nulls first,
-    # as in `scan`), so that the winners' ranking is two numpy sorts of plain arrays.
+    # as in `scan`), so that the winners' ranking is two sorts of two integer columns.
     where = (pl.col("_order").cast(pl.Int64) * (1 << 32) + pl.col("_row")).alias("_at")
-    earliest = np.iinfo(np.int64).min
     when = (
-        pl.col("updated_at").cast(pl.Int64).fill_null(earliest) if dated else pl.lit(0, pl.Int64)
+        pl.col("updated_at").cast(pl.Int64).fill_null(EARLIEST) if dated else pl.lit(0, pl.Int64)
     ).alias("_when")
-    found: list[tuple[np.ndarray, np.ndarray]] = []
+    found: list[pl.DataFrame] = []
     for bucket in range(buckets):
         # All rows of an id fall in one bucket, so each bucket's winners are final.
         share = keys if buckets == 1 else keys.filter(pl.col("id").hash() % buckets == bucket)
@@ -99,24 +99,21 @@ def winners(sources: Sources, rows: int) -> pl.DataFrame:
             .collect()
             .sort(["id", "_when", "_at"], nulls_last=False)  # the newest row of an id last
             .filter(pl.col("id").ne_missing(pl.col("id").shift(-1)) & ~pl.col(DELETED))
+            .select("_when", "_at")
         )
-        found.append((kept.get_column("_when").to_numpy(), kept.get_column("_at").to_numpy()))
+        found.append(kept)
         del kept
-    when_all = np.concatenate([w for w, _ in found])
-    at_all = np.concatenate([a for _, a in found])
+    chosen = pl.concat(found, rechunk=True)
     found.clear()
     # The merge's order: `updated_at` (nulls first), then the later file, then the later row.
-    position = np.empty(len(at_all), np.int64)
-    position[np.lexsort((at_all, when_all))] = np.arange(len(at_all))
-    del when_all
-    by_place = np.argsort(at_all, kind="stable")
-    at_all, position = at_all[by_place], position[by_place]
-    return pl.DataFrame(
-        {
-            "_order": (at_all >> 32).astype(np.int32),
-            "_row": pl.Series(at_all & 0xFFFFFFFF).cast(pl.get_index_type()),
-            "_pos": position,
-        }
+    ranked = chosen.sort(["_when", "_at"]).select("_at").with_row_index("_pos")
+    del chosen
+    by_place = ranked.sort("_at")
+    del ranked
+    return by_place.select(
+        (pl.col("_at") // (1 << 32)).cast(pl.Int32).alias("_order"),
+        (pl.col("_at") % (1 << 32)).cast(pl.get_index_type()).alias("_row"),
+        pl.col("_pos").cast(pl.Int64),
     )
 
 
@@ -186,30 +183,42 @@ def _hollow(schema: pl.Schema) -> list[str]:
 
 
 def merged(made: list[Path], temp: Path, rows: int) -> None:
-    """The runs merged by position into `temp`, one row group of about `rows` at a time; each
-    run is read a row group (`merge_step` rows) at a time, so the merge holds about twice
-    `rows`."""
-    step = merge_step(sum(int(pq.read_metadata(p).num_rows) for p in made), rows)
+    """The runs merged by position into `temp`, about `rows` rows at a time; each run is read
+    a row group (`merge_step` rows) at a time, so the merge holds about twice `rows`."""
+    step = merge_step(sum(_rows_in(p) for p in made), rows)
     readers = [_RunReader(path, step) for path in made]
-    writer: pq.ParquetWriter | None = None
-    try:
+    first = pl.Schema({c: t for c, t in readers[0].schema.items() if c != "_pos"})
+
+    def chunks() -> Iterator[pl.DataFrame]:
         start = 0
         while True:
             stop = start + rows
             pieces = [taken for reader in readers if (taken := reader.below(stop)).height]
             if not pieces:
-                break
-            chunk = pl.concat(pieces).sort("_pos").drop("_pos")
-            table = chunk.to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(temp, table.schema, compression="zstd")
-            elif table.schema != writer.schema:
-                table = table.cast(writer.schema)
-            writer.write_table(table, row_group_size=rows)
+                return
+            chunk = pl.concat(pieces, how="vertical_relaxed").sort("_pos").drop("_pos")
+            yield chunk if chunk.schema == first else chunk.cast(first)
             start = stop
-    finally:
-        if writer is not None:
-            writer.close()
+
+    def source(
+        columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _: int | None
+    ) -> Iterator[pl.DataFrame]:
+        # `sink_parquet` asks for everything; the arguments are honoured all the same.
+        left = n_rows
+        for chunk in chunks():
+            chunk = chunk if columns is None else chunk.select(columns)
+            chunk = chunk if predicate is None else chunk.filter(predicate)
+            if left is not None:
+                chunk, left = chunk.head(left), left - min(left, chunk.height)
+            yield chunk
+            if left == 0:
+                return
+
+    register_io_source(source, schema=first).sink_parquet(temp, row_group_size=rows)
+
+
+def _rows_in(path: Path) -> int:
+    return int(pl.scan_parquet(path).select(pl.len()).collect().item())
 
 
 class _RunReader:
@@ -219,7 +228,8 @@ class _RunReader:
 
     def __init__(self, path: Path, step: int) -> None:
         self.path, self.step, self.offset = path, step, 0
-        self.total = int(pq.read_metadata(path).num_rows)
+        self.total = _rows_in(path)
+        self.schema = pl.read_parquet_schema(path)
         self.held = pl.DataFrame()
 
     def below(self, stop: int) -> pl.DataFrame:

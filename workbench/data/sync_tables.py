@@ -267,17 +267,19 @@ def _join(parts: list[Normalized]) -> Normalized:
 def _remove_unseen(run: TableRun[Any, Any], first_part: int) -> int:
     """After a full read: tombstone stored rows whose ids the read did not bring back."""
     fresh = _parts_from(run.store, run.table, first_part)
-    seen = (
-        pl.scan_parquet(fresh).select("id").collect().get_column("id")
-        if fresh
-        else pl.Series("id", [], pl.String)
-    )
     # An id the read did not see is in none of its parts, so whether it is stored is decided
     # by the files before them alone (usually just the table file, read without a merge): the
     # whole table's merge is never needed here (it held the ids of every part in a hash table).
     written = set(fresh)
     before = [p for p in run.store.sources(run.table) if str(p) not in written]
-    held = run.store.scan(run.table, sources=before) if before else None
+    if not before:
+        return 0  # a first sync: nothing stored before it to remove (and no ids to hold)
+    seen = (
+        pl.scan_parquet(fresh).select("id").collect().get_column("id")
+        if fresh
+        else pl.Series("id", [], pl.String)
+    )
+    held = run.store.scan(run.table, sources=before)
     stored = (
         held.select("id").collect().get_column("id")
         if held is not None

@@ -19,6 +19,7 @@ from workbench.data.store import AccountStore
 from workbench.data.sync_tables import OVERLAP, Plan, TableRun, TableSync, dump, walk
 from workbench.data.time_zones import (
     Inference,
+    Responses,
     day_counts,
     infer_time_zone,
     reproduces,
@@ -330,19 +331,21 @@ TELLING_DAYS = 6
 """At most this many one-day nps_summary questions to tell apart zones the months cannot."""
 
 
-def _zone_inputs(run: Run) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _zone_inputs(run: Run) -> tuple[Responses, pl.DataFrame]:
+    """The stored responses, scanned (each count is one streaming pass over the file, so the
+    inference never holds them), and the stored nps_summary answers."""
     scanned = run.store.scan("responses")
     columns = ["created_at", "score", "metric", "excluded_from_calculations"]
-    responses = pl.DataFrame() if scanned is None else scanned.select(columns).collect()
+    responses = pl.DataFrame() if scanned is None else scanned.select(columns)
     return responses, run.store.read("nps_summaries")
 
 
 async def _telling_answers(
-    run: Run, responses: pl.DataFrame, summaries: pl.DataFrame, candidates: list[str]
+    run: Run, responses: Responses, summaries: pl.DataFrame, candidates: list[str]
 ) -> pl.DataFrame:
     """One-day nps_summary answers that tell apart `candidates` (zones whose months all
     reproduce the stored answers), asked one at a time, each chosen by the last; not stored."""
-    months = settled_months(summaries, responses)
+    months = await asyncio.to_thread(settled_months, summaries, responses)
     first, last = cast(date, months["date_start"].min()), cast(date, months["date_end"].max())
     asked: list[dict[str, object]] = []
     remaining = list(candidates)
@@ -353,21 +356,20 @@ async def _telling_answers(
         answer = await run.client.nps_summary(day, day)
         asked.append({**answer.model_dump(mode="json"), "date_start": day, "date_end": day})
         want = (answer.responses, answer.promoters, answer.detractors)
-        remaining = [
-            zone for zone in remaining if day_counts(responses, zone, [day])[0] == want
-        ] or remaining
+        counts = [await asyncio.to_thread(day_counts, responses, z, [day]) for z in remaining]
+        remaining = [z for z, c in zip(remaining, counts, strict=True) if c[0] == want] or remaining
         if len(remaining) < 2:
             break
     return normalize.wootric_nps_summary(asked, run.name).frame
 
 
 async def _infer(
-    run: Run, responses: pl.DataFrame, summaries: pl.DataFrame, before: str | None
+    run: Run, responses: Responses, summaries: pl.DataFrame, before: str | None
 ) -> Inference:
     """The inference from the stored months, then from a few one-day answers when several
     zones reproduce every month."""
     prefer = [before] if before else []
-    inference = infer_time_zone(responses, summaries, prefer=prefer)
+    inference = await asyncio.to_thread(infer_time_zone, responses, summaries, prefer=prefer)
     # A zone an earlier sync settled (with its own one-day questions) that still reproduces
     # every month is kept without asking again: an incremental sync costs no extra requests.
     if inference.time_zone is not None and inference.others and inference.time_zone != before:
@@ -376,7 +378,7 @@ async def _infer(
         )
         if not extra.is_empty():
             both = pl.concat([summaries, extra], how="diagonal_relaxed")
-            inference = infer_time_zone(responses, both, prefer=prefer)
+            inference = await asyncio.to_thread(infer_time_zone, responses, both, prefer=prefer)
     return inference
 
 
@@ -385,7 +387,7 @@ async def _settle_time_zone(run: Run) -> str | None:
     responses, summaries = await asyncio.to_thread(_zone_inputs, run)
     configured = run.account.time_zone
     if configured:
-        missed = reproduces(responses, summaries, configured)
+        missed = await asyncio.to_thread(reproduces, responses, summaries, configured)
         if not missed:
             return None
         months = ", ".join(m.strftime("%Y-%m") for m in missed[:3])

@@ -5,8 +5,10 @@ Why infer: Wootric computes `/v1/nps_summary` in the zone of the account's setti
 API does not tell. A month's totals (responses, promoters, detractors) depend on where its local
 midnights fall, so the zone is the one in which the stored responses reproduce the totals of
 every month Wootric answered for. Zones are tried by their behaviour, not their names: the ~600
-IANA names collapse to a few dozen distinct sets of month boundaries over the months kept, and a
-month's counts for one set of boundaries are two binary searches into the sorted creation times.
+IANA names collapse to a few dozen distinct sets of month boundaries over the months kept, and
+every set's counts come from one streaming pass over the responses that counts them per gap
+between boundaries (`_before`): the responses themselves are never held, so the inference's
+memory does not grow with the account.
 
 The inferred zone is stored in the account's `accounts` table (one row, written atomically like
 every table), so every face reads it without asking the API again. A zone in the settings
@@ -22,7 +24,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 
-import numpy as np
 import polars as pl
 
 from workbench.data.schema import ACCOUNTS, SchemaError, conform
@@ -183,35 +184,66 @@ def candidate_classes(days: Sequence[date]) -> dict[tuple[int, ...], list[str]]:
 # --- inference ---------------------------------------------------------------------------------
 
 
-def _counted(responses: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted creation times (UTC µs) of what nps_summary counts, with cumulative promoters and
-    detractors (index i: among the first i)."""
-    if responses.is_empty():
-        empty = np.zeros(0, np.int64)
-        return empty, np.zeros(1, np.int64), np.zeros(1, np.int64)
+Counts = tuple[int, int, int]
+"""responses, promoters, detractors: what an nps_summary answer and a zone's count compare."""
+
+
+Responses = pl.DataFrame | pl.LazyFrame
+"""A Wootric account's responses, held or (from the store) scanned."""
+
+
+def _counted(responses: Responses) -> pl.LazyFrame | None:
+    """What nps_summary counts (NPS responses not excluded, with a score and a creation time),
+    as UTC µs (`at`) and the score; None when the frame has no such columns at all."""
     frame = responses.lazy()
-    if "metric" in responses.columns:
+    names = frame.collect_schema().names()
+    if not {"created_at", "score"} <= set(names):
+        return None
+    if "metric" in names:
         frame = frame.filter(pl.col("metric") == "nps")
-    if "excluded_from_calculations" in responses.columns:
+    if "excluded_from_calculations" in names:
         frame = frame.filter(~pl.col("excluded_from_calculations").fill_null(False))
-    counted = (
-        frame.filter(pl.col("score").is_not_null() & pl.col("created_at").is_not_null())
-        .select(
-            pl.col("created_at").dt.convert_time_zone("UTC").dt.epoch("us").alias("at"),
-            pl.col("score"),
-        )
-        .sort("at")
-        .collect()
+    return frame.filter(pl.col("score").is_not_null() & pl.col("created_at").is_not_null()).select(
+        pl.col("created_at").dt.convert_time_zone("UTC").dt.epoch("us").alias("at"),
+        pl.col("score"),
     )
-    at = counted["at"].to_numpy()
-    scores = counted["score"].to_numpy()
-    zero = np.zeros(1, np.int64)
-    promoters = np.concatenate([zero, np.cumsum(scores >= 9, dtype=np.int64)])
-    detractors = np.concatenate([zero, np.cumsum(scores <= 6, dtype=np.int64)])
-    return at, promoters, detractors
 
 
-def settled_months(summaries: pl.DataFrame, responses: pl.DataFrame) -> pl.DataFrame:
+def _before(responses: Responses, edges: Iterable[int]) -> dict[int, Counts]:
+    """For each edge (UTC µs), the counted responses created before it: (responses, promoters,
+    detractors). One streaming pass that keeps a count per gap between edges."""
+    ordered = sorted(set(edges))
+    counted = _counted(responses)
+    gaps: dict[int, Counts] = {}
+    if counted is not None and ordered:
+        breaks = pl.Series("edge", ordered, pl.Int64)
+        per_gap = (
+            counted.group_by(pl.lit(breaks).search_sorted(pl.col("at"), side="right").alias("gap"))
+            .agg(
+                pl.len().alias("n"),
+                (pl.col("score") >= 9).sum().alias("p"),
+                (pl.col("score") <= 6).sum().alias("d"),
+            )
+            .collect(engine="streaming")
+        )
+        # A response in gap k has exactly k edges at or before it: it is before edges k onwards.
+        gaps = {int(g): (int(n), int(p), int(d)) for g, n, p, d in per_gap.iter_rows()}
+    found: dict[int, Counts] = {}
+    n = p = d = 0
+    for k, edge in enumerate(ordered):
+        more = gaps.get(k, (0, 0, 0))
+        n, p, d = n + more[0], p + more[1], d + more[2]
+        found[edge] = (n, p, d)
+    return found
+
+
+def _between(found: dict[int, Counts], lo: int, hi: int) -> Counts:
+    """The counts from `lo` (included) to `hi` (excluded), both edges `_before` counted at."""
+    (n0, p0, d0), (n1, p1, d1) = found[lo], found[hi]
+    return n1 - n0, p1 - p0, d1 - d0
+
+
+def settled_months(summaries: pl.DataFrame, responses: Responses) -> pl.DataFrame:
     """The answers worth checking: months that had ended when fetched (a month in progress can
     gain responses between the answer and the walk) and that begin after the first stored
     response (a store synced `--since` a date lacks the months before it)."""
@@ -228,8 +260,8 @@ def settled_months(summaries: pl.DataFrame, responses: pl.DataFrame) -> pl.DataF
             | (pl.col("date_end") < pl.col("fetched_at").dt.date() - pl.duration(days=1))
         )
     first = (
-        responses.select(pl.col("created_at").min()).item()
-        if not responses.is_empty() and "created_at" in responses.columns
+        responses.lazy().select(pl.col("created_at").min()).collect().item()
+        if "created_at" in responses.lazy().collect_schema().names()
         else None
     )
     if first is not None:
@@ -238,7 +270,7 @@ def settled_months(summaries: pl.DataFrame, responses: pl.DataFrame) -> pl.DataF
 
 
 def infer_time_zone(
-    responses: pl.DataFrame, summaries: pl.DataFrame, *, prefer: Iterable[str] = ()
+    responses: Responses, summaries: pl.DataFrame, *, prefer: Iterable[str] = ()
 ) -> Inference:
     """The zone in which `responses` reproduce every settled `summaries` month (n, promoters,
     detractors); among zones that all do, one of `prefer` (the zone stored before), else the
@@ -250,26 +282,27 @@ def infer_time_zone(
     stops = [end + timedelta(days=1) for end in months["date_end"].to_list()]
     days = sorted(set(starts) | set(stops))
     where = {day: i for i, day in enumerate(days)}
-    lo_idx = np.array([where[d] for d in starts])
-    hi_idx = np.array([where[d] for d in stops])
-    want_n = months["responses"].to_numpy()
-    want_p = months["promoters"].fill_null(-1).to_numpy()
-    want_d = months["detractors"].fill_null(-1).to_numpy()
-    at, promoters, detractors = _counted(responses)
-    scored: list[tuple[int, list[str], np.ndarray]] = []
-    for key, names in candidate_classes(days).items():
-        edges = np.searchsorted(at, np.array(key, np.int64), side="left")
-        lo, hi = edges[lo_idx], edges[hi_idx]
-        ok = (
-            (hi - lo == want_n)
-            & (promoters[hi] - promoters[lo] == want_p)
-            & (detractors[hi] - detractors[lo] == want_d)
+    wanted = list(
+        zip(
+            months["responses"].to_list(),
+            months["promoters"].fill_null(-1).to_list(),
+            months["detractors"].fill_null(-1).to_list(),
+            strict=True,
         )
-        scored.append((int(ok.sum()), names, ok))
+    )
+    classes = candidate_classes(days)
+    found = _before(responses, (edge for key in classes for edge in key))
+    scored: list[tuple[int, list[str], list[bool]]] = []
+    for key, names in classes.items():
+        ok = [
+            _between(found, key[where[start]], key[where[stop]]) == want
+            for start, stop, want in zip(starts, stops, wanted, strict=True)
+        ]
+        scored.append((sum(ok), names, ok))
     total = len(starts)
     preferred = set(prefer)
 
-    def order(item: tuple[int, list[str], np.ndarray]) -> tuple[int, int, tuple[int, int, str]]:
+    def order(item: tuple[int, list[str], list[bool]]) -> tuple[int, int, tuple[int, int, str]]:
         matched, names, _ = item
         return (-matched, 0 if preferred & set(names) else 1, _rank(names[0]))
 
@@ -287,25 +320,17 @@ def infer_time_zone(
     return Inference(chosen, total, alike=alike, others=others, matched=total, days=days_asked)
 
 
-Counts = tuple[int, int, int]
-"""responses, promoters, detractors: what an nps_summary answer and a zone's count compare."""
-
-
-def day_counts(responses: pl.DataFrame, time_zone: str, days: Sequence[date]) -> list[Counts]:
+def day_counts(responses: Responses, time_zone: str, days: Sequence[date]) -> list[Counts]:
     """What nps_summary would answer for each single day of `days` if the account were in
     `time_zone`."""
     zone = zoneinfo.ZoneInfo(time_zone)
-    at, promoters, detractors = _counted(responses)
-    edges = [_boundary(day + timedelta(days=d), zone) for day in days for d in (0, 1)]
-    found = np.searchsorted(at, np.array(edges, np.int64), side="left")
-    return [
-        (int(hi - lo), int(promoters[hi] - promoters[lo]), int(detractors[hi] - detractors[lo]))
-        for lo, hi in zip(found[0::2], found[1::2], strict=True)
-    ]
+    edges = [(_boundary(day, zone), _boundary(day + timedelta(days=1), zone)) for day in days]
+    found = _before(responses, (edge for pair in edges for edge in pair))
+    return [_between(found, lo, hi) for lo, hi in edges]
 
 
 def telling_day(
-    responses: pl.DataFrame, candidates: Sequence[str], first: date, last: date
+    responses: Responses, candidates: Sequence[str], first: date, last: date
 ) -> date | None:
     """The day from `first` through `last` whose nps_summary best tells `candidates` apart
     (the most distinct answers among them; the latest such day); None when no day does."""
@@ -321,23 +346,23 @@ def telling_day(
     return best
 
 
-def reproduces(responses: pl.DataFrame, summaries: pl.DataFrame, time_zone: str) -> list[date]:
+def reproduces(responses: Responses, summaries: pl.DataFrame, time_zone: str) -> list[date]:
     """The settled months that `responses` do not reproduce in `time_zone` (empty: all do)."""
     months = settled_months(summaries, responses)
     if months.is_empty():
         return []
     zone = zoneinfo.ZoneInfo(time_zone)
-    at, promoters, detractors = _counted(responses)
-    missed = []
-    for start, end, n, p, d in months.select(
-        "date_start", "date_end", "responses", "promoters", "detractors"
-    ).iter_rows():
-        lo, hi = np.searchsorted(
-            at, [_boundary(start, zone), _boundary(end + timedelta(days=1), zone)], side="left"
-        )
-        if (hi - lo, promoters[hi] - promoters[lo], detractors[hi] - detractors[lo]) != (n, p, d):
-            missed.append(start)
-    return missed
+    rows = months.select("date_start", "date_end", "responses", "promoters", "detractors")
+    edges = [
+        (_boundary(start, zone), _boundary(end + timedelta(days=1), zone))
+        for start, end, *_ in rows.iter_rows()
+    ]
+    found = _before(responses, (edge for pair in edges for edge in pair))
+    return [
+        start
+        for (start, _, n, p, d), (lo, hi) in zip(rows.iter_rows(), edges, strict=True)
+        if _between(found, lo, hi) != (n, p, d)
+    ]
 
 
 # --- the stored zone ---------------------------------------------------------------------------
