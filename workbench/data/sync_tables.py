@@ -188,8 +188,13 @@ async def walk(
     *,
     overlap: int = OVERLAP,
     refreshed: bool = False,
+    before_write: Callable[[], None] | None = None,
 ) -> None:
     """Read a walked table from its cursor (or from the start), checkpointing every window.
+
+    `before_write` runs just before each part of the table is written: a table filled from
+    the same listing writes its own buffered rows there, so both land in parts of
+    `CHECKPOINT_ROWS` and neither is ever behind the cursor.
 
     A `refreshed` table (rows that change after creation, listed by creation only) starts
     `run.refresh` seconds before its cursor, so that edits to recent rows are read again.
@@ -221,6 +226,8 @@ async def walk(
         complete: a cursor never covers rows that are not on disk."""
         nonlocal through
         if buffered:
+            if before_write is not None:
+                before_write()
             run.write(_join(buffered))
             buffered.clear()
         reached = None

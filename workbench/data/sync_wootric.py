@@ -63,24 +63,38 @@ async def wootric_end_users(run: Run) -> None:
 
     The same listing fills `end_user_settings`: each end user carries its `settings` hash, so
     the settings cost no request of their own (`GET /v1/end_users/{id}/settings` would be one
-    per end user, and adds only the settings object's own id and times). Each batch's settings
-    are written as a part before the walk writes (and checkpoints) the batch's end users, so a
-    killed sync never has its cursor past settings it did not keep.
+    per end user, and adds only the settings object's own id and times). The settings of the
+    end users a part holds are written, as one part, just before it (`walk`'s `before_write`),
+    so a killed sync never has its cursor past settings it did not keep, and the settings come
+    in parts of the walk's size, not one per page batch (thousands at 1M end users, which made
+    their compaction slow and large).
     """
     client = run.client
     written = 0
+    pending: list[pl.DataFrame] = []
 
     async def batches(since: int | None) -> AsyncIterator[Batch]:
-        nonlocal written
         async for batch in client.end_user_batches(since, by="updated"):
             if batch.rows:
                 settings = normalize.wootric_end_user_settings(batch.rows, run.name)
                 run.summary.rejected.extend(settings.rejected)
-                run.store.append(SETTINGS, settings.frame)
-                written += settings.frame.height
+                pending.append(settings.frame)
             yield batch
 
-    await walk(run, batches, lambda rows: normalize.wootric_end_users(rows, run.name))
+    def write_settings() -> None:
+        nonlocal written
+        if pending:
+            frame = pl.concat(pending, how="diagonal_relaxed")
+            pending.clear()
+            run.store.append(SETTINGS, frame)
+            written += frame.height
+
+    await walk(
+        run,
+        batches,
+        lambda rows: normalize.wootric_end_users(rows, run.name),
+        before_write=write_settings,
+    )
     if run.summary.deleted:
         _drop_settings_of_removed(run)
     run.store.compact(SETTINGS)
