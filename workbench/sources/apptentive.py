@@ -35,7 +35,7 @@ import orjson
 
 from workbench.settings.files import write_atomic
 from workbench.sources.errors import UnreadableAnswer
-from workbench.sources.http import ApiClient
+from workbench.sources.http import ApiClient, PlatformClient
 from workbench.sources.models.apptentive import (
     NewAppVersion,
     NewClient,
@@ -256,7 +256,7 @@ def _atomic_write(target: Path, data: bytes) -> None:
     write_atomic(target, lambda temp: temp.write_bytes(data), mode=0o600)
 
 
-class ApptentiveClient:
+class ApptentiveClient(PlatformClient):
     """One Apptentive app (its token opens exactly one app's data).
 
     Wire it with `ApiClient(auth=StaticToken(token, "OAuth", ...))`: the token goes in the
@@ -265,16 +265,10 @@ class ApptentiveClient:
     """
 
     def __init__(self, http: ApiClient, *, cache: ConditionalCache | None = None) -> None:
-        self.http = http
+        super().__init__(http)
         self.cache = cache if cache is not None else ConditionalCache()
         self.not_modified = 0
         """How many GETs were answered 304 and served from the cache (sync progress shows it)."""
-
-    def __repr__(self) -> str:
-        return f"ApptentiveClient(account={self.http.account!r})"
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # --- conditional GET ---------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from workbench.sources.errors import NotFound, UnreadableAnswer
 from workbench.sources.forms import FormValue, rails_form
-from workbench.sources.http import ApiClient
+from workbench.sources.http import ShortfallClient
 from workbench.sources.models.cxi import Import, ImportDetail, Project, Response, ResponsePage, Tag
 from workbench.sources.rows import Row, row_id, unseen
 
@@ -121,27 +121,8 @@ class _ResponseSource(Generic[T]):
     key: Callable[[T], str | None]
 
 
-class CxiReader:
+class CxiReader(ShortfallClient[CxiShortfall]):
     """One Wootric CXI account, read only (`cxi.CxiClient` adds the writes)."""
-
-    def __init__(
-        self,
-        http: ApiClient,
-        *,
-        concurrency: int = 8,
-        on_shortfall: Callable[[CxiShortfall], None] | None = None,
-    ) -> None:
-        self.http = http
-        self.concurrency = max(1, concurrency)
-        self.on_shortfall = on_shortfall
-        self.shortfalls: list[CxiShortfall] = []
-        """What the last reads could not reach; the sync reports these to the analyst."""
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(account={self.http.account!r})"
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     def _expect(
         self,
@@ -177,11 +158,6 @@ class CxiReader:
                 account=self.http.account,
             )
         return body
-
-    def _short(self, shortfall: CxiShortfall) -> None:
-        self.shortfalls.append(shortfall)
-        if self.on_shortfall:
-            self.on_shortfall(shortfall)
 
     # --- projects ----------------------------------------------------------------------------
 
