@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -256,6 +256,14 @@ def _atomic_write(target: Path, data: bytes) -> None:
     write_atomic(target, lambda temp: temp.write_bytes(data), mode=0o600)
 
 
+class SurveyQuery(TypedDict, total=False):
+    """The filters `list_surveys` and `survey_rows` take (see `list_surveys`)."""
+
+    tags: Iterable[str] | None
+    active: bool | None
+    limit: int | None
+
+
 class ApptentiveClient(PlatformClient):
     """One Apptentive app (its token opens exactly one app's data).
 
@@ -393,15 +401,9 @@ class ApptentiveClient(PlatformClient):
 
     # --- surveys -----------------------------------------------------------------------------
 
-    async def list_surveys(
-        self,
-        *,
-        tags: Iterable[str] | None = None,
-        active: bool | None = None,
-        limit: int | None = None,
-    ) -> list[Survey]:
+    async def list_surveys(self, **query: Unpack[SurveyQuery]) -> list[Survey]:
         """Surveys tagged with all of `tags`; only active (True) or inactive (False) ones."""
-        rows = await self.survey_rows(tags=tags, active=active, limit=limit)
+        rows = await self.survey_rows(**query)
         return [Survey.model_validate(row) for row in rows if isinstance(row, dict)]
 
     async def survey_rows(

@@ -44,14 +44,29 @@ TagSort = Literal["name_asc", "name_desc", "responses_asc"]
 Order = Literal["asc", "desc"]
 
 
-class TagQuery(TypedDict, total=False):
-    """What `iter_tag_rows` (and so `iter_tags`) takes; see there for the defaults."""
-
-    flat: bool
+class _TagFilters(TypedDict, total=False):
     sort: TagSort | None
     search: str | None
     no_stats: bool | None
     exclude_disabled: bool | None
+
+
+class TagQuery(_TagFilters, total=False):
+    """What `iter_tag_rows` (and so `iter_tags`) takes; see there for the defaults."""
+
+    flat: bool
+
+
+class TagPageQuery(_TagFilters, total=False):
+    """What `list_tags` takes: one page, each documented parameter (absent: the API's default)."""
+
+    page: int | None
+    per_page: int | None
+    flat: bool | None
+
+
+TAG_PAGE_PARAMS = ("page", "per_page", "flat", "sort", "search", "no_stats", "exclude_disabled")
+"""`list_tags`' parameters in the documented order, the order they are sent in."""
 
 
 T = TypeVar("T")
@@ -171,29 +186,12 @@ class CxiReader(ShortfallClient[CxiShortfall]):
 
     # --- tags ----------------------------------------------------------------------------------
 
-    async def list_tags(
-        self,
-        *,
-        page: int | None = None,
-        per_page: int | None = None,
-        flat: bool | None = None,
-        sort: TagSort | None = None,
-        search: str | None = None,
-        no_stats: bool | None = None,
-        exclude_disabled: bool | None = None,
-    ) -> list[Tag]:
+    async def list_tags(self, **query: Unpack[TagPageQuery]) -> list[Tag]:
         """One page of tags, every documented parameter passed as given (None: API default)."""
-        params = rails_form(
-            {
-                "page": page,
-                "per_page": per_page,
-                "flat": flat,
-                "sort": sort,
-                "search": search,
-                "no_stats": no_stats,
-                "exclude_disabled": exclude_disabled,
-            }
-        )
+        unknown = query.keys() - set(TAG_PAGE_PARAMS)
+        if unknown:
+            raise TypeError(f"list_tags() got unexpected keyword arguments: {sorted(unknown)}")
+        params = rails_form({name: query.get(name) for name in TAG_PAGE_PARAMS})
         body = self._expect(await self.http.get("v1/tags", params=params), list, "v1/tags")
         return [Tag.model_validate(row) for row in body]
 
