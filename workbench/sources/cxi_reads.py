@@ -27,7 +27,7 @@ from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
 from workbench.sources.errors import NotFound, UnreadableAnswer
-from workbench.sources.forms import FormValue, rails_form
+from workbench.sources.forms import FormValue, check_keywords, rails_form
 from workbench.sources.http import ShortfallClient
 from workbench.sources.models.cxi import Import, ImportDetail, Project, Response, ResponsePage, Tag
 from workbench.sources.rows import Row, row_id, unseen
@@ -188,9 +188,7 @@ class CxiReader(ShortfallClient[CxiShortfall]):
 
     async def list_tags(self, **query: Unpack[TagPageQuery]) -> list[Tag]:
         """One page of tags, every documented parameter passed as given (None: API default)."""
-        unknown = query.keys() - set(TAG_PAGE_PARAMS)
-        if unknown:
-            raise TypeError(f"list_tags() got unexpected keyword arguments: {sorted(unknown)}")
+        check_keywords(query, TAG_PAGE_PARAMS, "list_tags")
         params = rails_form({name: query.get(name) for name in TAG_PAGE_PARAMS})
         body = self._expect(await self.http.get("v1/tags", params=params), list, "v1/tags")
         return [Tag.model_validate(row) for row in body]

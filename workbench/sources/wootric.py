@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
 from pydantic import BaseModel
 
 from workbench.sources.errors import ServerError, UnreadableAnswer
-from workbench.sources.forms import FormValue, rails_form
+from workbench.sources.forms import FormValue, check_keywords, rails_form
 from workbench.sources.http import ShortfallClient
 from workbench.sources.models.wootric import (
     Decline,
@@ -60,6 +60,29 @@ def rows_of(body: Any, *, account: str | None, what: str) -> list[Any]:
     if not isinstance(body, list):
         raise unexpected_shape(body, "a list", account=account, what=what)
     return body
+
+
+class EmailSurvey(TypedDict, total=False):
+    """What `email_survey` takes beside the addresses (None or absent: Wootric's default)."""
+
+    subject: str | None
+    intro: str | None
+    senders_name: str | None
+    reply_to_email: str | None
+    delay: int | None
+    survey_immediately: bool | None
+    end_user_properties: Mapping[str, Any] | None
+
+
+EMAIL_SURVEY_FIELDS = (
+    "subject",
+    "intro",
+    "senders_name",
+    "reply_to_email",
+    "delay",
+    "survey_immediately",
+)
+"""`EmailSurvey`'s form fields in the documented order, the order they are sent in."""
 
 
 def answer_form(
@@ -383,39 +406,21 @@ class WootricClient(ShortfallClient[Shortfall]):
 
     # --- surveys ------------------------------------------------------------------------------
 
-    async def email_survey(
-        self,
-        emails: Sequence[str],
-        *,
-        subject: str | None = None,
-        intro: str | None = None,
-        senders_name: str | None = None,
-        reply_to_email: str | None = None,
-        delay: int | None = None,
-        survey_immediately: bool | None = None,
-        end_user_properties: Mapping[str, Any] | None = None,
-    ) -> Any:
+    async def email_survey(self, emails: Sequence[str], **options: Unpack[EmailSurvey]) -> Any:
         """Surveys these addresses by e-mail (end users that do not exist are created). At most
         100 a call; `delay` is 1 to 31 days. A POST: never sent twice by the HTTP layer once it
         may have reached the server, and nothing reads its effect back."""
+        check_keywords(options, EmailSurvey.__annotations__, "email_survey")
         if not 1 <= len(emails) <= MAX_SURVEY_EMAILS:
             raise ValueError(f"an email survey takes 1 to {MAX_SURVEY_EMAILS} emails a call")
         bad = [e for e in emails if "," in e or "@" not in e or not e.strip()]
         if bad:
             raise ValueError(f"not an email address: {bad[0]!r}")
+        delay = options.get("delay")
         if delay is not None and not 1 <= delay <= 31:
             raise ValueError(f"the delay is 1 to 31 days, not {delay}")
-        form: dict[str, Any] = answer_form(
-            {
-                "subject": subject,
-                "intro": intro,
-                "senders_name": senders_name,
-                "reply_to_email": reply_to_email,
-                "delay": delay,
-                "survey_immediately": survey_immediately,
-            },
-            end_user_properties,
-        )
+        fields = {name: options.get(name) for name in EMAIL_SURVEY_FIELDS}
+        form: dict[str, Any] = answer_form(fields, options.get("end_user_properties"))
         form["emails[]"] = list(emails)
         _, body = await self.http.request("POST", "v1/email_survey", data=form)
         return body
