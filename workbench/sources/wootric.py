@@ -85,7 +85,7 @@ EMAIL_SURVEY_FIELDS = (
 """`EmailSurvey`'s form fields in the documented order, the order they are sent in."""
 
 
-def answer_form(
+def _answer_form(
     fields: Mapping[str, Any], end_user_properties: Mapping[str, Any] | None
 ) -> dict[str, FormValue]:
     """`fields` as a Rails form, with the end user's properties as the `end_user` hash that
@@ -320,7 +320,7 @@ class WootricClient(ShortfallClient[Shortfall]):
     ) -> Response | None:
         if not 0 <= score <= 10:
             raise ValueError(f"an NPS score is 0 to 10, not {score}")
-        form = answer_form(
+        form = _answer_form(
             {
                 "score": score,
                 "text": text,
@@ -340,7 +340,7 @@ class WootricClient(ShortfallClient[Shortfall]):
         excluded_from_calculations: bool | None = None,
         end_user_properties: Mapping[str, Any] | None = None,
     ) -> None:
-        form = answer_form(
+        form = _answer_form(
             {"completed": completed, "excluded_from_calculations": excluded_from_calculations},
             end_user_properties,
         )
@@ -361,7 +361,7 @@ class WootricClient(ShortfallClient[Shortfall]):
         created_at: int | None = None,
         end_user_properties: Mapping[str, Any] | None = None,
     ) -> Decline | None:
-        form = answer_form(
+        form = _answer_form(
             {"origin_url": origin_url, "created_at": created_at}, end_user_properties
         )
         return await self._create_answer(Decline, end_user_id, "declines", form)
@@ -381,7 +381,7 @@ class WootricClient(ShortfallClient[Shortfall]):
         API answers 423 until Wootric enables historical edits for the account."""
         if not end_user_properties:
             raise ValueError("a decline update changes end_user properties; none were given")
-        form = answer_form({}, end_user_properties)
+        form = _answer_form({}, end_user_properties)
         await self.http.request("PUT", f"v1/declines/{decline_id}", data=form)
 
     async def delete_decline(self, end_user_id: str | int, decline_id: str | int) -> None:
@@ -420,7 +420,7 @@ class WootricClient(ShortfallClient[Shortfall]):
         if delay is not None and not 1 <= delay <= 31:
             raise ValueError(f"the delay is 1 to 31 days, not {delay}")
         fields = {name: options.get(name) for name in EMAIL_SURVEY_FIELDS}
-        form: dict[str, Any] = answer_form(fields, options.get("end_user_properties"))
+        form: dict[str, Any] = _answer_form(fields, options.get("end_user_properties"))
         form["emails[]"] = list(emails)
         _, body = await self.http.request("POST", "v1/email_survey", data=form)
         return body
