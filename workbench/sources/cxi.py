@@ -47,13 +47,6 @@ def _metric(value: str | None) -> str | None:
     return lowered
 
 
-def _known_details(method: str, details: Mapping[str, Any]) -> None:
-    """A misspelt detail is refused, as a named keyword argument would be, not left out."""
-    unknown = sorted(set(details) - OnboardingDetails.__optional_keys__)
-    if unknown:
-        raise TypeError(f"{method}() got an unexpected keyword argument {unknown[0]!r}")
-
-
 # --- the client --------------------------------------------------------------------------------
 
 
@@ -92,7 +85,7 @@ class CxiClient(CxiReader):
         **details: Unpack[OnboardingDetails],
     ) -> Onboarding:
         """One step of the onboarding flow (`PUT /v1/onboarding`); only while not onboarded."""
-        _known_details("update_onboarding", details)
+        check_keywords("update_onboarding", details, OnboardingDetails.__optional_keys__)
         fields = rails_form(
             {
                 "product_category_id": product_category_id,
@@ -118,7 +111,7 @@ class CxiClient(CxiReader):
         """The whole flow, as the docs walk it: choose a product category (with the optional
         project and import details), then set `onboarded=true`. An account that is already
         onboarded is left alone, since the endpoint refuses changes once it is."""
-        _known_details("complete_onboarding", details)
+        check_keywords("complete_onboarding", details, OnboardingDetails.__optional_keys__)
         status = await self.get_onboarding()
         if status.onboarded:
             return status
@@ -182,7 +175,7 @@ class CxiClient(CxiReader):
 
     async def update_tag(self, tag_id: str | int, **changes: Unpack[TagChanges]) -> Tag:
         """Changes the fields given; `text_match_terms` replaces the whole list."""
-        check_keywords(changes, TagChanges.__annotations__, "update_tag")
+        check_keywords("update_tag", changes, TagChanges.__optional_keys__)
         mode = changes.get("mode")
         if mode is not None and mode not in ("manual", "text_match"):
             raise ValueError(f"a tag's mode can be set to manual or text_match, not {mode!r}")

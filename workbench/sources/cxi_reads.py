@@ -188,7 +188,7 @@ class CxiReader(ShortfallClient[CxiShortfall]):
 
     async def list_tags(self, **query: Unpack[TagPageQuery]) -> list[Tag]:
         """One page of tags, every documented parameter passed as given (None: API default)."""
-        check_keywords(query, TAG_PAGE_PARAMS, "list_tags")
+        check_keywords("list_tags", query, TAG_PAGE_PARAMS)
         params = rails_form({name: query.get(name) for name in TAG_PAGE_PARAMS})
         body = self._expect(await self.http.get("v1/tags", params=params), list, "v1/tags")
         return [Tag.model_validate(row) for row in body]

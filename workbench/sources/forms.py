@@ -47,9 +47,9 @@ def _scalar(value: object) -> str:
     return str(value)
 
 
-def check_keywords(given: Mapping[str, object], known: Collection[str], function: str) -> None:
-    """The TypeError Python raises for an unknown keyword, for a function taking
-    `**kwargs: Unpack[...]` (the type checker sees the keys; a plain call does not)."""
+def check_keywords(function: str, given: Mapping[str, object], known: Collection[str]) -> None:
+    """A misspelt keyword of a `**kwargs: Unpack[...]` function is refused, as a named keyword
+    argument would be, not left out (the type checker sees the keys; a plain call does not)."""
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise TypeError(f"{function}() got unexpected keyword arguments: {', '.join(unknown)}")
+        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}")

@@ -410,7 +410,7 @@ class WootricClient(ShortfallClient[Shortfall]):
         """Surveys these addresses by e-mail (end users that do not exist are created). At most
         100 a call; `delay` is 1 to 31 days. A POST: never sent twice by the HTTP layer once it
         may have reached the server, and nothing reads its effect back."""
-        check_keywords(options, EmailSurvey.__annotations__, "email_survey")
+        check_keywords("email_survey", options, EmailSurvey.__optional_keys__)
         if not 1 <= len(emails) <= MAX_SURVEY_EMAILS:
             raise ValueError(f"an email survey takes 1 to {MAX_SURVEY_EMAILS} emails a call")
         bad = [e for e in emails if "," in e or "@" not in e or not e.strip()]
