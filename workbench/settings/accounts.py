@@ -111,8 +111,9 @@ class _Account(BaseModel):
         }
 
 
-class _WootricCredentials(_Account):
-    """The three OAuth grants of Wootric's `/oauth/token`, shared by the NPS and the CXI API."""
+class WootricCredentials(BaseModel):
+    """What Wootric's `/oauth/token` takes, for the NPS and the CXI API alike: the account's
+    settings and the token client's grant (`sources.auth.WootricGrant`) both carry these."""
 
     email: str | None = None
     password: SecretStr | None = None
@@ -120,6 +121,10 @@ class _WootricCredentials(_Account):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     refresh_token: SecretStr | None = None
+
+
+class _WootricCredentials(WootricCredentials, _Account):
+    """The three OAuth grants of Wootric's `/oauth/token`, shared by the NPS and the CXI API."""
 
     @model_validator(mode="after")
     def _one_complete_grant(self) -> Any:

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -35,7 +35,7 @@ import orjson
 
 from workbench.settings.files import write_atomic
 from workbench.sources.errors import UnreadableAnswer
-from workbench.sources.http import ApiClient
+from workbench.sources.http import ApiClient, PlatformClient
 from workbench.sources.models.apptentive import (
     NewAppVersion,
     NewClient,
@@ -256,7 +256,15 @@ def _atomic_write(target: Path, data: bytes) -> None:
     write_atomic(target, lambda temp: temp.write_bytes(data), mode=0o600)
 
 
-class ApptentiveClient:
+class SurveyQuery(TypedDict, total=False):
+    """The filters `list_surveys` and `survey_rows` take (see `list_surveys`)."""
+
+    tags: Iterable[str] | None
+    active: bool | None
+    limit: int | None
+
+
+class ApptentiveClient(PlatformClient):
     """One Apptentive app (its token opens exactly one app's data).
 
     Wire it with `ApiClient(auth=StaticToken(token, "OAuth", ...))`: the token goes in the
@@ -265,16 +273,10 @@ class ApptentiveClient:
     """
 
     def __init__(self, http: ApiClient, *, cache: ConditionalCache | None = None) -> None:
-        self.http = http
+        super().__init__(http)
         self.cache = cache if cache is not None else ConditionalCache()
         self.not_modified = 0
         """How many GETs were answered 304 and served from the cache (sync progress shows it)."""
-
-    def __repr__(self) -> str:
-        return f"ApptentiveClient(account={self.http.account!r})"
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # --- conditional GET ---------------------------------------------------------------------
 
@@ -399,15 +401,9 @@ class ApptentiveClient:
 
     # --- surveys -----------------------------------------------------------------------------
 
-    async def list_surveys(
-        self,
-        *,
-        tags: Iterable[str] | None = None,
-        active: bool | None = None,
-        limit: int | None = None,
-    ) -> list[Survey]:
+    async def list_surveys(self, **query: Unpack[SurveyQuery]) -> list[Survey]:
         """Surveys tagged with all of `tags`; only active (True) or inactive (False) ones."""
-        rows = await self.survey_rows(tags=tags, active=active, limit=limit)
+        rows = await self.survey_rows(**query)
         return [Survey.model_validate(row) for row in rows if isinstance(row, dict)]
 
     async def survey_rows(

@@ -42,7 +42,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
-from workbench.settings.accounts import wootric_grant
+from workbench.settings.accounts import WootricCredentials, wootric_grant
 from workbench.settings.files import write_atomic
 from workbench.sources.errors import (
     AuthenticationFailed,
@@ -233,19 +233,13 @@ class StaticToken(Authenticator):
         return hint if hint.endswith((".", "!", "?")) else hint + "."
 
 
-@dataclass(frozen=True)
-class WootricGrant:
+class WootricGrant(WootricCredentials, frozen=True):
     """The credentials of a Wootric or CXI account; which fields are set decides the grant."""
-
-    email: str | None = None
-    password: SecretStr | None = None
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    refresh_token: SecretStr | None = None
-    account_token: str | None = None
 
     def __repr__(self) -> str:
         return f"WootricGrant(kind={self.kind!r}, account_token={self.account_token!r})"
+
+    __str__ = __repr__
 
     @property
     def kind(self) -> str:

@@ -58,14 +58,7 @@ def open_client(
     retry = RetryPolicy(attempts=options.max_retries + 1, max_rate_wait=options.max_rate_wait)
     auth: Authenticator
     if isinstance(account, WootricAccount | CxiAccount):
-        grant = WootricGrant(
-            email=account.email,
-            password=account.password,
-            client_id=account.client_id,
-            client_secret=account.client_secret,
-            refresh_token=account.refresh_token,
-            account_token=account.account_token,
-        )
+        grant = WootricGrant.model_validate(account, from_attributes=True)
         auth_base = account.auth_base_url if isinstance(account, CxiAccount) else account.base_url
         auth = WootricOAuth(auth_base, grant, account=name, cache=tokens, retry=retry)
     elif isinstance(account, ApptentiveAccount):

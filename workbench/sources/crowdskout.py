@@ -37,7 +37,7 @@ from workbench.sources.crowdskout_drops import (
     pair_created,
 )
 from workbench.sources.errors import InvalidRequest, NotFound, TruncatedRead, UnreadableAnswer
-from workbench.sources.http import ApiClient
+from workbench.sources.http import ApiClient, PlatformClient
 from workbench.sources.models.crowdskout import (
     Attribute,
     AttributePage,
@@ -73,7 +73,7 @@ class ProfileWrite:
         return self.profile is not None and not self.dropped
 
 
-class CrowdskoutClient:
+class CrowdskoutClient(PlatformClient):
     """One Crowdskout organization.
 
     Wire it with `ApiClient(base_url="https://api.crowdskout.com",
@@ -83,15 +83,9 @@ class CrowdskoutClient:
     def __init__(
         self, http: ApiClient, *, concurrency: int = 8, batch_size: int = PROFILE_BATCH
     ) -> None:
-        self.http = http
+        super().__init__(http)
         self.concurrency = concurrency
         self.batch_size = batch_size
-
-    def __repr__(self) -> str:
-        return f"CrowdskoutClient(account={self.http.account!r})"
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     async def _call(
         self,

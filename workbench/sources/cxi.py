@@ -21,7 +21,7 @@ from typing import Any, Literal, TypedDict, Unpack
 from workbench.sources.cxi_csv import CsvSource, content_problems, problems_message, read_source
 from workbench.sources.cxi_reads import CxiReader, path_segment
 from workbench.sources.errors import InvalidRequest
-from workbench.sources.forms import FormValue, rails_form
+from workbench.sources.forms import FormValue, check_keywords, rails_form
 from workbench.sources.models.cxi import ImportDetail, Onboarding, Project, Tag
 
 MetricName = Literal["nps", "csat", "ces", "other"]
@@ -47,14 +47,18 @@ def _metric(value: str | None) -> str | None:
     return lowered
 
 
-def _known_details(method: str, details: Mapping[str, Any]) -> None:
-    """A misspelt detail is refused, as a named keyword argument would be, not left out."""
-    unknown = sorted(set(details) - OnboardingDetails.__optional_keys__)
-    if unknown:
-        raise TypeError(f"{method}() got an unexpected keyword argument {unknown[0]!r}")
-
-
 # --- the client --------------------------------------------------------------------------------
+
+
+class TagChanges(TypedDict, total=False):
+    """What `update_tag` changes (None or absent: left as it is); `create_tag` sets the same."""
+
+    name: str | None
+    description: str | None
+    mode: Literal["manual", "text_match"] | None
+    parent_id: str | int | None
+    text_match_terms: Sequence[str] | None
+    filter_rules: Mapping[str, Any] | None
 
 
 class CxiClient(CxiReader):
@@ -81,7 +85,7 @@ class CxiClient(CxiReader):
         **details: Unpack[OnboardingDetails],
     ) -> Onboarding:
         """One step of the onboarding flow (`PUT /v1/onboarding`); only while not onboarded."""
-        _known_details("update_onboarding", details)
+        check_keywords("update_onboarding", details, OnboardingDetails.__optional_keys__)
         fields = rails_form(
             {
                 "product_category_id": product_category_id,
@@ -107,7 +111,7 @@ class CxiClient(CxiReader):
         """The whole flow, as the docs walk it: choose a product category (with the optional
         project and import details), then set `onboarded=true`. An account that is already
         onboarded is left alone, since the endpoint refuses changes once it is."""
-        _known_details("complete_onboarding", details)
+        check_keywords("complete_onboarding", details, OnboardingDetails.__optional_keys__)
         status = await self.get_onboarding()
         if status.onboarded:
             return status
@@ -157,28 +161,25 @@ class CxiClient(CxiReader):
         if mode not in ("manual", "text_match"):
             raise ValueError(f"only manual and text_match tags can be created, not {mode!r}")
         fields = self._tag_fields(
-            name, mode, description, parent_id, text_match_terms, filter_rules
+            TagChanges(
+                name=name,
+                mode=mode,
+                description=description,
+                parent_id=parent_id,
+                text_match_terms=text_match_terms,
+                filter_rules=filter_rules,
+            )
         )
         body = await self._send("POST", "v1/tags", data=fields)
         return Tag.model_validate(self._expect(body, dict, "v1/tags"))
 
-    async def update_tag(
-        self,
-        tag_id: str | int,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        mode: Literal["manual", "text_match"] | None = None,
-        parent_id: str | int | None = None,
-        text_match_terms: Sequence[str] | None = None,
-        filter_rules: Mapping[str, Any] | None = None,
-    ) -> Tag:
+    async def update_tag(self, tag_id: str | int, **changes: Unpack[TagChanges]) -> Tag:
         """Changes the fields given; `text_match_terms` replaces the whole list."""
+        check_keywords("update_tag", changes, TagChanges.__optional_keys__)
+        mode = changes.get("mode")
         if mode is not None and mode not in ("manual", "text_match"):
             raise ValueError(f"a tag's mode can be set to manual or text_match, not {mode!r}")
-        fields = self._tag_fields(
-            name, mode, description, parent_id, text_match_terms, filter_rules
-        )
+        fields = self._tag_fields(changes)
         if not fields:
             raise ValueError("update_tag needs at least one field to change")
         path = f"v1/tags/{path_segment(tag_id)}"
@@ -186,14 +187,8 @@ class CxiClient(CxiReader):
         return Tag.model_validate(self._expect(body, dict, path))
 
     @staticmethod
-    def _tag_fields(
-        name: str | None,
-        mode: str | None,
-        description: str | None,
-        parent_id: str | int | None,
-        terms: Sequence[str] | None,
-        rules: Mapping[str, Any] | None,
-    ) -> dict[str, FormValue]:
+    def _tag_fields(tag: TagChanges) -> dict[str, FormValue]:
+        mode, terms, rules = tag.get("mode"), tag.get("text_match_terms"), tag.get("filter_rules")
         if terms is not None:
             if isinstance(terms, str):
                 raise ValueError("text_match_terms is a list of terms, not one string")
@@ -203,10 +198,10 @@ class CxiClient(CxiReader):
             raise ValueError("text_match_terms and filter_rules only apply to text_match tags")
         return rails_form(
             {
-                "name": name,
-                "description": description,
+                "name": tag.get("name"),
+                "description": tag.get("description"),
                 "mode": mode,
-                "parent_id": parent_id,
+                "parent_id": tag.get("parent_id"),
                 "text_match_terms": list(terms) if terms is not None else None,
                 "filter_rules": rules,
             },

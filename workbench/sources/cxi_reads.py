@@ -27,8 +27,8 @@ from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
 from workbench.sources.errors import NotFound, UnreadableAnswer
-from workbench.sources.forms import FormValue, rails_form
-from workbench.sources.http import ApiClient
+from workbench.sources.forms import FormValue, check_keywords, rails_form
+from workbench.sources.http import ShortfallClient
 from workbench.sources.models.cxi import Import, ImportDetail, Project, Response, ResponsePage, Tag
 from workbench.sources.rows import Row, row_id, unseen
 
@@ -44,14 +44,29 @@ TagSort = Literal["name_asc", "name_desc", "responses_asc"]
 Order = Literal["asc", "desc"]
 
 
-class TagQuery(TypedDict, total=False):
-    """What `iter_tag_rows` (and so `iter_tags`) takes; see there for the defaults."""
-
-    flat: bool
+class _TagFilters(TypedDict, total=False):
     sort: TagSort | None
     search: str | None
     no_stats: bool | None
     exclude_disabled: bool | None
+
+
+class TagQuery(_TagFilters, total=False):
+    """What `iter_tag_rows` (and so `iter_tags`) takes; see there for the defaults."""
+
+    flat: bool
+
+
+class TagPageQuery(_TagFilters, total=False):
+    """What `list_tags` takes: one page, each documented parameter (absent: the API's default)."""
+
+    page: int | None
+    per_page: int | None
+    flat: bool | None
+
+
+TAG_PAGE_PARAMS = ("page", "per_page", "flat", "sort", "search", "no_stats", "exclude_disabled")
+"""`list_tags`' parameters in the documented order, the order they are sent in."""
 
 
 T = TypeVar("T")
@@ -121,27 +136,8 @@ class _ResponseSource(Generic[T]):
     key: Callable[[T], str | None]
 
 
-class CxiReader:
+class CxiReader(ShortfallClient[CxiShortfall]):
     """One Wootric CXI account, read only (`cxi.CxiClient` adds the writes)."""
-
-    def __init__(
-        self,
-        http: ApiClient,
-        *,
-        concurrency: int = 8,
-        on_shortfall: Callable[[CxiShortfall], None] | None = None,
-    ) -> None:
-        self.http = http
-        self.concurrency = max(1, concurrency)
-        self.on_shortfall = on_shortfall
-        self.shortfalls: list[CxiShortfall] = []
-        """What the last reads could not reach; the sync reports these to the analyst."""
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(account={self.http.account!r})"
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     def _expect(
         self,
@@ -178,11 +174,6 @@ class CxiReader:
             )
         return body
 
-    def _short(self, shortfall: CxiShortfall) -> None:
-        self.shortfalls.append(shortfall)
-        if self.on_shortfall:
-            self.on_shortfall(shortfall)
-
     # --- projects ----------------------------------------------------------------------------
 
     async def list_projects(self) -> list[Project]:
@@ -195,29 +186,10 @@ class CxiReader:
 
     # --- tags ----------------------------------------------------------------------------------
 
-    async def list_tags(
-        self,
-        *,
-        page: int | None = None,
-        per_page: int | None = None,
-        flat: bool | None = None,
-        sort: TagSort | None = None,
-        search: str | None = None,
-        no_stats: bool | None = None,
-        exclude_disabled: bool | None = None,
-    ) -> list[Tag]:
+    async def list_tags(self, **query: Unpack[TagPageQuery]) -> list[Tag]:
         """One page of tags, every documented parameter passed as given (None: API default)."""
-        params = rails_form(
-            {
-                "page": page,
-                "per_page": per_page,
-                "flat": flat,
-                "sort": sort,
-                "search": search,
-                "no_stats": no_stats,
-                "exclude_disabled": exclude_disabled,
-            }
-        )
+        check_keywords("list_tags", query, TAG_PAGE_PARAMS)
+        params = rails_form({name: query.get(name) for name in TAG_PAGE_PARAMS})
         body = self._expect(await self.http.get("v1/tags", params=params), list, "v1/tags")
         return [Tag.model_validate(row) for row in body]
 

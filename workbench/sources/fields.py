@@ -51,3 +51,11 @@ class ApiModel(BaseModel):
     """Base of every answer model: unknown fields are kept, because APIs grow."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Choice(ApiModel):
+    """An `{"id", "value"}` pair, as the APIs send a choice or an option (Apptentive's answer
+    choices, Crowdskout's field and attribute options)."""
+
+    id: Id | None = None
+    value: str | None = None

@@ -8,7 +8,7 @@ cannot say "empty list"); booleans are `true`/`false`, dates ISO 8601.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
@@ -45,3 +45,11 @@ def _scalar(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def check_keywords(function: str, given: Mapping[str, object], known: Collection[str]) -> None:
+    """A misspelt keyword of a `**kwargs: Unpack[...]` function is refused, as a named keyword
+    argument would be, not left out (the type checker sees the keys; a plain call does not)."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}")

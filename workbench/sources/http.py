@@ -36,7 +36,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 import orjson
@@ -391,4 +391,44 @@ def _with(message: str) -> str:
     return f": {message}" if message else ""
 
 
-__all__ = ["ApiClient", "RequestStats", "server_message"]
+class PlatformClient:
+    """What every platform's client does with its account's `ApiClient`: names the account in
+    its repr (never a token) and closes it."""
+
+    def __init__(self, http: ApiClient) -> None:
+        self.http = http
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(account={self.http.account!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+S = TypeVar("S")
+
+
+class ShortfallClient(PlatformClient, Generic[S]):
+    """A client whose reads can fall short of the whole (the API cannot hand out every row):
+    it keeps each shortfall `S` for the sync's report and passes it to `on_shortfall` at once."""
+
+    def __init__(
+        self,
+        http: ApiClient,
+        *,
+        concurrency: int = 8,
+        on_shortfall: Callable[[S], None] | None = None,
+    ) -> None:
+        super().__init__(http)
+        self.concurrency = max(1, concurrency)
+        self.on_shortfall = on_shortfall
+        self.shortfalls: list[S] = []
+        """What the last reads could not reach; the sync reports these to the analyst."""
+
+    def _short(self, shortfall: S) -> None:
+        self.shortfalls.append(shortfall)
+        if self.on_shortfall:
+            self.on_shortfall(shortfall)
+
+
+__all__ = ["ApiClient", "PlatformClient", "RequestStats", "ShortfallClient", "server_message"]

@@ -7,15 +7,15 @@ Lists come two ways: `list_*` reads one page exactly as asked (30 pages of 50 at
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
 from pydantic import BaseModel
 
 from workbench.sources.errors import ServerError, UnreadableAnswer
-from workbench.sources.forms import FormValue, rails_form
-from workbench.sources.http import ApiClient
+from workbench.sources.forms import FormValue, check_keywords, rails_form
+from workbench.sources.http import ShortfallClient
 from workbench.sources.models.wootric import (
     Decline,
     EndUser,
@@ -62,6 +62,38 @@ def rows_of(body: Any, *, account: str | None, what: str) -> list[Any]:
     return body
 
 
+class EmailSurvey(TypedDict, total=False):
+    """What `email_survey` takes beside the addresses (None or absent: Wootric's default)."""
+
+    subject: str | None
+    intro: str | None
+    senders_name: str | None
+    reply_to_email: str | None
+    delay: int | None
+    survey_immediately: bool | None
+    end_user_properties: Mapping[str, Any] | None
+
+
+EMAIL_SURVEY_FIELDS = (
+    "subject",
+    "intro",
+    "senders_name",
+    "reply_to_email",
+    "delay",
+    "survey_immediately",
+)
+"""`EmailSurvey`'s form fields in the documented order, the order they are sent in."""
+
+
+def _answer_form(
+    fields: Mapping[str, Any], end_user_properties: Mapping[str, Any] | None
+) -> dict[str, FormValue]:
+    """`fields` as a Rails form, with the end user's properties as the `end_user` hash that
+    responses, declines and e-mail surveys carry (left out when there are none)."""
+    end_user = {"properties": end_user_properties} if end_user_properties else None
+    return rails_form({**fields, "end_user": end_user})
+
+
 def created_second(row: Mapping[str, Any]) -> int:
     return unix_seconds(row["created_at"])
 
@@ -70,26 +102,8 @@ def updated_second(row: Mapping[str, Any]) -> int:
     return unix_seconds(row["updated_at"])
 
 
-class WootricClient:
+class WootricClient(ShortfallClient[Shortfall]):
     """One Wootric NPS account."""
-
-    def __init__(
-        self,
-        http: ApiClient,
-        *,
-        concurrency: int = 8,
-        on_shortfall: Callable[[Shortfall], None] | None = None,
-    ) -> None:
-        self.http = http
-        self.concurrency = concurrency
-        self.on_shortfall = on_shortfall
-        self.shortfalls: list[Shortfall] = []
-
-    def __repr__(self) -> str:
-        return f"WootricClient(account={self.http.account!r})"
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # --- reading everything, exactly once ---------------------------------------------------
 
@@ -104,18 +118,13 @@ class WootricClient:
             body = await self._get(path, params=params)
             return rows_of(body, account=self.http.account, what=f"GET {path}")
 
-        def shortfall(found: Shortfall) -> None:
-            self.shortfalls.append(found)
-            if self.on_shortfall:
-                self.on_shortfall(found)
-
         return CreatedWalker(
             fetch,
             updated_second if field == "updated" else created_second,
             field=field,
             base_params=base_params,
             concurrency=self.concurrency,
-            on_shortfall=shortfall,
+            on_shortfall=self._short,
             lanes=self.http.budget.lanes,
         )
 
@@ -311,20 +320,17 @@ class WootricClient:
     ) -> Response | None:
         if not 0 <= score <= 10:
             raise ValueError(f"an NPS score is 0 to 10, not {score}")
-        fields = rails_form(
+        form = _answer_form(
             {
                 "score": score,
                 "text": text,
                 "ip_address": ip_address,
                 "origin_url": origin_url,
                 "created_at": created_at,
-                "end_user": {"properties": end_user_properties} if end_user_properties else None,
-            }
+            },
+            end_user_properties,
         )
-        _, body = await self.http.request(
-            "POST", f"v1/end_users/{end_user_id}/responses", data=fields
-        )
-        return Response.model_validate(body) if isinstance(body, dict) else None
+        return await self._create_answer(Response, end_user_id, "responses", form)
 
     async def update_response(
         self,
@@ -334,14 +340,11 @@ class WootricClient:
         excluded_from_calculations: bool | None = None,
         end_user_properties: Mapping[str, Any] | None = None,
     ) -> None:
-        fields = rails_form(
-            {
-                "completed": completed,
-                "excluded_from_calculations": excluded_from_calculations,
-                "end_user": {"properties": end_user_properties} if end_user_properties else None,
-            }
+        form = _answer_form(
+            {"completed": completed, "excluded_from_calculations": excluded_from_calculations},
+            end_user_properties,
         )
-        await self.http.request("PUT", f"v1/responses/{response_id}", data=fields)
+        await self.http.request("PUT", f"v1/responses/{response_id}", data=form)
 
     async def delete_response(self, end_user_id: str | int, response_id: str | int) -> None:
         await self.http.request("DELETE", f"v1/end_users/{end_user_id}/responses/{response_id}")
@@ -358,17 +361,17 @@ class WootricClient:
         created_at: int | None = None,
         end_user_properties: Mapping[str, Any] | None = None,
     ) -> Decline | None:
-        fields = rails_form(
-            {
-                "origin_url": origin_url,
-                "created_at": created_at,
-                "end_user": {"properties": end_user_properties} if end_user_properties else None,
-            }
+        form = _answer_form(
+            {"origin_url": origin_url, "created_at": created_at}, end_user_properties
         )
-        _, body = await self.http.request(
-            "POST", f"v1/end_users/{end_user_id}/declines", data=fields
-        )
-        return Decline.model_validate(body) if isinstance(body, dict) else None
+        return await self._create_answer(Decline, end_user_id, "declines", form)
+
+    async def _create_answer(
+        self, model: type[M], end_user_id: str | int, table: str, form: dict[str, FormValue]
+    ) -> M | None:
+        """POSTs a response or decline; the model of the answer, None if it has no body."""
+        _, body = await self.http.request("POST", f"v1/end_users/{end_user_id}/{table}", data=form)
+        return model.model_validate(body) if isinstance(body, dict) else None
 
     async def update_decline(
         self, decline_id: str | int, *, end_user_properties: Mapping[str, Any]
@@ -378,8 +381,8 @@ class WootricClient:
         API answers 423 until Wootric enables historical edits for the account."""
         if not end_user_properties:
             raise ValueError("a decline update changes end_user properties; none were given")
-        fields = rails_form({"end_user": {"properties": end_user_properties}})
-        await self.http.request("PUT", f"v1/declines/{decline_id}", data=fields)
+        form = _answer_form({}, end_user_properties)
+        await self.http.request("PUT", f"v1/declines/{decline_id}", data=form)
 
     async def delete_decline(self, end_user_id: str | int, decline_id: str | int) -> None:
         await self.http.request("DELETE", f"v1/end_users/{end_user_id}/declines/{decline_id}")
@@ -403,41 +406,23 @@ class WootricClient:
 
     # --- surveys ------------------------------------------------------------------------------
 
-    async def email_survey(
-        self,
-        emails: Sequence[str],
-        *,
-        subject: str | None = None,
-        intro: str | None = None,
-        senders_name: str | None = None,
-        reply_to_email: str | None = None,
-        delay: int | None = None,
-        survey_immediately: bool | None = None,
-        end_user_properties: Mapping[str, Any] | None = None,
-    ) -> Any:
+    async def email_survey(self, emails: Sequence[str], **options: Unpack[EmailSurvey]) -> Any:
         """Surveys these addresses by e-mail (end users that do not exist are created). At most
         100 a call; `delay` is 1 to 31 days. A POST: never sent twice by the HTTP layer once it
         may have reached the server, and nothing reads its effect back."""
+        check_keywords("email_survey", options, EmailSurvey.__optional_keys__)
         if not 1 <= len(emails) <= MAX_SURVEY_EMAILS:
             raise ValueError(f"an email survey takes 1 to {MAX_SURVEY_EMAILS} emails a call")
         bad = [e for e in emails if "," in e or "@" not in e or not e.strip()]
         if bad:
             raise ValueError(f"not an email address: {bad[0]!r}")
+        delay = options.get("delay")
         if delay is not None and not 1 <= delay <= 31:
             raise ValueError(f"the delay is 1 to 31 days, not {delay}")
-        fields: dict[str, Any] = rails_form(
-            {
-                "subject": subject,
-                "intro": intro,
-                "senders_name": senders_name,
-                "reply_to_email": reply_to_email,
-                "delay": delay,
-                "survey_immediately": survey_immediately,
-                "end_user": {"properties": end_user_properties} if end_user_properties else None,
-            }
-        )
-        fields["emails[]"] = list(emails)
-        _, body = await self.http.request("POST", "v1/email_survey", data=fields)
+        fields = {name: options.get(name) for name in EMAIL_SURVEY_FIELDS}
+        form: dict[str, Any] = _answer_form(fields, options.get("end_user_properties"))
+        form["emails[]"] = list(emails)
+        _, body = await self.http.request("POST", "v1/email_survey", data=form)
         return body
 
     # --- account-wide -------------------------------------------------------------------------

@@ -223,6 +223,11 @@ class AppData:
         generated = [raw.decode() for raw in self.columns.ids.tolist()]
         return generated + [record["id"] for record in self.created]
 
+    def ids(self, table: str) -> list[str]:
+        """The ids of the app's `records` or `surveys` (KeyError for another), in API order."""
+        readers = {"records": self.record_ids, "surveys": lambda: [s.id for s in self.surveys]}
+        return readers[table]()
+
     def list_body(self) -> bytes:
         if self.list_cache is None or self.list_cache[0] != self.version:
             self.list_cache = (self.version, dump(self.all_records()))
@@ -316,12 +321,7 @@ class Apptentive:
     def ids(self, app_id: str, table: str) -> list[str]:
         """The ids of one app's `records` or `surveys`, in the API's order."""
         with self._lock:
-            app = self.apps[app_id]
-            if table == "records":
-                return app.record_ids()
-            if table == "surveys":
-                return [survey.id for survey in app.surveys]
-        raise KeyError(table)
+            return self.apps[app_id].ids(table)
 
     # --- auth --------------------------------------------------------------------------------
 

@@ -152,6 +152,14 @@ class Organization:
         generated = range(self.columns.first_id, self.columns.first_id + self.columns.count)
         return sorted(set(generated) | set(self.edited))
 
+    def ids(self, table: str) -> list[int]:
+        """The ids of the organization's `profiles` or `attributes` (KeyError for another)."""
+        readers = {
+            "profiles": self.profile_ids,
+            "attributes": lambda: [a["id"] for a in self.attributes],
+        }
+        return readers[table]()
+
     def attribute(self, attribute_id: int) -> dict[str, Any] | None:
         return next((a for a in self.attributes if a["id"] == attribute_id), None)
 
@@ -239,12 +247,7 @@ class Crowdskout:
     def ids(self, organization_id: int, table: str) -> list[int]:
         """Profile or attribute ids of one organization."""
         with self._lock:
-            org = self.organizations[organization_id]
-            if table == "profiles":
-                return org.profile_ids()
-            if table == "attributes":
-                return [a["id"] for a in org.attributes]
-        raise KeyError(table)
+            return self.organizations[organization_id].ids(table)
 
     # --- plumbing ----------------------------------------------------------------------------
 

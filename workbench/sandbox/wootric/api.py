@@ -279,12 +279,9 @@ class Wootric(ControlRoutes):
         fields = self._end_user_fields(call, errors)
         check(errors)
         self._check_unique(call, fields, None)
-        row = call.writes.create_end_user(
-            call.now,
-            fields.pop("email"),
-            properties=properties_in(call.values, "properties"),
-            **fields,
-        )
+        email = fields.pop("email")
+        properties = properties_in(call.values, "properties")
+        row = call.writes.create_end_user(call.now, email, fields, properties)
         return 201, call.writes.written_end_user(row)
 
     def _update_end_user(self, call: Call, key: str) -> Reply:
@@ -550,7 +547,7 @@ class Wootric(ControlRoutes):
                 if external_id and call.writes.end_user_position(external_id=external_id):
                     external_id = None
                 row = call.writes.create_end_user(
-                    call.now, email, external_id=external_id, properties=properties
+                    call.now, email, {"external_id": external_id}, properties
                 )
             else:
                 row = call.writes.update_end_user(position, call.now, {}, properties)

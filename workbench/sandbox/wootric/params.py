@@ -78,6 +78,14 @@ def check(errors: list[str]) -> None:
         raise ApiError(400, ", ".join(errors))
 
 
+def integers(values: dict[str, str], *names: str) -> list[int | None]:
+    """The named integers (None where absent); one 400 naming every one that is not."""
+    errors: list[str] = []
+    numbers = [integer(values, name, errors) for name in names]
+    check(errors)
+    return numbers
+
+
 def properties_in(values: dict[str, str], name: str) -> dict[str, Any]:
     """`properties[plan]=x` (or `end_user[properties][plan]=x`) as {"plan": "x"}, in order."""
     return {k: v for k, v in bracketed(values, name).items() if "[" not in k and "]" not in k}

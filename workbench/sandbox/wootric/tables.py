@@ -75,14 +75,8 @@ SCHEMAS = {
     "end_user_settings": SETTINGS_SCHEMA,
 }
 TABLES = (*SCHEMAS, "segments")
-SETTING_FLAGS = (
-    "email_nps",
-    "mobile_nps",
-    "web_nps",
-    "force_web_survey",
-    "force_mobile_survey",
-    "surveys_disabled_by_end_user",
-)
+SETTING_FLAGS = tuple(name for name, dtype in SETTINGS_SCHEMA.items() if dtype == pl.Boolean())
+"""The flags of the settings object: its boolean columns, in the settings object's order."""
 SETTINGS_IN_END_USER = (
     "email_nps",
     "mobile_nps",

@@ -94,27 +94,22 @@ class AccountWrites:
         self,
         now: int,
         email: str,
-        *,
-        last_surveyed: int | None = None,
-        external_created_at: int | None = None,
-        external_id: str | None = None,
-        phone_number: str | None = None,
+        fields: dict[str, Any] | None = None,
         properties: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """A new end user and its settings; `fields` sets the optional columns
+        (`last_surveyed`, `external_id`, ...), as `changes` does in `update_end_user`."""
         end_user_id = int(self.ids.take("end_users", 1)[0])
-        row = {
-            "id": end_user_id,
-            "created_at": now,
-            "updated_at": now,
-            "email": email.strip().lower(),
-            "last_surveyed": last_surveyed,
-            "external_created_at": external_created_at,
-            "last_seen_at": None,
-            "phone_number": phone_number,
-            "external_id": external_id,
-            "snapshot": self.data.add_snapshot(dict(properties or {})),
-            "mood": 0.0,
-        }
+        row: dict[str, Any] = dict.fromkeys(END_USER_SCHEMA)  # every column, in order
+        row.update(
+            id=end_user_id,
+            created_at=now,
+            updated_at=now,
+            email=email.strip().lower(),
+            snapshot=self.data.add_snapshot(dict(properties or {})),
+            mood=0.0,
+        )
+        row.update(fields or {})
         self.data.end_users.insert(pl.DataFrame([row], schema=END_USER_SCHEMA))
         settings = {
             "id": int(self.ids.take("end_user_settings", 1)[0]),

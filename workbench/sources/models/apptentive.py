@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypedDict
 
 from pydantic import AliasChoices, BeforeValidator, Field
 
-from workbench.sources.fields import ApiModel, Id, Timestamp
+from workbench.sources.fields import ApiModel, Choice, Id, Timestamp
 
 
 def _text(value: object) -> str | None:
@@ -99,11 +99,6 @@ class Record(ApiModel):
     """App-specific data the app attached to the record."""
 
 
-class AnswerChoice(ApiModel):
-    id: Id | None = None
-    value: str | None = None
-
-
 class Question(ApiModel):
     id: Id
     value: str | None = None
@@ -113,7 +108,7 @@ class Question(ApiModel):
     instructions: str | None = None
     required: bool = False
     # The field list calls it `answer_choice`, every example `answer_choices`: read both.
-    answer_choices: list[AnswerChoice] = Field(
+    answer_choices: list[Choice] = Field(
         default_factory=list, validation_alias=AliasChoices("answer_choices", "answer_choice")
     )
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, model_validator
 
 from workbench.sources.auth import CachedToken
-from workbench.sources.fields import ApiModel, Id
+from workbench.sources.fields import ApiModel, Choice, Id
 
 AttributeType = Literal["Radio", "Checkbox", "Text", "Number", "Tag", "Date", "Datetime"]
 """The documented attribute types; `Radio` and `Checkbox` need options."""
@@ -110,11 +110,6 @@ class Profile(ApiModel):
         return body
 
 
-class FieldOption(ApiModel):
-    id: Id | None = None
-    value: str | None = None
-
-
 class FieldOptions(ApiModel):
     """The options of one field, and the collection the field belongs to.
 
@@ -122,12 +117,7 @@ class FieldOptions(ApiModel):
     """
 
     collection: str | None = None
-    options: list[FieldOption] = Field(default_factory=list)
-
-
-class AttributeOption(ApiModel):
-    id: Id | None = None
-    value: str | None = None
+    options: list[Choice] = Field(default_factory=list)
 
 
 class Attribute(ApiModel):
@@ -137,7 +127,7 @@ class Attribute(ApiModel):
     name: str | None = None
     type: str | None = None
     locked: bool = False
-    options: list[AttributeOption] = Field(default_factory=list)
+    options: list[Choice] = Field(default_factory=list)
 
 
 class AttributePage(ApiModel):
