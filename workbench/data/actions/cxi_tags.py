@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from workbench.data.actions.cxi import PLATFORM, all_tags, cxi_client
+from workbench.data.actions.cxi import PLATFORM, all_tags, cxi_client, cxi_plan
 from workbench.data.actions.follow import chain, remove_rows
 from workbench.data.actions.plan import Call, Follow, Plan, row_call
 from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
@@ -79,19 +79,16 @@ def create_tag_plan(
         change += f", terms {', '.join(text_match)}"
     if parent:
         change += f", under {parent.name}"
-    return Plan(
-        action="tag create",
-        account=account,
-        platform=PLATFORM,
-        table="tags",
-        summary=f"Create the tag {upper} (undo: `workbench tag delete {account} {upper}`)",
-        calls=(row_call("tag", upper, "POST", "/v1/tags", change, send, check),),
-        params={
-            "name": upper,
-            "mode": mode,
-            "terms": list(text_match),
-            "parent": str(parent and parent.id),
-        },
+    summary = f"Create the tag {upper} (undo: `workbench tag delete {account} {upper}`)"
+    call = row_call("tag", upper, "POST", "/v1/tags", change, send, check)
+    params = {"name": upper, "mode": mode, "terms": list(text_match)}
+    return cxi_plan(
+        "tag create",
+        account,
+        "tags",
+        summary,
+        call,
+        params={**params, "parent": str(parent and parent.id)},
         follow=_write_tag(account, answered, parent.name if parent else None),
     )
 
@@ -129,15 +126,17 @@ def edit_tag_plan(
         return True
 
     shown = ", ".join(f"{k} → {v}" for k, v in wanted.items())
-    return Plan(
-        action="tag edit",
-        account=account,
-        platform=PLATFORM,
-        table="tags",
-        summary=f"Change the tag {tag.name}",
-        calls=(row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", shown, send, check),),
-        params={"tag": tag.id, **{k: str(v) for k, v in wanted.items()}},
-        follow=_write_tag(account, answered, parent_name),
+    call = row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", shown, send, check)
+    params = {"tag": tag.id, **{k: str(v) for k, v in wanted.items()}}
+    follow = _write_tag(account, answered, parent_name)
+    return cxi_plan(
+        "tag edit",
+        account,
+        "tags",
+        f"Change the tag {tag.name}",
+        call,
+        params=params,
+        follow=follow,
     )
 
 
@@ -161,16 +160,13 @@ def disable_tag_plan(account: str, tag: Tag, *, enabled: bool = False) -> Plan:
         return now is not None and now.enabled is enabled
 
     change = f"enabled → {'true' if enabled else 'false'}"
-    return Plan(
-        action=f"tag {word}",
-        account=account,
-        platform=PLATFORM,
-        table="tags",
-        summary=f"{word.capitalize()} the tag {tag.name} (the tags table keeps it either way; "
-        f"undo: `workbench tag {'disable' if enabled else 'enable'} {account} {tag.name}`)",
-        calls=(row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", change, send, check),),
-        params={"tag": tag.id, "enabled": enabled},
+    summary = (
+        f"{word.capitalize()} the tag {tag.name} (the tags table keeps it either way; "
+        f"undo: `workbench tag {'disable' if enabled else 'enable'} {account} {tag.name}`)"
     )
+    call = row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", change, send, check)
+    params = {"tag": tag.id, "enabled": enabled}
+    return cxi_plan(f"tag {word}", account, "tags", summary, call, params=params)
 
 
 def delete_tag_plan(account: str, tag: Tag) -> Plan:
@@ -182,16 +178,18 @@ def delete_tag_plan(account: str, tag: Tag) -> Plan:
     async def check(client: Any) -> bool | None:
         return all(t.id != tag.id for t in await all_tags(client))
 
-    return Plan(
-        action="tag delete",
-        account=account,
-        platform=PLATFORM,
-        table="tags",
-        summary=f"Delete the tag {tag.name} ({tag.response_count or 0:,} responses carry it)",
-        calls=(row_call("tag", tag.id, "DELETE", f"/v1/tags/{tag.id}", "deleted", send, check),),
+    summary = f"Delete the tag {tag.name} ({tag.response_count or 0:,} responses carry it)"
+    call = row_call("tag", tag.id, "DELETE", f"/v1/tags/{tag.id}", "deleted", send, check)
+    follow = chain(remove_rows("tags"), _orphans(tag.name))
+    return cxi_plan(
+        "tag delete",
+        account,
+        "tags",
+        summary,
+        call,
         params={"tag": tag.id},
         destructive=True,
-        follow=chain(remove_rows("tags"), _orphans(tag.name)),
+        follow=follow,
     )
 
 
@@ -247,15 +245,19 @@ def apply_tags_plan(account: str, import_id: str, tag_names: Sequence[str]) -> P
         return True
 
     path, shown = f"/v1/imports/{import_id}", ", ".join(names)
-    return Plan(
-        action="tag apply",
-        account=account,
-        platform=PLATFORM,
-        table="responses",
-        summary=f"Apply {', '.join(names)} to every response of import {import_id} "
-        "(the store's responses of the import get them too)",
-        calls=(row_call("import", import_id, "PUT", path, f"tag_names {shown}", send, check),),
-        params={"import": import_id, "tags": names},
+    summary = (
+        f"Apply {', '.join(names)} to every response of import {import_id} "
+        "(the store's responses of the import get them too)"
+    )
+    call = row_call("import", import_id, "PUT", path, f"tag_names {shown}", send, check)
+    params = {"import": import_id, "tags": names}
+    return cxi_plan(
+        "tag apply",
+        account,
+        "responses",
+        summary,
+        call,
+        params=params,
         follow=_tagged(import_id, names),
     )
 
