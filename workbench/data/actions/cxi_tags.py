@@ -13,7 +13,7 @@ responses; the next `workbench sync` reads them (their tags are CXI's to compute
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 import polars as pl
 
@@ -286,17 +286,26 @@ async def _tags_of(settings: Settings, account: str) -> list[Tag]:
     return await live(settings, account, all_tags)
 
 
+class TagFields(TypedDict, total=False):
+    """A tag's fields as every face takes them (a missing one is None): `parent` a top-level
+    tag's name or id, `text_match` the whole list of terms (none: a manual tag)."""
+
+    description: str | None
+    parent: str | None
+    text_match: Sequence[str]
+
+
+class TagEdits(TagFields, total=False):
+    """What a tag edit may change: a new name besides the fields."""
+
+    name: str | None
+
+
 async def create_tag_plan_for(
-    settings: Settings,
-    account: str,
-    name: str,
-    *,
-    parent: str | None = None,
-    text_match: Sequence[str] = (),
-    description: str | None = None,
+    settings: Settings, account: str, name: str, **fields: Unpack[TagFields]
 ) -> Plan:
-    """A new tag, unless the account has one of that name (PlanRefused); `parent` by name or
-    id."""
+    """A new tag, unless the account has one of that name (PlanRefused)."""
+    parent, text_match = fields.get("parent"), fields.get("text_match", ())
     tags = await _tags_of(settings, account)
     taken = [t for t in tags if t.name.upper() == name.strip().upper()]
     if taken:
@@ -311,30 +320,28 @@ async def create_tag_plan_for(
         )
     try:
         return create_tag_plan(
-            account, name, parent=parent_tag, text_match=text_match, description=description
+            account,
+            name,
+            parent=parent_tag,
+            text_match=text_match,
+            description=fields.get("description"),
         )
     except ValueError as exc:
         raise PlanRefused(str(exc)) from None
 
 
 async def edit_tag_plan_for(
-    settings: Settings,
-    account: str,
-    tag: str,
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    parent: str | None = None,
-    text_match: Sequence[str] = (),
+    settings: Settings, account: str, tag: str, **edits: Unpack[TagEdits]
 ) -> Plan:
     """The edit of the tag named (or with that id): a new name, description, parent or
     text-match terms (a manual tag given terms becomes a text-match tag)."""
+    parent, text_match = edits.get("parent"), edits.get("text_match", ())
     tags = await _tags_of(settings, account)
     found = find_tag(tags, tag, account)
     parent_tag = find_tag(tags, parent, account) if parent else None
     changes: dict[str, Any] = {
-        "name": name,
-        "description": description,
+        "name": edits.get("name"),
+        "description": edits.get("description"),
         "parent_id": parent_tag.id if parent_tag else None,
         "text_match_terms": list(text_match) if text_match else None,
     }

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import polars as pl
 
@@ -80,24 +80,28 @@ def _plural(n: int, word: str) -> str:
 # --- email survey ------------------------------------------------------------------------------
 
 
-def email_survey_plans(
-    end_users: pl.DataFrame,
-    *,
-    subject: str | None = None,
-    intro: str | None = None,
-    senders_name: str | None = None,
-    delay: int | None = None,
-    survey_immediately: bool | None = None,
-) -> list[Plan]:
+class SurveyEmail(TypedDict, total=False):
+    """The e-mail survey's options as every face names them (a missing one is None):
+    `delay` 1 to 31 days, `survey_immediately` whether to survey at once."""
+
+    subject: str | None
+    intro: str | None
+    sender_name: str | None
+    delay: int | None
+    survey_immediately: bool
+
+
+def email_survey_plans(end_users: pl.DataFrame, **survey: Unpack[SurveyEmail]) -> list[Plan]:
     """One plan per account: the end users' e-mail addresses in calls of at most 100."""
+    delay = survey.get("delay")
     if delay is not None and not 1 <= delay <= 31:
         raise ValueError(f"--delay is 1 to 31 days, not {delay}")
     options = {
-        "subject": subject,
-        "intro": intro,
-        "senders_name": senders_name,
+        "subject": survey.get("subject"),
+        "intro": survey.get("intro"),
+        "senders_name": survey.get("sender_name"),  # the API's spelling
         "delay": delay,
-        "survey_immediately": survey_immediately,
+        "survey_immediately": survey.get("survey_immediately") or None,
     }
     options = {k: v for k, v in options.items() if v is not None}
     plans = []
