@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
 import polars as pl
 
 from workbench.data.actions.follow import chain, remove_rows, set_properties
-from workbench.data.actions.plan import Call, Plan, Skipped, row_call
+from workbench.data.actions.plan import Call, Plan, Skipped, account_plan, row_call
 from workbench.data.actions.planning import PlanRefused
 from workbench.data.actions.wootric import _client
 from workbench.sources.errors import NotFound
@@ -123,15 +124,16 @@ def email_survey_plans(end_users: pl.DataFrame, **survey: Unpack[SurveyEmail]) -
             for i in range(0, len(people), MAX_SURVEY_EMAILS)
         ]
         when = f" in {_plural(delay, 'day')}" if delay else ""
+        summary = f"Survey {_plural(len(people), 'end user')} by e-mail{when}"
         plans.append(
-            Plan(
-                action="email-survey",
-                account=account,
-                platform=PLATFORM,
-                table="end_users",
-                summary=f"Survey {_plural(len(people), 'end user')} by e-mail{when}",
-                calls=tuple(calls),
-                skipped=tuple(skipped),
+            account_plan(
+                "email-survey",
+                account,
+                PLATFORM,
+                "end_users",
+                summary,
+                calls,
+                skipped,
                 params=options,
             )
         )
@@ -165,32 +167,40 @@ def _current(row: Mapping[str, Any]) -> dict[str, Any]:
     return dict(properties) if isinstance(properties, Mapping) else {}
 
 
+@dataclass(frozen=True)
+class Properties:
+    """Whose properties an action sets: the action, the table of its rows, what the summary
+    calls a row, and a note on whose properties change."""
+
+    action: str
+    table: str
+    what: str
+    note: str
+
+
+END_USER_PROPERTIES = Properties(
+    "set-property",
+    "end_users",
+    "end user",
+    "their current properties; their past responses keep the ones they answered with",
+)
+
+
 def property_plans(end_users: pl.DataFrame, values: Mapping[str, str]) -> list[Plan]:
     """One plan per account: a PUT for each end user whose properties differ from `values`."""
     return set_properties_plans(
-        end_users,
-        values,
-        action="set-property",
-        table="end_users",
-        what="end user",
-        note="their current properties; their past responses keep the ones they answered with",
-        call=lambda row: _property_call(str(row["id"]), values),
+        end_users, values, END_USER_PROPERTIES, lambda row: _property_call(str(row["id"]), values)
     )
 
 
 def set_properties_plans(
     rows: pl.DataFrame,
     values: Mapping[str, str],
-    *,
-    action: str,
-    table: str,
-    what: str,
-    note: str,
+    target: Properties,
     call: Callable[[dict[str, Any]], Call],
 ) -> list[Plan]:
-    """One plan per account: `call(row)` for each row of `table` (end users, declines) whose
-    properties differ from `values`, the others skipped. The summary counts the rows as `what`
-    and adds `note` (whose properties change)."""
+    """One plan per account: `call(row)` for each row of `target.table` (end users, declines)
+    whose properties differ from `values`, the others skipped."""
     if not values:
         raise ValueError("give at least one NAME=VALUE")
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
@@ -203,17 +213,19 @@ def set_properties_plans(
                 skipped.append(Skipped(str(row["id"]), f"already {shown}"))
                 continue
             calls.append(call(row))
+        summary = f"Set {shown} on {_plural(len(calls), target.what)} ({target.note})"
+        follow = set_properties(target.table, values)
         plans.append(
-            Plan(
-                action=action,
-                account=account,
-                platform=PLATFORM,
-                table=table,
-                summary=f"Set {shown} on {_plural(len(calls), what)} ({note})",
-                calls=tuple(calls),
-                skipped=tuple(skipped),
+            account_plan(
+                target.action,
+                account,
+                PLATFORM,
+                target.table,
+                summary,
+                calls,
+                skipped,
                 params=dict(values),
-                follow=set_properties(table, values),
+                follow=follow,
             )
         )
     return plans
@@ -242,23 +254,27 @@ def erase_plans(end_users: pl.DataFrame) -> list[Plan]:
         calls = [_erase_call(str(end_user)) for end_user in group["id"].to_list()]
         answers = int(group["responses"].sum()) if "responses" in group.columns else 0
         selected = f"; the filter selected {_plural(answers, 'response')} of theirs"
+        summary = (
+            f"Erase {_plural(len(calls), 'end user')} with all their responses and declines "
+            "(Wootric deletes them the next day at 7 AM UTC; cannot be undone)"
+        )
+        follow = chain(
+            remove_rows("end_users"),
+            remove_rows("responses", by="end_user_id"),
+            remove_rows("declines", by="end_user_id"),
+            remove_rows("page_views", by="end_user_id"),
+        )
+        summary += selected if answers else ""
         plans.append(
-            Plan(
-                action="erase",
-                account=account,
-                platform=PLATFORM,
-                table="end_users",
-                summary=f"Erase {_plural(len(calls), 'end user')} with all their responses and "
-                "declines (Wootric deletes them the next day at 7 AM UTC; cannot be undone)"
-                + (selected if answers else ""),
-                calls=tuple(calls),
+            account_plan(
+                "erase",
+                account,
+                PLATFORM,
+                "end_users",
+                summary,
+                calls,
                 destructive=True,
-                follow=chain(
-                    remove_rows("end_users"),
-                    remove_rows("responses", by="end_user_id"),
-                    remove_rows("declines", by="end_user_id"),
-                    remove_rows("page_views", by="end_user_id"),
-                ),
+                follow=follow,
             )
         )
     return plans
