@@ -5,7 +5,7 @@ account's tags, projects or onboarding read live first)."""
 from __future__ import annotations
 
 import os
-from typing import Unpack
+from typing import Literal, Unpack
 
 import polars as pl
 
@@ -144,7 +144,7 @@ class CxiActions(ActionsBase):
     def cxi_export(
         self,
         account: str,
-        type: str = "responses",
+        type: Literal["responses", "users"] = "responses",
         *,
         plan: bool = False,
         confirm: Confirm = False,

@@ -30,15 +30,15 @@ class ExportScreen(Dialog[ExportRequest]):
 
     def __init__(self, what: str, rows: int, columns: list[str], path: Path, filter_text: str):
         super().__init__()
-        self.what = what
         self.rows = rows
+        self.filter_text = filter_text
+        self.heading = f"Export {rows:,} rows of {what} to CSV"
         self.columns = columns
         self.path = path
-        self.filter_text = filter_text
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="export-dialog"):
-            yield Static(f"Export {self.rows:,} rows of {self.what} to CSV", classes="dialog-title")
+            yield Static(self.heading, classes="dialog-title")
             yield Static(
                 f"filter: {self.filter_text}" if self.filter_text else "no filter: every row",
                 classes="dialog-text",
