@@ -26,6 +26,7 @@ from workbench.data.actions.wootric_people import (
 from workbench.notebook.actions_flow import Accounts, ActionsBase, Confirm, rows_action
 
 if TYPE_CHECKING:
+    from workbench.analysis import Filter
     from workbench.notebook.frames import FilterLike
 
 
@@ -64,7 +65,7 @@ class WootricActions(ActionsBase):
 
     def email_survey(
         self,
-        filter: FilterLike,
+        filter: Filter | str,
         *,
         accounts: Accounts = None,
         plan: bool = False,
@@ -79,7 +80,7 @@ class WootricActions(ActionsBase):
 
     def set_property(
         self,
-        filter: FilterLike,
+        filter: Filter | str,
         values: Mapping[str, object] | None = None,
         *,
         accounts: Accounts = None,
