@@ -162,8 +162,13 @@ def tag_edit(
     write: Write,
 ) -> None:
     """Rename a tag, change its description or parent, or replace its text-match terms."""
-    edits: cxi_tags.TagEdits = {"name": name, "description": description, "parent": parent}
-    edits["text_match"] = text_match or ()
+    terms = text_match or ()
+    edits: cxi_tags.TagEdits = {
+        "name": name,
+        "description": description,
+        "parent": parent,
+        "text_match": terms,
+    }
     _carry_out(write, lambda s: cxi_tags.edit_tag_plan_for(s, account, tag, **edits), account)
 
 

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
 from workbench.data.actions.plan import Call, Plan
-from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
+from workbench.data.actions.planning import (
+    NothingToDo,
+    PlanRefused,
+    check_account,
+    check_options,
+    live,
+)
 from workbench.data.normalize import cxi as normalize
 from workbench.data.store import AccountStore
 from workbench.settings import Settings
@@ -122,6 +128,7 @@ async def import_plan_for(
     """`import_plan` with the projects resolved (ids or names) and the tags checked against
     the account's tags now. ImportRefused names every problem of the file; PlanRefused says
     what else is wrong."""
+    check_options(details, ImportDetails)
     check_account(settings, account, PLATFORM)
     chosen = await project_ids(settings, account, split_names(details.get("projects")))
     resolved: ImportDetails = {**details, "projects": chosen}
@@ -293,9 +300,7 @@ def onboarding_plan(
     """Complete the onboarding of `account` with a product category (its id); a misspelt
     detail fails here, as a named keyword would (`onboarding_plan_for` and the faces pass them
     on), not when the call is sent."""
-    unknown = sorted(set(details) - OnboardingDetails.__optional_keys__)
-    if unknown:
-        raise TypeError(f"onboarding_plan() got an unexpected keyword argument {unknown[0]!r}")
+    check_options(details, OnboardingDetails)
     given = {  # the ones given, in the order the flow lists them
         k: v for k in OnboardingDetails.__annotations__ if isinstance(v := details.get(k), str)
     }

@@ -20,7 +20,13 @@ import polars as pl
 from workbench.data.actions.cxi import PLATFORM, all_tags, cxi_client, cxi_plan
 from workbench.data.actions.follow import chain, remove_rows
 from workbench.data.actions.plan import Call, Follow, Plan, row_call
-from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
+from workbench.data.actions.planning import (
+    NothingToDo,
+    PlanRefused,
+    check_account,
+    check_options,
+    live,
+)
 from workbench.data.normalize import cxi as normalize
 from workbench.data.store import AccountStore
 from workbench.settings import Settings
@@ -305,6 +311,7 @@ async def create_tag_plan_for(
     settings: Settings, account: str, name: str, **fields: Unpack[TagFields]
 ) -> Plan:
     """A new tag, unless the account has one of that name (PlanRefused)."""
+    check_options(fields, TagFields)
     parent, text_match = fields.get("parent"), fields.get("text_match", ())
     tags = await _tags_of(settings, account)
     taken = [t for t in tags if t.name.upper() == name.strip().upper()]
@@ -335,6 +342,7 @@ async def edit_tag_plan_for(
 ) -> Plan:
     """The edit of the tag named (or with that id): a new name, description, parent or
     text-match terms (a manual tag given terms becomes a text-match tag)."""
+    check_options(edits, TagEdits)
     parent, text_match = edits.get("parent"), edits.get("text_match", ())
     tags = await _tags_of(settings, account)
     found = find_tag(tags, tag, account)

@@ -25,7 +25,7 @@ import polars as pl
 
 from workbench.data.actions.follow import chain, remove_rows, set_properties
 from workbench.data.actions.plan import Call, Plan, Skipped, account_plan, row_call
-from workbench.data.actions.planning import PlanRefused
+from workbench.data.actions.planning import PlanRefused, check_options
 from workbench.data.actions.wootric import _client
 from workbench.sources.errors import NotFound
 from workbench.sources.wootric import MAX_SURVEY_EMAILS
@@ -94,6 +94,7 @@ class SurveyEmail(TypedDict, total=False):
 
 def email_survey_plans(end_users: pl.DataFrame, **survey: Unpack[SurveyEmail]) -> list[Plan]:
     """One plan per account: the end users' e-mail addresses in calls of at most 100."""
+    check_options(survey, SurveyEmail)
     delay = survey.get("delay")
     if delay is not None and not 1 <= delay <= 31:
         raise ValueError(f"--delay is 1 to 31 days, not {delay}")
