@@ -87,16 +87,14 @@ def create_tag_plan(
         change += f", under {parent.name}"
     summary = f"Create the tag {upper} (undo: `workbench tag delete {account} {upper}`)"
     call = row_call("tag", upper, "POST", "/v1/tags", change, send, check)
-    params = {"name": upper, "mode": mode, "terms": list(text_match)}
-    return cxi_plan(
-        "tag create",
-        account,
-        "tags",
-        summary,
-        call,
-        params={**params, "parent": str(parent and parent.id)},
-        follow=_write_tag(account, answered, parent.name if parent else None),
-    )
+    params = {
+        "name": upper,
+        "mode": mode,
+        "terms": list(text_match),
+        "parent": str(parent and parent.id),
+    }
+    follow = _write_tag(account, answered, parent.name if parent else None)
+    return cxi_plan("tag create", account, "tags", summary, call, params=params, follow=follow)
 
 
 def edit_tag_plan(
