@@ -259,18 +259,19 @@ class _Row:
     high: float | None = None
 
 
-def _rows_chart(
-    rows: list[_Row],
-    *,
-    width: int,
-    height: int,
-    palette: Palette,
-    title: str,
-    footer: str,
-    kind: str,
-) -> str:
+@dataclass(frozen=True)
+class _Canvas:
+    """The size and colours a chart of rows is drawn in, as its caller was given them."""
+
+    width: int
+    height: int
+    palette: Palette
+
+
+def _rows_chart(rows: list[_Row], canvas: _Canvas, *, title: str, footer: str, kind: str) -> str:
     """One line per row: label, a bar (or an interval with its point) on one shared scale
     with a zero axis, and the row's numbers. Rows that do not fit are counted in the footer."""
+    width, height, palette = canvas.width, canvas.height, canvas.palette
     room = height - 1 - (1 if footer else 0)
     shown, rest = rows[:room], rows[room:]
     if rest:
@@ -372,15 +373,8 @@ def segment_chart(
         footer = ""
         if "p_adjust" in table.columns and width >= 60:
             footer = f"Δ vs the rest; p adjusted ({table['p_adjust'][0]})"
-        return _rows_chart(
-            rows,
-            width=width,
-            height=height,
-            palette=palette,
-            title=heading,
-            footer=footer,
-            kind="intervals",
-        )
+        canvas = _Canvas(width, height, palette)
+        return _rows_chart(rows, canvas, title=heading, footer=footer, kind="intervals")
 
 
 _p = format_p
@@ -427,15 +421,8 @@ def tag_impact_chart(
             footer = f"ranked by {rows_frame['rank_by'][0]}; p {rows_frame['p_adjust'][0]}"
         if impact.height > rows_frame.height:
             footer = f"top {rows_frame.height} of {impact.height} · {footer}".rstrip(" ·")
-        return _rows_chart(
-            rows,
-            width=width,
-            height=height,
-            palette=palette,
-            title=title,
-            footer=footer,
-            kind="bars",
-        )
+        canvas = _Canvas(width, height, palette)
+        return _rows_chart(rows, canvas, title=title, footer=footer, kind="bars")
 
 
 def answer_chart(
@@ -465,12 +452,5 @@ def answer_chart(
             for choice, count in rows_frame.select("choice", "count").rows()
         ]
         plain = Palette(**{**palette.__dict__, "positive": palette.bar})
-        return _rows_chart(
-            rows,
-            width=width,
-            height=height,
-            palette=plain,
-            title=question,
-            footer=f"n={total:,}",
-            kind="bars",
-        )
+        canvas = _Canvas(width, height, plain)
+        return _rows_chart(rows, canvas, title=question, footer=f"n={total:,}", kind="bars")

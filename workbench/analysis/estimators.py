@@ -184,7 +184,21 @@ class NpsEstimator(Estimator):
         )
 
 
-class CsatEstimator(Estimator):
+class _BandEstimator(Estimator):
+    """CSAT and CES count alike: n, the scores in one band of the scale (`band`), and the sum
+    and the sum of squares of the scores; `intervals` names their interval methods."""
+
+    band: str
+    intervals: str
+
+    def aggregations(self, score: pl.Expr) -> list[pl.Expr]:
+        return _band_and_moments(score, self.scale.band(self.band), self.band)
+
+    def interval_label(self) -> str:
+        return f"{self.intervals} {_percent(self.level)}"
+
+
+class CsatEstimator(_BandEstimator):
     """CSAT: the share satisfied in percent with a Wilson interval, and the mean score.
 
     `se_wald` is the share's Wald se, 100·sqrt(p(1-p)/n); `ci_centre` and `se` are the Wilson
@@ -196,16 +210,10 @@ class CsatEstimator(Estimator):
     value = "csat"
     counts = ("n", "satisfied", "score_sum", "score_sumsq")
     estimates = ("csat", "se", "se_wald", "ci_centre", "ci_low", "ci_high", "mean")
+    band, intervals = "satisfied", "wilson"
 
     def __init__(self, scale: CsatScale = CSAT, level: float = 0.95) -> None:
         super().__init__(scale, level)
-        self.scale: CsatScale = scale
-
-    def aggregations(self, score: pl.Expr) -> list[pl.Expr]:
-        return _band_and_moments(score, self.scale.satisfied, "satisfied")
-
-    def interval_label(self) -> str:
-        return f"wilson {_percent(self.level)}"
 
     def finish(self, counts: pl.DataFrame, keys: Sequence[str] = ()) -> pl.DataFrame:
         p = _share("satisfied")
@@ -227,23 +235,17 @@ class CsatEstimator(Estimator):
         )
 
 
-class CesEstimator(Estimator):
+class CesEstimator(_BandEstimator):
     """CES: the mean with its t-interval, and the share agreeing with a Wilson interval."""
 
     metric: Metric = "ces"
     value = "mean"
     counts = ("n", "agree", "score_sum", "score_sumsq")
     estimates = ("mean", "sd", "se", "ci_low", "ci_high", "agree_share", "agree_low", "agree_high")
+    band, intervals = "agree", "t (mean), wilson (agree)"
 
     def __init__(self, scale: CesScale = CES, level: float = 0.95) -> None:
         super().__init__(scale, level)
-        self.scale: CesScale = scale
-
-    def aggregations(self, score: pl.Expr) -> list[pl.Expr]:
-        return _band_and_moments(score, self.scale.agree, "agree")
-
-    def interval_label(self) -> str:
-        return f"t (mean), wilson (agree) {_percent(self.level)}"
 
     def finish(self, counts: pl.DataFrame, keys: Sequence[str] = ()) -> pl.DataFrame:
         n = pl.col("n").cast(pl.Float64)

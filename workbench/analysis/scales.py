@@ -74,6 +74,15 @@ class _Scale(BaseModel):
     low: int
     high: int
 
+    def __init_subclass__(
+        cls, *, metric: str = "", bands: tuple[str, ...] = (), described: tuple[str, ...] = ()
+    ) -> None:
+        """A scale names its metric and its bands in its class line, once; `described` (the
+        bands its figure is computed from) defaults to them all."""
+        super().__init_subclass__()
+        if metric:
+            cls.metric, cls.band_names, cls.described = metric, bands, described or bands
+
     def _check_within(self) -> None:
         if self.low >= self.high:
             raise ValueError(f"a scale runs low to high; {self.low}-{self.high} does not")
@@ -112,12 +121,9 @@ class _Scale(BaseModel):
         return f"{self.metric} {self.low}-{self.high}: {bands}"
 
 
-class NpsScale(_Scale):
+class NpsScale(_Scale, metric="nps", bands=NPS_BAND_NAMES):
     """Likelihood to recommend: 0-10, detractors 0-6, passives 7-8, promoters 9-10 by default."""
 
-    band_names: ClassVar[tuple[str, ...]] = NPS_BAND_NAMES
-    metric: ClassVar[str] = "nps"
-    described: ClassVar[tuple[str, ...]] = NPS_BAND_NAMES
     low: int = 0
     high: int = 10
     detractors: Band = Band(low=0, high=6)
@@ -132,15 +138,12 @@ class NpsScale(_Scale):
         return self
 
 
-class CsatScale(_Scale):
+class CsatScale(_Scale, metric="csat", bands=CSAT_BAND_NAMES, described=("satisfied",)):
     """Satisfaction: 1-5; dissatisfied 1-2, neutral 3, satisfied 4-5 (top-2-box) by default.
 
     The CSAT figure is the share satisfied; the other two bands name the rest for filters.
     """
 
-    band_names: ClassVar[tuple[str, ...]] = CSAT_BAND_NAMES
-    metric: ClassVar[str] = "csat"
-    described: ClassVar[tuple[str, ...]] = ("satisfied",)
     low: int = 1
     high: int = 5
     dissatisfied: Band = Band(low=1, high=2)
@@ -148,15 +151,12 @@ class CsatScale(_Scale):
     satisfied: Band = Band(low=4, high=5)
 
 
-class CesScale(_Scale):
+class CesScale(_Scale, metric="ces", bands=CES_BAND_NAMES, described=("agree",)):
     """Customer effort (CES 2.0): 1-7; disagree 1-3, neutral 4, agree 5-7 by default.
 
     The CES figures are the mean and the share agreeing; the other bands name the rest.
     """
 
-    band_names: ClassVar[tuple[str, ...]] = CES_BAND_NAMES
-    metric: ClassVar[str] = "ces"
-    described: ClassVar[tuple[str, ...]] = ("agree",)
     low: int = 1
     high: int = 7
     disagree: Band = Band(low=1, high=3)

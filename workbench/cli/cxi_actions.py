@@ -55,6 +55,13 @@ def planned(make: Coroutine[Any, Any, T]) -> T:
         fail(escape(str(exc).splitlines()[0]))
 
 
+def _carry_out(
+    write: Write, make: Callable[[Settings], Coroutine[Any, Any, Plan]], account: str
+) -> None:
+    """Plan a CXI action with `make(settings)`, the account checked first, and carry it out."""
+    write.carry_out([planned(make(account_settings(account, "cxi")))])
+
+
 # --- import ------------------------------------------------------------------------------------
 
 
@@ -135,18 +142,9 @@ def tag_create(
     write: Write,
 ) -> None:
     """Create a manual tag, or a text-match tag with --text-match terms."""
-    settings = account_settings(account, "cxi")
-    plan = planned(
-        cxi_tags.create_tag_plan_for(
-            settings,
-            account,
-            name,
-            parent=parent,
-            text_match=text_match or (),
-            description=description,
-        )
-    )
-    write.carry_out([plan])
+    terms = text_match or ()
+    fields: cxi_tags.TagFields = {"parent": parent, "text_match": terms, "description": description}
+    _carry_out(write, lambda s: cxi_tags.create_tag_plan_for(s, account, name, **fields), account)
 
 
 @tag_app.command("edit")
@@ -164,19 +162,14 @@ def tag_edit(
     write: Write,
 ) -> None:
     """Rename a tag, change its description or parent, or replace its text-match terms."""
-    settings = account_settings(account, "cxi")
-    plan = planned(
-        cxi_tags.edit_tag_plan_for(
-            settings,
-            account,
-            tag,
-            name=name,
-            description=description,
-            parent=parent,
-            text_match=text_match or (),
-        )
-    )
-    write.carry_out([plan])
+    terms = text_match or ()
+    edits: cxi_tags.TagEdits = {
+        "name": name,
+        "description": description,
+        "parent": parent,
+        "text_match": terms,
+    }
+    _carry_out(write, lambda s: cxi_tags.edit_tag_plan_for(s, account, tag, **edits), account)
 
 
 TagArgument = Annotated[str, typer.Argument(help="The tag's name or id.")]
@@ -189,8 +182,7 @@ def _tag_command(
     it; `doc` is the help Typer shows."""
 
     def command(account: AccountArgument, tag: TagArgument, *, write: Write) -> None:
-        settings = account_settings(account, "cxi")
-        write.carry_out([planned(make(settings, account, tag))])
+        _carry_out(write, lambda settings: make(settings, account, tag), account)
 
     command.__doc__ = doc
     return write_command()(command)
@@ -227,8 +219,7 @@ def tag_apply(
     write: Write,
 ) -> None:
     """Apply existing tags to every response of an import."""
-    settings = account_settings(account, "cxi")
-    write.carry_out([planned(cxi_tags.apply_tags_plan_for(settings, account, import_id, tags))])
+    _carry_out(write, lambda s: cxi_tags.apply_tags_plan_for(s, account, import_id, tags), account)
 
 
 # --- onboarding and export ---------------------------------------------------------------------

@@ -104,9 +104,9 @@ def email_survey(
         people,
         subject=subject,
         intro=intro,
-        senders_name=sender_name,
+        sender_name=sender_name,
         delay=delay,
-        survey_immediately=survey_immediately or None,
+        survey_immediately=survey_immediately,
     )
     write.carry_out(plans)
 

@@ -5,8 +5,7 @@ account's tags, projects or onboarding read live first)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import Unpack
+from typing import Literal, Unpack
 
 import polars as pl
 
@@ -34,28 +33,16 @@ class CxiActions(ActionsBase):
         account: str,
         path: str | os.PathLike[str],
         *,
-        name: str | None = None,
-        metric_type: str | None = None,
-        language: str | None = None,
-        tags: cxi.Names = None,
-        projects: cxi.Names = None,
         plan: bool = False,
         confirm: Confirm = False,
+        **details: Unpack[cxi.ImportDetails],
     ) -> pl.DataFrame:
         """Upload a CSV file as a new CXI import, checked locally first (`workbench import`).
-        `metric_type` is nps, csat, ces or other; tags must exist; projects by id or name."""
+        The details are name, metric_type (nps, csat, ces or other), language, tags (they must
+        exist) and projects (by id or name)."""
         try:
             made = planned(
-                lambda: cxi.import_plan_for(
-                    self.settings,
-                    account,
-                    os.fspath(path),
-                    name=name,
-                    metric_type=metric_type,
-                    language=language,
-                    tags=tags,
-                    projects=projects,
-                )
+                lambda: cxi.import_plan_for(self.settings, account, os.fspath(path), **details)
             )
         except cxi.ImportRefused as refused:
             raise ImportProblems(refused) from None
@@ -66,24 +53,13 @@ class CxiActions(ActionsBase):
         account: str,
         name: str,
         *,
-        parent: str | None = None,
-        text_match: Sequence[str] = (),
-        description: str | None = None,
         plan: bool = False,
         confirm: Confirm = False,
+        **fields: Unpack[cxi_tags.TagFields],
     ) -> pl.DataFrame:
-        """Create a manual tag, or a text-match tag with `text_match` terms
-        (`workbench tag create`)."""
-        made = planned(
-            lambda: cxi_tags.create_tag_plan_for(
-                self.settings,
-                account,
-                name,
-                parent=parent,
-                text_match=list(text_match),
-                description=description,
-            )
-        )
+        """Create a manual tag, or a text-match tag with `text_match` terms; `parent` and
+        `description` besides (`workbench tag create`)."""
+        made = planned(lambda: cxi_tags.create_tag_plan_for(self.settings, account, name, **fields))
         return self._act(made, plan=plan, confirm=confirm)
 
     def tag_edit(
@@ -91,26 +67,13 @@ class CxiActions(ActionsBase):
         account: str,
         tag: str,
         *,
-        name: str | None = None,
-        description: str | None = None,
-        parent: str | None = None,
-        text_match: Sequence[str] = (),
         plan: bool = False,
         confirm: Confirm = False,
+        **edits: Unpack[cxi_tags.TagEdits],
     ) -> pl.DataFrame:
         """Rename a tag (by name or id), change its description or parent, or replace its
-        text-match terms (`workbench tag edit`)."""
-        made = planned(
-            lambda: cxi_tags.edit_tag_plan_for(
-                self.settings,
-                account,
-                tag,
-                name=name,
-                description=description,
-                parent=parent,
-                text_match=list(text_match),
-            )
-        )
+        text-match terms: `name`, `description`, `parent`, `text_match` (`workbench tag edit`)."""
+        made = planned(lambda: cxi_tags.edit_tag_plan_for(self.settings, account, tag, **edits))
         return self._act(made, plan=plan, confirm=confirm)
 
     def _toggle(
@@ -181,7 +144,7 @@ class CxiActions(ActionsBase):
     def cxi_export(
         self,
         account: str,
-        type: str = "responses",
+        type: Literal["responses", "users"] = "responses",
         *,
         plan: bool = False,
         confirm: Confirm = False,

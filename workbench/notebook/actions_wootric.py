@@ -5,7 +5,7 @@ its plans with the data layer's functions the CLI command named in its docstring
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 import polars as pl
 
@@ -16,6 +16,7 @@ from workbench.data.actions.wootric_declines import (
     declines_of,
 )
 from workbench.data.actions.wootric_people import (
+    SurveyEmail,
     email_survey_plans,
     end_users_by_email,
     end_users_of,
@@ -25,6 +26,7 @@ from workbench.data.actions.wootric_people import (
 from workbench.notebook.actions_flow import Accounts, ActionsBase, Confirm, rows_action
 
 if TYPE_CHECKING:
+    from workbench.analysis import Filter
     from workbench.notebook.frames import FilterLike
 
 
@@ -63,33 +65,22 @@ class WootricActions(ActionsBase):
 
     def email_survey(
         self,
-        filter: FilterLike,
+        filter: Filter | str,
         *,
-        subject: str | None = None,
-        intro: str | None = None,
-        sender_name: str | None = None,
-        delay: int | None = None,
-        survey_immediately: bool = False,
         accounts: Accounts = None,
         plan: bool = False,
         confirm: Confirm = False,
+        **survey: Unpack[SurveyEmail],
     ) -> pl.DataFrame:
         """Survey by e-mail the end users who gave the filtered Wootric responses, 100
-        addresses a call (`workbench email-survey`). `delay` is 1 to 31 days."""
+        addresses a call (`workbench email-survey`): `subject`, `intro`, `sender_name`, `delay`
+        (1 to 31 days), `survey_immediately`."""
         _, people = self._people(filter, accounts)
-        plans = email_survey_plans(
-            people,
-            subject=subject,
-            intro=intro,
-            senders_name=sender_name,
-            delay=delay,
-            survey_immediately=survey_immediately or None,
-        )
-        return self._act(plans, plan=plan, confirm=confirm)
+        return self._act(email_survey_plans(people, **survey), plan=plan, confirm=confirm)
 
     def set_property(
         self,
-        filter: FilterLike,
+        filter: Filter | str,
         values: Mapping[str, object] | None = None,
         *,
         accounts: Accounts = None,

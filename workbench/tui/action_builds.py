@@ -117,7 +117,7 @@ async def email_survey(ctx: Context) -> list[Plan]:
             ctx.people(),
             subject=ctx.answers.get("subject") or None,
             intro=ctx.answers.get("intro") or None,
-            senders_name=ctx.answers.get("sender") or None,
+            sender_name=ctx.answers.get("sender") or None,
             delay=int(delay) if delay else None,
         )
     except ValueError as exc:

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.actions.follow import set_columns
-from workbench.data.actions.plan import Call, Plan, Skipped, row_call
+from workbench.data.actions.plan import Call, Plan, Skipped, account_plan, row_call
 from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
 from workbench.data.schema import SchemaError
 from workbench.data.store import Store, StoreError
@@ -84,18 +84,13 @@ def archive_plans(
             else:
                 calls.append(_toggle(record, archive))
         noun = "record" if len(calls) == 1 else "records"
+        summary = (
+            f"{action.capitalize()} {len(calls):,} {noun} (the store keeps them: "
+            "its responses have no archived column)"
+        )
+        undo = "unarchive" if archive else "archive"
         plans.append(
-            Plan(
-                action=action,
-                account=account,
-                platform=PLATFORM,
-                table="responses",
-                summary=f"{action.capitalize()} {len(calls):,} {noun} (the store keeps them: "
-                "its responses have no archived column)",
-                calls=tuple(calls),
-                skipped=tuple(skipped),
-                undo="unarchive" if archive else "archive",
-            )
+            account_plan(action, account, PLATFORM, "responses", summary, calls, skipped, undo=undo)
         )
     return plans
 

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
 from workbench.data.actions.plan import Call, Plan
-from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
+from workbench.data.actions.planning import (
+    NothingToDo,
+    PlanRefused,
+    check_account,
+    check_options,
+    live,
+)
 from workbench.data.normalize import cxi as normalize
 from workbench.data.store import AccountStore
 from workbench.settings import Settings
@@ -44,6 +50,11 @@ def cxi_client(client: Any) -> CxiClient:
     if not isinstance(client, CxiClient):
         raise TypeError(f"a CXI action needs a CXI client, not {type(client).__name__}")
     return client
+
+
+def cxi_plan(action: str, account: str, table: str, summary: str, call: Call, **more: Any) -> Plan:
+    """The plan of a CXI action: every one is a single call (`more`: Plan's other fields)."""
+    return Plan(action, account, PLATFORM, table, summary, (call,), **more)
 
 
 class ImportRefused(ValueError):
@@ -117,6 +128,7 @@ async def import_plan_for(
     """`import_plan` with the projects resolved (ids or names) and the tags checked against
     the account's tags now. ImportRefused names every problem of the file; PlanRefused says
     what else is wrong."""
+    check_options(details, ImportDetails)
     check_account(settings, account, PLATFORM)
     chosen = await project_ids(settings, account, split_names(details.get("projects")))
     resolved: ImportDetails = {**details, "projects": chosen}
@@ -226,29 +238,13 @@ def import_plan(
         f"{k.replace('_', ' ')} {', '.join(v) if isinstance(v, list) else v}"
         for k, v in meta.items()
     )
+    summary = f"Upload {file_name} as the import {title!r}" + (f" ({extra})" if extra else "")
     change = f"{shape.rows:,} rows, {len(shape.columns)} columns ({', '.join(shape.columns)})"
-    return Plan(
-        action="import",
-        account=account,
-        platform=PLATFORM,
-        table="surveys",
-        summary=f"Upload {file_name} as the import {title!r}"
-        + (f" ({extra})" if extra else "")
-        + "; the store gets the import and its responses",
-        calls=(
-            Call(
-                key=f"import:{digest}",
-                method="POST",
-                path="/v1/imports" + (" + PUT /v1/imports/{id}" if meta else ""),
-                rows=(title,),
-                change=change,
-                send=send,
-                check=check,
-            ),
-        ),
-        params={"file": digest, "name": title, **meta},
-        follow=follow,
-    )
+    path = "/v1/imports" + (" + PUT /v1/imports/{id}" if meta else "")
+    call = Call(f"import:{digest}", "POST", path, (title,), change, send, check)
+    summary += "; the store gets the import and its responses"
+    params = {"file": digest, "name": title, **meta}
+    return cxi_plan("import", account, "surveys", summary, call, params=params, follow=follow)
 
 
 class ChooseCategory(ValueError):
@@ -299,25 +295,15 @@ async def onboarding_plan_for(
 
 
 def onboarding_plan(
-    account: str,
-    product_category: str,
-    *,
-    project_name: str | None = None,
-    import_name: str | None = None,
-    import_source: str | None = None,
-    import_metric_type: str | None = None,
-    import_language: str | None = None,
+    account: str, product_category: str, **details: Unpack[OnboardingDetails]
 ) -> Plan:
-    """Complete the onboarding of `account` with a product category (its id); the details by
-    name, so a misspelt one fails here (`onboarding_plan_for` and the faces pass them on)."""
-    details = {
-        "project_name": project_name,
-        "import_name": import_name,
-        "import_source": import_source,
-        "import_metric_type": import_metric_type,
-        "import_language": import_language,
+    """Complete the onboarding of `account` with a product category (its id); a misspelt
+    detail fails here, as a named keyword would (`onboarding_plan_for` and the faces pass them
+    on), not when the call is sent."""
+    check_options(details, OnboardingDetails)
+    given = {  # the ones given, in the order the flow lists them
+        k: v for k in OnboardingDetails.__annotations__ if isinstance(v := details.get(k), str)
     }
-    given = {k: v for k, v in details.items() if v is not None}
 
     async def send(raw: Any) -> None:
         await cxi_client(raw).complete_onboarding(product_category, **given)
@@ -326,27 +312,12 @@ def onboarding_plan(
         return (await cxi_client(raw).get_onboarding()).onboarded
 
     shown = ", ".join(f"{k.replace('_', ' ')} {v!r}" for k, v in given.items())
-    return Plan(
-        action="onboard",
-        account=account,
-        platform=PLATFORM,
-        table="accounts",
-        summary=f"Complete the CXI onboarding with product category {product_category}"
-        + (f" ({shown})" if shown else "")
-        + "; then `workbench sync` reads the account",
-        calls=(
-            Call(
-                key="onboarding",
-                method="PUT",
-                path="/v1/onboarding",
-                rows=(account,),
-                change="product category, then onboarded → true",
-                send=send,
-                check=check,
-            ),
-        ),
-        params={"product_category_id": product_category, **given},
-    )
+    summary = f"Complete the CXI onboarding with product category {product_category}"
+    summary += (f" ({shown})" if shown else "") + "; then `workbench sync` reads the account"
+    change = "product category, then onboarded → true"
+    call = Call("onboarding", "PUT", "/v1/onboarding", (account,), change, send, check)
+    params = {"product_category_id": product_category, **given}
+    return cxi_plan("onboard", account, "accounts", summary, call, params=params)
 
 
 def export_plan_for(settings: Settings, account: str, export_type: str = "responses") -> Plan:
@@ -366,23 +337,11 @@ def export_plan(account: str, export_type: str = "responses") -> Plan:
     async def send(raw: Any) -> None:
         await cxi_client(raw).create_export("users" if export_type == "users" else "responses")
 
-    return Plan(
-        action="cxi-export",
-        account=account,
-        platform=PLATFORM,
-        table="accounts",
-        summary=f"Ask CXI to e-mail an export of the account's {export_type} to its user "
-        "(one export at a time; the store does not change)",
-        calls=(
-            Call(
-                key=f"export:{export_type}",
-                method="POST",
-                path="/v1/exports",
-                rows=(account,),
-                change=f"export_type={export_type}",
-                send=send,
-                check=None,
-            ),
-        ),
-        params={"export_type": export_type},
+    summary = (
+        f"Ask CXI to e-mail an export of the account's {export_type} to its user "
+        "(one export at a time; the store does not change)"
     )
+    key, change = f"export:{export_type}", f"export_type={export_type}"
+    call = Call(key, "POST", "/v1/exports", (account,), change, send, None)
+    params = {"export_type": export_type}
+    return cxi_plan("cxi-export", account, "accounts", summary, call, params=params)

@@ -13,14 +13,20 @@ responses; the next `workbench sync` reads them (their tags are CXI's to compute
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 import polars as pl
 
-from workbench.data.actions.cxi import PLATFORM, all_tags, cxi_client
+from workbench.data.actions.cxi import PLATFORM, all_tags, cxi_client, cxi_plan
 from workbench.data.actions.follow import chain, remove_rows
 from workbench.data.actions.plan import Call, Follow, Plan, row_call
-from workbench.data.actions.planning import NothingToDo, PlanRefused, check_account, live
+from workbench.data.actions.planning import (
+    NothingToDo,
+    PlanRefused,
+    check_account,
+    check_options,
+    live,
+)
 from workbench.data.normalize import cxi as normalize
 from workbench.data.store import AccountStore
 from workbench.settings import Settings
@@ -79,21 +85,16 @@ def create_tag_plan(
         change += f", terms {', '.join(text_match)}"
     if parent:
         change += f", under {parent.name}"
-    return Plan(
-        action="tag create",
-        account=account,
-        platform=PLATFORM,
-        table="tags",
-        summary=f"Create the tag {upper} (undo: `workbench tag delete {account} {upper}`)",
-        calls=(row_call("tag", upper, "POST", "/v1/tags", change, send, check),),
-        params={
-            "name": upper,
-            "mode": mode,
-            "terms": list(text_match),
-            "parent": str(parent and parent.id),
-        },
-        follow=_write_tag(account, answered, parent.name if parent else None),
-    )
+    summary = f"Create the tag {upper} (undo: `workbench tag delete {account} {upper}`)"
+    call = row_call("tag", upper, "POST", "/v1/tags", change, send, check)
+    params = {
+        "name": upper,
+        "mode": mode,
+        "terms": list(text_match),
+        "parent": str(parent and parent.id),
+    }
+    follow = _write_tag(account, answered, parent.name if parent else None)
+    return cxi_plan("tag create", account, "tags", summary, call, params=params, follow=follow)
 
 
 def edit_tag_plan(
@@ -129,15 +130,17 @@ def edit_tag_plan(
         return True
 
     shown = ", ".join(f"{k} → {v}" for k, v in wanted.items())
-    return Plan(
-        action="tag edit",
-        account=account,
-        platform=PLATFORM,
-        table="tags",
-        summary=f"Change the tag {tag.name}",
-        calls=(row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", shown, send, check),),
-        params={"tag": tag.id, **{k: str(v) for k, v in wanted.items()}},
-        follow=_write_tag(account, answered, parent_name),
+    call = row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", shown, send, check)
+    params = {"tag": tag.id, **{k: str(v) for k, v in wanted.items()}}
+    follow = _write_tag(account, answered, parent_name)
+    return cxi_plan(
+        "tag edit",
+        account,
+        "tags",
+        f"Change the tag {tag.name}",
+        call,
+        params=params,
+        follow=follow,
     )
 
 
@@ -161,16 +164,13 @@ def disable_tag_plan(account: str, tag: Tag, *, enabled: bool = False) -> Plan:
         return now is not None and now.enabled is enabled
 
     change = f"enabled → {'true' if enabled else 'false'}"
-    return Plan(
-        action=f"tag {word}",
-        account=account,
-        platform=PLATFORM,
-        table="tags",
-        summary=f"{word.capitalize()} the tag {tag.name} (the tags table keeps it either way; "
-        f"undo: `workbench tag {'disable' if enabled else 'enable'} {account} {tag.name}`)",
-        calls=(row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", change, send, check),),
-        params={"tag": tag.id, "enabled": enabled},
+    summary = (
+        f"{word.capitalize()} the tag {tag.name} (the tags table keeps it either way; "
+        f"undo: `workbench tag {'disable' if enabled else 'enable'} {account} {tag.name}`)"
     )
+    call = row_call("tag", tag.id, "PUT", f"/v1/tags/{tag.id}", change, send, check)
+    params = {"tag": tag.id, "enabled": enabled}
+    return cxi_plan(f"tag {word}", account, "tags", summary, call, params=params)
 
 
 def delete_tag_plan(account: str, tag: Tag) -> Plan:
@@ -182,16 +182,18 @@ def delete_tag_plan(account: str, tag: Tag) -> Plan:
     async def check(client: Any) -> bool | None:
         return all(t.id != tag.id for t in await all_tags(client))
 
-    return Plan(
-        action="tag delete",
-        account=account,
-        platform=PLATFORM,
-        table="tags",
-        summary=f"Delete the tag {tag.name} ({tag.response_count or 0:,} responses carry it)",
-        calls=(row_call("tag", tag.id, "DELETE", f"/v1/tags/{tag.id}", "deleted", send, check),),
+    summary = f"Delete the tag {tag.name} ({tag.response_count or 0:,} responses carry it)"
+    call = row_call("tag", tag.id, "DELETE", f"/v1/tags/{tag.id}", "deleted", send, check)
+    follow = chain(remove_rows("tags"), _orphans(tag.name))
+    return cxi_plan(
+        "tag delete",
+        account,
+        "tags",
+        summary,
+        call,
         params={"tag": tag.id},
         destructive=True,
-        follow=chain(remove_rows("tags"), _orphans(tag.name)),
+        follow=follow,
     )
 
 
@@ -247,15 +249,19 @@ def apply_tags_plan(account: str, import_id: str, tag_names: Sequence[str]) -> P
         return True
 
     path, shown = f"/v1/imports/{import_id}", ", ".join(names)
-    return Plan(
-        action="tag apply",
-        account=account,
-        platform=PLATFORM,
-        table="responses",
-        summary=f"Apply {', '.join(names)} to every response of import {import_id} "
-        "(the store's responses of the import get them too)",
-        calls=(row_call("import", import_id, "PUT", path, f"tag_names {shown}", send, check),),
-        params={"import": import_id, "tags": names},
+    summary = (
+        f"Apply {', '.join(names)} to every response of import {import_id} "
+        "(the store's responses of the import get them too)"
+    )
+    call = row_call("import", import_id, "PUT", path, f"tag_names {shown}", send, check)
+    params = {"import": import_id, "tags": names}
+    return cxi_plan(
+        "tag apply",
+        account,
+        "responses",
+        summary,
+        call,
+        params=params,
         follow=_tagged(import_id, names),
     )
 
@@ -284,17 +290,27 @@ async def _tags_of(settings: Settings, account: str) -> list[Tag]:
     return await live(settings, account, all_tags)
 
 
+class TagFields(TypedDict, total=False):
+    """A tag's fields as every face takes them (a missing one is None): `parent` a top-level
+    tag's name or id, `text_match` the whole list of terms (none: a manual tag)."""
+
+    description: str | None
+    parent: str | None
+    text_match: Sequence[str]
+
+
+class TagEdits(TagFields, total=False):
+    """What a tag edit may change: a new name besides the fields."""
+
+    name: str | None
+
+
 async def create_tag_plan_for(
-    settings: Settings,
-    account: str,
-    name: str,
-    *,
-    parent: str | None = None,
-    text_match: Sequence[str] = (),
-    description: str | None = None,
+    settings: Settings, account: str, name: str, **fields: Unpack[TagFields]
 ) -> Plan:
-    """A new tag, unless the account has one of that name (PlanRefused); `parent` by name or
-    id."""
+    """A new tag, unless the account has one of that name (PlanRefused)."""
+    check_options(fields, TagFields)
+    parent, text_match = fields.get("parent"), fields.get("text_match", ())
     tags = await _tags_of(settings, account)
     taken = [t for t in tags if t.name.upper() == name.strip().upper()]
     if taken:
@@ -309,30 +325,29 @@ async def create_tag_plan_for(
         )
     try:
         return create_tag_plan(
-            account, name, parent=parent_tag, text_match=text_match, description=description
+            account,
+            name,
+            parent=parent_tag,
+            text_match=text_match,
+            description=fields.get("description"),
         )
     except ValueError as exc:
         raise PlanRefused(str(exc)) from None
 
 
 async def edit_tag_plan_for(
-    settings: Settings,
-    account: str,
-    tag: str,
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    parent: str | None = None,
-    text_match: Sequence[str] = (),
+    settings: Settings, account: str, tag: str, **edits: Unpack[TagEdits]
 ) -> Plan:
     """The edit of the tag named (or with that id): a new name, description, parent or
     text-match terms (a manual tag given terms becomes a text-match tag)."""
+    check_options(edits, TagEdits)
+    parent, text_match = edits.get("parent"), edits.get("text_match", ())
     tags = await _tags_of(settings, account)
     found = find_tag(tags, tag, account)
     parent_tag = find_tag(tags, parent, account) if parent else None
     changes: dict[str, Any] = {
-        "name": name,
-        "description": description,
+        "name": edits.get("name"),
+        "description": edits.get("description"),
         "parent_id": parent_tag.id if parent_tag else None,
         "text_match_terms": list(text_match) if text_match else None,
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,6 +139,21 @@ class Plan:
         if self.undo and not self.undoes:
             out.append(f"  undo: `workbench undo` (`workbench {self.undo}` on the same rows)")
         return out
+
+
+def account_plan(
+    action: str,
+    account: str,
+    platform: str,
+    table: str,
+    summary: str,
+    calls: Iterable[Call],
+    skipped: Iterable[Skipped] = (),
+    **more: Any,
+) -> Plan:
+    """An action's plan in one account, from the lists its calls and skipped rows were
+    gathered in (actions over a filter make one per account); `more`: Plan's other fields."""
+    return Plan(action, account, platform, table, summary, tuple(calls), tuple(skipped), **more)
 
 
 def plans_frame(plans: Sequence[Plan]) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.actions.follow import set_columns
-from workbench.data.actions.plan import Call, Plan, Skipped, row_call
+from workbench.data.actions.plan import Call, Plan, Skipped, account_plan, row_call
 from workbench.sources.wootric import WootricClient
 
 EXCLUSION_PLATFORMS = ("wootric",)
@@ -47,17 +47,20 @@ def exclusion_plans(rows: pl.DataFrame, *, exclude: bool) -> list[Plan]:
             calls.append(_call(response, end_user, exclude))
         noun = "response" if len(calls) == 1 else "responses"
         where = "from" if exclude else "in"
+        summary = f"{action.capitalize()} {len(calls):,} {noun} {where} calculations"
+        undo = "include" if exclude else "exclude"
+        follow = set_columns("responses", {"excluded_from_calculations": exclude})
         plans.append(
-            Plan(
-                action=action,
-                account=account,
-                platform=platform,
-                table="responses",
-                summary=f"{action.capitalize()} {len(calls):,} {noun} {where} calculations",
-                calls=tuple(calls),
-                skipped=tuple(skipped),
-                undo="include" if exclude else "exclude",
-                follow=set_columns("responses", {"excluded_from_calculations": exclude}),
+            account_plan(
+                action,
+                account,
+                platform,
+                "responses",
+                summary,
+                calls,
+                skipped,
+                undo=undo,
+                follow=follow,
             )
         )
     return plans

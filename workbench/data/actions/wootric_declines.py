@@ -18,9 +18,15 @@ import polars as pl
 from workbench.data.actions.plan import Call, Plan, row_call
 from workbench.data.actions.planning import PlanRefused
 from workbench.data.actions.wootric import _client
-from workbench.data.actions.wootric_people import set_properties_plans
+from workbench.data.actions.wootric_people import Properties, set_properties_plans
 
 PLATFORM = "wootric"
+DECLINE_PROPERTIES = Properties(
+    "decline-property",
+    "declines",
+    "decline",
+    "the properties they were declined with; the end users' current ones stay",
+)
 
 
 def declines_of(responses: pl.DataFrame, declines: pl.DataFrame) -> pl.DataFrame:
@@ -49,11 +55,8 @@ def decline_property_plans(declines: pl.DataFrame, values: Mapping[str, str]) ->
     return set_properties_plans(
         declines,
         values,
-        action="decline-property",
-        table="declines",
-        what="decline",
-        note="the properties they were declined with; the end users' current ones stay",
-        call=lambda row: _call(str(row["id"]), str(row["end_user_id"]), values),
+        DECLINE_PROPERTIES,
+        lambda row: _call(str(row["id"]), str(row["end_user_id"]), values),
     )
 
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict, Unpack
 
 import polars as pl
 
 from workbench.data.actions.follow import chain, remove_rows, set_properties
-from workbench.data.actions.plan import Call, Plan, Skipped, row_call
-from workbench.data.actions.planning import PlanRefused
+from workbench.data.actions.plan import Call, Plan, Skipped, account_plan, row_call
+from workbench.data.actions.planning import PlanRefused, check_options
 from workbench.data.actions.wootric import _client
 from workbench.sources.errors import NotFound
 from workbench.sources.wootric import MAX_SURVEY_EMAILS
@@ -80,24 +81,29 @@ def _plural(n: int, word: str) -> str:
 # --- email survey ------------------------------------------------------------------------------
 
 
-def email_survey_plans(
-    end_users: pl.DataFrame,
-    *,
-    subject: str | None = None,
-    intro: str | None = None,
-    senders_name: str | None = None,
-    delay: int | None = None,
-    survey_immediately: bool | None = None,
-) -> list[Plan]:
+class SurveyEmail(TypedDict, total=False):
+    """The e-mail survey's options as every face names them (a missing one is None):
+    `delay` 1 to 31 days, `survey_immediately` whether to survey at once."""
+
+    subject: str | None
+    intro: str | None
+    sender_name: str | None
+    delay: int | None
+    survey_immediately: bool
+
+
+def email_survey_plans(end_users: pl.DataFrame, **survey: Unpack[SurveyEmail]) -> list[Plan]:
     """One plan per account: the end users' e-mail addresses in calls of at most 100."""
+    check_options(survey, SurveyEmail)
+    delay = survey.get("delay")
     if delay is not None and not 1 <= delay <= 31:
         raise ValueError(f"--delay is 1 to 31 days, not {delay}")
     options = {
-        "subject": subject,
-        "intro": intro,
-        "senders_name": senders_name,
+        "subject": survey.get("subject"),
+        "intro": survey.get("intro"),
+        "senders_name": survey.get("sender_name"),  # the API's spelling
         "delay": delay,
-        "survey_immediately": survey_immediately,
+        "survey_immediately": survey.get("survey_immediately") or None,
     }
     options = {k: v for k, v in options.items() if v is not None}
     plans = []
@@ -119,15 +125,16 @@ def email_survey_plans(
             for i in range(0, len(people), MAX_SURVEY_EMAILS)
         ]
         when = f" in {_plural(delay, 'day')}" if delay else ""
+        summary = f"Survey {_plural(len(people), 'end user')} by e-mail{when}"
         plans.append(
-            Plan(
-                action="email-survey",
-                account=account,
-                platform=PLATFORM,
-                table="end_users",
-                summary=f"Survey {_plural(len(people), 'end user')} by e-mail{when}",
-                calls=tuple(calls),
-                skipped=tuple(skipped),
+            account_plan(
+                "email-survey",
+                account,
+                PLATFORM,
+                "end_users",
+                summary,
+                calls,
+                skipped,
                 params=options,
             )
         )
@@ -161,32 +168,40 @@ def _current(row: Mapping[str, Any]) -> dict[str, Any]:
     return dict(properties) if isinstance(properties, Mapping) else {}
 
 
+@dataclass(frozen=True)
+class Properties:
+    """Whose properties an action sets: the action, the table of its rows, what the summary
+    calls a row, and a note on whose properties change."""
+
+    action: str
+    table: str
+    what: str
+    note: str
+
+
+END_USER_PROPERTIES = Properties(
+    "set-property",
+    "end_users",
+    "end user",
+    "their current properties; their past responses keep the ones they answered with",
+)
+
+
 def property_plans(end_users: pl.DataFrame, values: Mapping[str, str]) -> list[Plan]:
     """One plan per account: a PUT for each end user whose properties differ from `values`."""
     return set_properties_plans(
-        end_users,
-        values,
-        action="set-property",
-        table="end_users",
-        what="end user",
-        note="their current properties; their past responses keep the ones they answered with",
-        call=lambda row: _property_call(str(row["id"]), values),
+        end_users, values, END_USER_PROPERTIES, lambda row: _property_call(str(row["id"]), values)
     )
 
 
 def set_properties_plans(
     rows: pl.DataFrame,
     values: Mapping[str, str],
-    *,
-    action: str,
-    table: str,
-    what: str,
-    note: str,
+    target: Properties,
     call: Callable[[dict[str, Any]], Call],
 ) -> list[Plan]:
-    """One plan per account: `call(row)` for each row of `table` (end users, declines) whose
-    properties differ from `values`, the others skipped. The summary counts the rows as `what`
-    and adds `note` (whose properties change)."""
+    """One plan per account: `call(row)` for each row of `target.table` (end users, declines)
+    whose properties differ from `values`, the others skipped."""
     if not values:
         raise ValueError("give at least one NAME=VALUE")
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
@@ -199,17 +214,19 @@ def set_properties_plans(
                 skipped.append(Skipped(str(row["id"]), f"already {shown}"))
                 continue
             calls.append(call(row))
+        summary = f"Set {shown} on {_plural(len(calls), target.what)} ({target.note})"
+        follow = set_properties(target.table, values)
         plans.append(
-            Plan(
-                action=action,
-                account=account,
-                platform=PLATFORM,
-                table=table,
-                summary=f"Set {shown} on {_plural(len(calls), what)} ({note})",
-                calls=tuple(calls),
-                skipped=tuple(skipped),
+            account_plan(
+                target.action,
+                account,
+                PLATFORM,
+                target.table,
+                summary,
+                calls,
+                skipped,
                 params=dict(values),
-                follow=set_properties(table, values),
+                follow=follow,
             )
         )
     return plans
@@ -238,23 +255,27 @@ def erase_plans(end_users: pl.DataFrame) -> list[Plan]:
         calls = [_erase_call(str(end_user)) for end_user in group["id"].to_list()]
         answers = int(group["responses"].sum()) if "responses" in group.columns else 0
         selected = f"; the filter selected {_plural(answers, 'response')} of theirs"
+        summary = (
+            f"Erase {_plural(len(calls), 'end user')} with all their responses and declines "
+            "(Wootric deletes them the next day at 7 AM UTC; cannot be undone)"
+        )
+        follow = chain(
+            remove_rows("end_users"),
+            remove_rows("responses", by="end_user_id"),
+            remove_rows("declines", by="end_user_id"),
+            remove_rows("page_views", by="end_user_id"),
+        )
+        summary += selected if answers else ""
         plans.append(
-            Plan(
-                action="erase",
-                account=account,
-                platform=PLATFORM,
-                table="end_users",
-                summary=f"Erase {_plural(len(calls), 'end user')} with all their responses and "
-                "declines (Wootric deletes them the next day at 7 AM UTC; cannot be undone)"
-                + (selected if answers else ""),
-                calls=tuple(calls),
+            account_plan(
+                "erase",
+                account,
+                PLATFORM,
+                "end_users",
+                summary,
+                calls,
                 destructive=True,
-                follow=chain(
-                    remove_rows("end_users"),
-                    remove_rows("responses", by="end_user_id"),
-                    remove_rows("declines", by="end_user_id"),
-                    remove_rows("page_views", by="end_user_id"),
-                ),
+                follow=follow,
             )
         )
     return plans

@@ -31,6 +31,7 @@ from workbench.data.normalize.fields import (
     Bad,
     Row,
     integer,
+    named_head,
     read_count,
     read_flag,
     read_id,
@@ -201,10 +202,7 @@ def apptentive_surveys(rows: Iterable[Row], account: str) -> Normalized:
 
     def read(row: Row) -> dict[str, Any]:
         return {
-            "account": account,
-            "platform": PLATFORM,
-            "id": read_id(row),
-            "name": read_text(row, "name"),
+            **named_head(row, account, PLATFORM),
             "description": read_text(row, "description"),
             "metric": survey_metric(row),
             "language": None,

@@ -28,6 +28,7 @@ from workbench.data.normalize.collect import Normalized, collect, entries
 from workbench.data.normalize.fields import (
     Bad,
     Row,
+    named_head,
     read_count,
     read_id,
     read_list,
@@ -251,10 +252,7 @@ def cxi_imports(rows: Iterable[Row], account: str) -> Normalized:
     def read(row: Row) -> dict[str, Any]:
         metric = read_text(row, "metric_type")
         return {
-            "account": account,
-            "platform": PLATFORM,
-            "id": read_id(row),
-            "name": read_text(row, "name"),
+            **named_head(row, account, PLATFORM),
             "description": None,
             "metric": _metric(metric) if metric else None,
             "language": read_text(row, "language"),
@@ -273,10 +271,7 @@ def cxi_projects(rows: Iterable[Row], account: str) -> Normalized:
 
     def read(row: Row) -> dict[str, Any]:
         return {
-            "account": account,
-            "platform": PLATFORM,
-            "id": read_id(row),
-            "name": read_text(row, "name"),
+            **named_head(row, account, PLATFORM),
             "response_count": read_count(row, "response_count"),
             "created_at": read_time(row, "created_at"),
         }

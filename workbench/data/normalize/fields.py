@@ -113,6 +113,17 @@ def read_text(row: Row, name: str, *, required: bool = False) -> str | None:
     raise Bad(name, f"not text: {shown(value)}")
 
 
+def named_head(row: Row, account: str, platform: str) -> dict[str, Any]:
+    """The columns a catalogue record (a survey, an import, a project) starts with, read alike
+    on every platform: whose it is, its id and its name."""
+    return {
+        "account": account,
+        "platform": platform,
+        "id": read_id(row),
+        "name": read_text(row, "name"),
+    }
+
+
 def read_count(row: Row, name: str, *, low: int = 0, high: int = INT64[1]) -> int | None:
     """An integer in [low, high] (from a number or digits), None when absent."""
     value = row.get(name)

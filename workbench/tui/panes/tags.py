@@ -16,6 +16,15 @@ from workbench.tui import acting
 from workbench.tui.widgets.grid import FrameView
 
 TagMode = Literal["any", "all", "none", "drop"]
+PICKS: tuple[tuple[str, TagMode, str], ...] = (
+    ("a", "any", "any of"),
+    ("l", "all", "all of"),
+    ("n", "none", "none of"),
+    ("x", "drop", "remove"),
+)
+"""The keys that put the tag under the cursor into the filter (or take it out): the key, the
+mode, and what the key bar and the pane's hint call it."""
+_PICK_KEYS = " · ".join(f"{key}: {name}" for key, _, name in PICKS)
 COLUMNS = {
     "tag": "tag",
     "responses": "responses",
@@ -39,10 +48,7 @@ class TagsPane(Vertical):
     of / all of / none of, `x` takes it out again."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "pick('any')", "Tag: any of"),
-        Binding("l", "pick('all')", "Tag: all of"),
-        Binding("n", "pick('none')", "Tag: none of"),
-        Binding("x", "pick('drop')", "Tag: remove"),
+        *(Binding(key, f"pick('{mode}')", f"Tag: {name}") for key, mode, name in PICKS),
         *acting.bindings("tags"),
     ]
 
@@ -64,7 +70,7 @@ class TagsPane(Vertical):
     def show(self, tags: pl.DataFrame) -> None:
         self.tags = tags
         self.query_one("#tags-count", Static).update(
-            f"{tags.height:,} tags   [dim]a: any of · l: all of · n: none of · x: remove "
+            f"{tags.height:,} tags   [dim]{_PICK_KEYS} "
             "· NPS impact = NPS − NPS without the tag's responses, with its 95% interval "
             "· responses include excluded ones, NPS n does not[/]"
         )

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, SelectionList, Static
+
+from workbench.tui.screens.dialog import Dialog, buttons
 
 
 @dataclass(frozen=True)
@@ -26,23 +25,20 @@ class ExportRequest:
     bom: bool
 
 
-class ExportScreen(ModalScreen[ExportRequest | None]):
+class ExportScreen(Dialog[ExportRequest]):
     """Dismisses with what to write, or None."""
 
-    AUTO_FOCUS = "*"  # the app autofocuses nothing; a dialog focuses its first field
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
-
     def __init__(self, what: str, rows: int, columns: list[str], path: Path, filter_text: str):
-        super().__init__(classes="dialog-screen")
-        self.what = what
+        super().__init__()
         self.rows = rows
+        self.filter_text = filter_text
+        self.heading = f"Export {rows:,} rows of {what} to CSV"
         self.columns = columns
         self.path = path
-        self.filter_text = filter_text
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="export-dialog"):
-            yield Static(f"Export {self.rows:,} rows of {self.what} to CSV", classes="dialog-title")
+            yield Static(self.heading, classes="dialog-title")
             yield Static(
                 f"filter: {self.filter_text}" if self.filter_text else "no filter: every row",
                 classes="dialog-text",
@@ -52,16 +48,13 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             yield Static("Columns (space toggles; none chosen = all)", classes="section-title")
             yield SelectionList[str](*((c, c, True) for c in self.columns), id="export-columns")
             yield Checkbox("Start with a BOM (for Excel)", id="export-bom")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="export")
-                yield Button("Cancel", id="cancel")
+            yield buttons("Export", "export")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#export")
     def export(self) -> None:
-        text = self.query_one("#export-path", Input).value.strip()
-        if not text:
-            self.notify("Give a file to write", severity="warning")
+        text = self.required("#export-path", "Give a file to write")
+        if text is None:
             return
         chosen = list(self.query_one("#export-columns", SelectionList).selected)
         columns = (
@@ -71,7 +64,3 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         )
         bom = self.query_one("#export-bom", Checkbox).value
         self.dismiss(ExportRequest(Path(text).expanduser(), columns, bom))
-
-    @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.dismiss(None)

@@ -7,24 +7,21 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.markup import escape
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.settings import SettingsError
 from workbench.tui.preferences import SavedFilters
+from workbench.tui.screens.dialog import Dialog, buttons
 
 
-class SaveFilterScreen(ModalScreen[str | None]):
+class SaveFilterScreen(Dialog[str]):
     """Asks for a name; dismisses with it (None on cancel)."""
 
-    AUTO_FOCUS = "*"  # the app autofocuses nothing; a dialog focuses its first field
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
-
     def __init__(self, filter_text: str, names: list[str]) -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__()
         self.filter_text = filter_text
         self.names = names
 
@@ -33,35 +30,23 @@ class SaveFilterScreen(ModalScreen[str | None]):
             yield Static("Save the filter as", classes="dialog-title")
             yield Static(self.filter_text or "(empty filter)", classes="dialog-text", markup=False)
             yield Input(placeholder="a name, e.g. enterprise detractors", id="filter-name")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="save")
-                yield Button("Cancel", id="cancel")
+            yield buttons("Save", "save")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def save(self) -> None:
-        name = self.query_one("#filter-name", Input).value.strip()
-        if not name:
-            self.notify("Give the filter a name", severity="warning")
-            return
-        self.dismiss(name)
-
-    @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.dismiss(None)
+        name = self.required("#filter-name", "Give the filter a name")
+        if name is not None:
+            self.dismiss(name)
 
 
-class LoadFilterScreen(ModalScreen[str | None]):
+class LoadFilterScreen(Dialog[str]):
     """Lists saved filters; enter loads one, `d` deletes it. Dismisses with the chosen name."""
 
-    AUTO_FOCUS = "*"  # the app autofocuses nothing; a dialog focuses its first field
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("d", "delete", "Delete"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*Dialog.BINDINGS, Binding("d", "delete", "Delete")]
 
     def __init__(self, store: SavedFilters) -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__()
         self.store = store
         self.saved = store.load()
 
