@@ -105,15 +105,16 @@ def winners(sources: Sources, rows: int) -> pl.DataFrame:
         del kept
     chosen = pl.concat(found, rechunk=True)
     found.clear()
-    # The merge's order: `updated_at` (nulls first), then the later file, then the later row.
-    ranked = chosen.sort(["_when", "_at"]).select("_at").with_row_index("_pos")
+    # The merge's order: `updated_at` (nulls first), then the later file, then the later row; a
+    # row's position is its rank in that order (the inverse of the order's permutation).
+    ranked = chosen.select(
+        "_at", pl.arg_sort_by("_when", "_at").arg_sort().cast(pl.Int64).alias("_pos")
+    )
     del chosen
-    by_place = ranked.sort("_at")
-    del ranked
-    return by_place.select(
+    return ranked.sort("_at").select(
         (pl.col("_at") // (1 << 32)).cast(pl.Int32).alias("_order"),
         (pl.col("_at") % (1 << 32)).cast(pl.get_index_type()).alias("_row"),
-        pl.col("_pos").cast(pl.Int64),
+        "_pos",
     )
 
 
