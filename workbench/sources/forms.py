@@ -49,7 +49,16 @@ def _scalar(value: object) -> str:
 
 def check_keywords(function: str, given: Mapping[str, object], known: Collection[str]) -> None:
     """A misspelt keyword of a `**kwargs: Unpack[...]` function is refused, as a named keyword
-    argument would be, not left out (the type checker sees the keys; a plain call does not)."""
+    argument would be, not left out (the type checker sees the keys; a plain call does not).
+    Every face's options pass through here, from the clients up to the action planners."""
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}")
+        raise TypeError(
+            f"{function}() got an unexpected keyword argument {unknown[0]!r} "
+            f"(the options are {', '.join(sorted(known))})"
+        )
+
+
+def typed_keys(options: Any) -> frozenset[str]:
+    """The keys a TypedDict declares, required or not (what `check_keywords` knows)."""
+    return frozenset(options.__required_keys__ | options.__optional_keys__)

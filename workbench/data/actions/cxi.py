@@ -32,7 +32,6 @@ from workbench.data.actions.planning import (
     NothingToDo,
     PlanRefused,
     check_account,
-    check_options,
     live,
 )
 from workbench.data.normalize import cxi as normalize
@@ -40,6 +39,7 @@ from workbench.data.store import AccountStore
 from workbench.settings import Settings
 from workbench.sources.cxi import CxiClient, OnboardingDetails
 from workbench.sources.cxi_csv import CsvProblem, content_problems, read_source
+from workbench.sources.forms import check_keywords, typed_keys
 from workbench.sources.models.cxi import Import, Tag
 
 PLATFORM = "cxi"
@@ -128,7 +128,7 @@ async def import_plan_for(
     """`import_plan` with the projects resolved (ids or names) and the tags checked against
     the account's tags now. ImportRefused names every problem of the file; PlanRefused says
     what else is wrong."""
-    check_options(details, ImportDetails)
+    check_keywords("import_plan_for", details, typed_keys(ImportDetails))
     check_account(settings, account, PLATFORM)
     chosen = await project_ids(settings, account, split_names(details.get("projects")))
     resolved: ImportDetails = {**details, "projects": chosen}
@@ -300,7 +300,7 @@ def onboarding_plan(
     """Complete the onboarding of `account` with a product category (its id); a misspelt
     detail fails here, as a named keyword would (`onboarding_plan_for` and the faces pass them
     on), not when the call is sent."""
-    check_options(details, OnboardingDetails)
+    check_keywords("onboarding_plan", details, typed_keys(OnboardingDetails))
     given = {  # the ones given, in the order the flow lists them
         k: v for k in OnboardingDetails.__annotations__ if isinstance(v := details.get(k), str)
     }

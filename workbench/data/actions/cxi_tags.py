@@ -24,13 +24,13 @@ from workbench.data.actions.planning import (
     NothingToDo,
     PlanRefused,
     check_account,
-    check_options,
     live,
 )
 from workbench.data.normalize import cxi as normalize
 from workbench.data.store import AccountStore
 from workbench.settings import Settings
 from workbench.sources.errors import InvalidRequest
+from workbench.sources.forms import check_keywords, typed_keys
 from workbench.sources.models.cxi import Tag
 
 
@@ -309,7 +309,7 @@ async def create_tag_plan_for(
     settings: Settings, account: str, name: str, **fields: Unpack[TagFields]
 ) -> Plan:
     """A new tag, unless the account has one of that name (PlanRefused)."""
-    check_options(fields, TagFields)
+    check_keywords("create_tag_plan_for", fields, typed_keys(TagFields))
     parent, text_match = fields.get("parent"), fields.get("text_match", ())
     tags = await _tags_of(settings, account)
     taken = [t for t in tags if t.name.upper() == name.strip().upper()]
@@ -340,7 +340,7 @@ async def edit_tag_plan_for(
 ) -> Plan:
     """The edit of the tag named (or with that id): a new name, description, parent or
     text-match terms (a manual tag given terms becomes a text-match tag)."""
-    check_options(edits, TagEdits)
+    check_keywords("edit_tag_plan_for", edits, typed_keys(TagEdits))
     parent, text_match = edits.get("parent"), edits.get("text_match", ())
     tags = await _tags_of(settings, account)
     found = find_tag(tags, tag, account)

@@ -11,7 +11,7 @@ what to do) or `NothingToDo` (everything is already as asked), and let `Settings
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from workbench.data.store import Store
@@ -27,17 +27,6 @@ class PlanRefused(ValueError):
 
 class NothingToDo(Exception):
     """Everything is already as asked: no plan, and nothing to send. The message says so."""
-
-
-def check_options(given: Mapping[str, object], options: Any) -> None:
-    """TypeError for a key of `given` that the TypedDict `options` does not name: the faces
-    pass their options on as keywords, and a misspelt one must fail as a misspelt keyword
-    argument would, not be left out."""
-    known = options.__required_keys__ | options.__optional_keys__
-    unknown = sorted(set(given) - known)
-    if unknown:
-        listed = ", ".join(sorted(known))
-        raise TypeError(f"unexpected keyword argument {unknown[0]!r} (the options are {listed})")
 
 
 def check_account(settings: Settings, account: str, platform: str) -> None:

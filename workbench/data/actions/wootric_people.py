@@ -25,9 +25,10 @@ import polars as pl
 
 from workbench.data.actions.follow import chain, remove_rows, set_properties
 from workbench.data.actions.plan import Call, Plan, Skipped, account_plan, row_call
-from workbench.data.actions.planning import PlanRefused, check_options
+from workbench.data.actions.planning import PlanRefused
 from workbench.data.actions.wootric import _client
 from workbench.sources.errors import NotFound
+from workbench.sources.forms import check_keywords, typed_keys
 from workbench.sources.wootric import MAX_SURVEY_EMAILS
 
 PLATFORM = "wootric"
@@ -94,7 +95,7 @@ class SurveyEmail(TypedDict, total=False):
 
 def email_survey_plans(end_users: pl.DataFrame, **survey: Unpack[SurveyEmail]) -> list[Plan]:
     """One plan per account: the end users' e-mail addresses in calls of at most 100."""
-    check_options(survey, SurveyEmail)
+    check_keywords("email_survey_plans", survey, typed_keys(SurveyEmail))
     delay = survey.get("delay")
     if delay is not None and not 1 <= delay <= 31:
         raise ValueError(f"--delay is 1 to 31 days, not {delay}")
