@@ -98,3 +98,28 @@ def test_a_200k_response_sync_stays_under_its_memory_bound(tmp_path: Path) -> No
     assert stored.height == len(expected) > ROWS * 0.9
     peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
     assert peak_mb < BOUND_MB, f"peak RSS {peak_mb:,.0f} MB, bound {BOUND_MB} MB"
+
+
+def _allocator_of(*argv: str) -> str:
+    """What polars' allocator is told in a `workbench` process given `argv` (read after the
+    command has run, from the environment polars read it from)."""
+    script = (
+        "import os, sys\n"
+        f"sys.argv = ['workbench', *{list(argv)!r}]\n"
+        "from workbench.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import polars\n"
+        "print(os.environ.get('_RJEM_MALLOC_CONF', ''))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_only_the_sync_process_gives_freed_memory_back_at_once() -> None:
+    """The measured peak above depends on it; the TUI and the reports keep polars' default."""
+    from workbench.__main__ import SYNC_ALLOCATOR
+
+    assert _allocator_of("sync", "--help").endswith(SYNC_ALLOCATOR)
+    assert SYNC_ALLOCATOR not in _allocator_of("report", "--help")
