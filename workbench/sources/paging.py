@@ -39,15 +39,19 @@ from workbench.sources.errors import ServerError
 MAX_PAGE = 30
 PER_PAGE = 50
 CAP = MAX_PAGE * PER_PAGE
-AHEAD_ROWS = 250
-"""Rows a window hands on before its query ends (see `CreatedWalker._query_ahead`)."""
+AHEAD_ROWS = 100
+"""Rows a window hands on before its query ends (see `CreatedWalker._query_ahead`). The rows a
+sync holds as Python objects are about this times the windows walked at once (16 a table, three
+tables): at 250 the 1M-response sync's read phase held ~30 MB more than at 100 (bench/README.md),
+and 100 reads as fast with 20 ms latency; smaller batches cost more normalizer calls."""
 CROWDED = 2 * PER_PAGE
 """Rows of its last second a full query may end with before that second is read alone
 (`CreatedWalker._second`) rather than again by the next query: at this many, reading it alone
 costs fewer pages."""
-QUEUED = 4
-"""Batches (up to `CAP` rows each) read ahead of the consumer: the rows held while the consumer
-normalizes and writes grow with this, and more does not read faster (one thread does both)."""
+QUEUED = 2
+"""Batches read ahead of the consumer (most are `AHEAD_ROWS` rows; a query's last one up to
+`CAP`): the rows held while the consumer normalizes and writes grow with this, and more does
+not read faster (one thread does both)."""
 
 Row = dict[str, Any]
 FetchPage = Callable[[dict[str, str]], Awaitable[list[Row]]]
