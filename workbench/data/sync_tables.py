@@ -28,6 +28,9 @@ from workbench.sources.connect import Client
 from workbench.sources.paging import Batch
 
 CHECKPOINT_ROWS = 10_000
+NORMALIZE_ROWS = 500
+"""Rows read and handed on (in batches of about `paging.AHEAD_ROWS`) that wait to be normalized
+together: a normalizer call has a fixed cost, and the rows waiting are few beside the walk's."""
 """Rows held in memory before they are written as a part and the cursor moves: a kill loses at
 most this many rows of work (they are read again), and a million rows make a hundred parts."""
 OVERLAP = 3_600
@@ -221,10 +224,24 @@ async def walk(
     buffered: list[Normalized] = []
     finished: list[tuple[int, int]] = []
 
+    waiting: list[dict[str, Any]] = []
+    held = 0
+
+    def settle() -> None:
+        """Normalize the rows waiting, into the rows buffered for the next part."""
+        nonlocal held
+        if waiting:
+            normalized = normalize(waiting[:])
+            waiting.clear()
+            buffered.append(normalized)
+            held += normalized.frame.height
+
     def flush() -> None:
         """Write the buffered rows as one part, then move the cursor over the windows they
         complete: a cursor never covers rows that are not on disk."""
-        nonlocal through
+        nonlocal through, held
+        settle()
+        held = 0
         if buffered:
             if before_write is not None:
                 before_write()
@@ -238,18 +255,15 @@ async def walk(
             through = reached
             run.store.set_cursor(run.table, {**state, "through": through})
 
-    held = 0
     try:
         async for batch in batches(start):
-            if batch.rows:
-                normalized = normalize(batch.rows)
-                buffered.append(normalized)
-                held += normalized.frame.height
+            waiting.extend(batch.rows)
+            if len(waiting) >= NORMALIZE_ROWS:
+                settle()
             if batch.done:
                 finished.append((batch.window.first, batch.window.last))
             if held >= CHECKPOINT_ROWS:
                 flush()
-                held = 0
     except BaseException:
         # Keep what was read: the rows go to disk and the cursor moves over the windows that
         # were complete, so the next run starts after them (and a full read goes on as one).

@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import math
 import weakref
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import polars as pl
 
@@ -29,7 +28,7 @@ from workbench.data.time_zones import (
     telling_day,
 )
 from workbench.settings import WootricAccount
-from workbench.sources.paging import MAX_PAGE, Batch
+from workbench.sources.paging import MAX_PAGE
 from workbench.sources.wootric import WootricClient
 
 Run = TableRun[WootricClient, WootricAccount]
@@ -69,17 +68,14 @@ async def wootric_end_users(run: Run) -> None:
     in parts of the walk's size, not one per page batch (thousands at 1M end users, which made
     their compaction slow and large).
     """
-    client = run.client
     written = 0
     pending: list[pl.DataFrame] = []
 
-    async def batches(since: int | None) -> AsyncIterator[Batch]:
-        async for batch in client.end_user_batches(since, by="updated"):
-            if batch.rows:
-                settings = normalize.wootric_end_user_settings(batch.rows, run.name)
-                run.summary.rejected.extend(settings.rejected)
-                pending.append(settings.frame)
-            yield batch
+    def normalized(rows: list[dict[str, Any]]) -> Normalized:
+        settings = normalize.wootric_end_user_settings(rows, run.name)
+        run.summary.rejected.extend(settings.rejected)
+        pending.append(settings.frame)
+        return normalize.wootric_end_users(rows, run.name)
 
     def write_settings() -> None:
         nonlocal written
@@ -91,8 +87,8 @@ async def wootric_end_users(run: Run) -> None:
 
     await walk(
         run,
-        batches,
-        lambda rows: normalize.wootric_end_users(rows, run.name),
+        lambda since: run.client.end_user_batches(since, by="updated"),
+        normalized,
         before_write=write_settings,
     )
     if run.summary.deleted:
