@@ -186,15 +186,15 @@ def _hollow(schema: pl.Schema) -> list[str]:
 def merged(made: list[Path], temp: Path, rows: int) -> None:
     """The runs merged by position into `temp`, about `rows` rows at a time; each run is read
     a row group (`merge_step` rows) at a time, so the merge holds about twice `rows`."""
-    step = merge_step(sum(_rows_in(p) for p in made), rows)
-    readers = [_RunReader(path, step) for path in made]
+    readers = [_RunReader(path) for path in made]
+    step = merge_step(sum(reader.total for reader in readers), rows)
     first = pl.Schema({c: t for c, t in readers[0].schema.items() if c != "_pos"})
 
     def chunks() -> Iterator[pl.DataFrame]:
         start = 0
         while True:
             stop = start + rows
-            pieces = [taken for reader in readers if (taken := reader.below(stop)).height]
+            pieces = [taken for reader in readers if (taken := reader.below(stop, step)).height]
             if not pieces:
                 return
             chunk = pl.concat(pieces, how="vertical_relaxed").sort("_pos").drop("_pos")
@@ -218,27 +218,23 @@ def merged(made: list[Path], temp: Path, rows: int) -> None:
     register_io_source(source, schema=first).sink_parquet(temp, row_group_size=rows)
 
 
-def _rows_in(path: Path) -> int:
-    return int(pl.scan_parquet(path).select(pl.len()).collect().item())
-
-
 class _RunReader:
-    """One run read forward a row group (`step` rows) at a time (a run is sorted by `_pos`).
-    Read by polars, not pyarrow: pyarrow's buffers beside polars' took the merge ~80 MB
+    """One run read forward a row group (`step` rows, `below`'s) at a time (a run is sorted by
+    `_pos`). Read by polars, not pyarrow: pyarrow's buffers beside polars' took the merge ~80 MB
     higher."""
 
-    def __init__(self, path: Path, step: int) -> None:
-        self.path, self.step, self.offset = path, step, 0
-        self.total = _rows_in(path)
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+        self.total = _height(pl.scan_parquet(path))
         self.schema = pl.read_parquet_schema(path)
         self.held = pl.DataFrame()
 
-    def below(self, stop: int) -> pl.DataFrame:
+    def below(self, stop: int, step: int) -> pl.DataFrame:
         """The run's rows with a position before `stop` that are not yet taken."""
         while self.offset < self.total and (
             self.held.is_empty() or int(self.held.get_column("_pos")[-1]) < stop
         ):
-            more = pl.scan_parquet(self.path).slice(self.offset, self.step).collect()
+            more = pl.scan_parquet(self.path).slice(self.offset, step).collect()
             self.offset += more.height
             self.held = more if self.held.is_empty() else pl.concat([self.held, more])
         if self.held.is_empty():

@@ -225,23 +225,18 @@ async def walk(
     finished: list[tuple[int, int]] = []
 
     waiting: list[dict[str, Any]] = []
-    held = 0
 
     def settle() -> None:
         """Normalize the rows waiting, into the rows buffered for the next part."""
-        nonlocal held
         if waiting:
-            normalized = normalize(waiting[:])
+            buffered.append(normalize(list(waiting)))
             waiting.clear()
-            buffered.append(normalized)
-            held += normalized.frame.height
 
     def flush() -> None:
         """Write the buffered rows as one part, then move the cursor over the windows they
         complete: a cursor never covers rows that are not on disk."""
-        nonlocal through, held
+        nonlocal through
         settle()
-        held = 0
         if buffered:
             if before_write is not None:
                 before_write()
@@ -262,7 +257,7 @@ async def walk(
                 settle()
             if batch.done:
                 finished.append((batch.window.first, batch.window.last))
-            if held >= CHECKPOINT_ROWS:
+            if sum(part.frame.height for part in buffered) >= CHECKPOINT_ROWS:
                 flush()
     except BaseException:
         # Keep what was read: the rows go to disk and the cursor moves over the windows that

@@ -366,7 +366,7 @@ async def _telling_answers(
         answer = await run.client.nps_summary(day, day)
         asked.append({**answer.model_dump(mode="json"), "date_start": day, "date_end": day})
         want = (answer.responses, answer.promoters, answer.detractors)
-        counts = [await asyncio.to_thread(day_counts, responses, z, [day]) for z in remaining]
+        counts = await asyncio.to_thread(day_counts, responses, remaining, [day])
         remaining = [z for z, c in zip(remaining, counts, strict=True) if c[0] == want] or remaining
         if len(remaining) < 2:
             break

@@ -320,13 +320,17 @@ def infer_time_zone(
     return Inference(chosen, total, alike=alike, others=others, matched=total, days=days_asked)
 
 
-def day_counts(responses: Responses, time_zone: str, days: Sequence[date]) -> list[Counts]:
-    """What nps_summary would answer for each single day of `days` if the account were in
-    `time_zone`."""
-    zone = zoneinfo.ZoneInfo(time_zone)
-    edges = [(_boundary(day, zone), _boundary(day + timedelta(days=1), zone)) for day in days]
-    found = _before(responses, (edge for pair in edges for edge in pair))
-    return [_between(found, lo, hi) for lo, hi in edges]
+def day_counts(
+    responses: Responses, time_zones: Sequence[str], days: Sequence[date]
+) -> list[list[Counts]]:
+    """What nps_summary would answer for each single day of `days` if the account were in each
+    of `time_zones` (a list of days' counts per zone), from one pass over the responses."""
+    edges = [
+        [(_boundary(day, zone), _boundary(day + timedelta(days=1), zone)) for day in days]
+        for zone in map(zoneinfo.ZoneInfo, time_zones)
+    ]
+    found = _before(responses, (edge for per_zone in edges for pair in per_zone for edge in pair))
+    return [[_between(found, lo, hi) for lo, hi in per_zone] for per_zone in edges]
 
 
 def telling_day(
@@ -337,7 +341,7 @@ def telling_day(
     if len(candidates) < 2 or last < first:
         return None
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    counts = [day_counts(responses, zone, days) for zone in candidates]
+    counts = day_counts(responses, candidates, days)
     best, best_distinct = None, 1
     for i, day in enumerate(days):
         distinct = len({per_zone[i] for per_zone in counts})
