@@ -11,13 +11,12 @@ import pytest
 from workbench.data.store import AccountStore, Store, StoreError
 
 
-def rows(ids: list[str], day: int, score: int) -> pl.DataFrame:
+def rows(ids: list[str], day: int | None, score: int) -> pl.DataFrame:
+    """Rows of `ids` updated on one January day (None: with no `updated_at`, as a null)."""
+    when = None if day is None else datetime(2026, 1, day, tzinfo=UTC)
     return pl.DataFrame(
-        {
-            "id": ids,
-            "updated_at": [datetime(2026, 1, day, tzinfo=UTC)] * len(ids),
-            "score": [score] * len(ids),
-        }
+        {"id": ids, "updated_at": [when] * len(ids), "score": [score] * len(ids)},
+        schema_overrides={"updated_at": pl.Datetime("us", "UTC")},
     )
 
 
@@ -108,13 +107,14 @@ def test_platform_mismatch_and_bad_names_are_refused(acme: AccountStore, tmp_pat
     assert Store(tmp_path).accounts() == ["acme"]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
 def test_a_sliced_compaction_keeps_the_rows_and_order_of_the_merge(
     acme: AccountStore, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     """With slices of a few rows (so the winners are gathered over many slices and sources),
     the compacted file is exactly what `scan` gave before it: the same rows in the same order,
-    edits and tombstones included, ties in `updated_at` broken by the later part."""
+    edits and tombstones included, ties in `updated_at` broken by the later part, and (seeds 4
+    to 6) parts with a missing `updated_at`, which sorts first."""
     import random
 
     import workbench.data.store as store_module
@@ -123,7 +123,8 @@ def test_a_sliced_compaction_keeps_the_rows_and_order_of_the_merge(
     pick = random.Random(seed)
     for part in range(8):
         ids = pick.sample([str(n) for n in range(40)], pick.randint(1, 12))
-        acme.append("responses", rows(ids, pick.randint(1, 4), part), deleted=pick.random() < 0.15)
+        day = pick.choice([1, 2, 3, None]) if seed > 3 else pick.randint(1, 4)
+        acme.append("responses", rows(ids, day, part), deleted=pick.random() < 0.15)
         if part == 3:
             acme.compact("responses")  # a table file beside the later parts
     expected = acme.scan("responses")

@@ -36,6 +36,7 @@ from workbench.data.store_files import (
     DELETED,
     StoreError,
     atomic_write,
+    open_file,
     sink_table,
     write_table,
 )
@@ -215,10 +216,7 @@ class AccountStore:
                     f"{path} does not fit the {table} table ({problem}); run "
                     "`workbench store repair` to set it aside and sync it again"
                 )
-            frame = pl.scan_parquet(path)
-            if DELETED not in schema:
-                frame = frame.with_columns(pl.lit(False).alias(DELETED))
-            frames.append((frame, pl.Schema(schema)))
+            frames.append((open_file(path, pl.Schema(schema)), pl.Schema(schema)))
         return frames
 
     def scan(
@@ -284,20 +282,24 @@ class AccountStore:
         The file holds what `scan` gives (newest row per id, in the same order), but the merge
         never holds the whole table: `store_compact` chooses each id's winner from the key
         columns, bucket by bucket, gathers the winning rows in one pass over the files into
-        position-sorted runs, and merges those into the file, `COMPACT_ROWS` rows at a time."""
+        runs sorted by the merge key, and merges those into the file, `COMPACT_ROWS` rows at a
+        time."""
         parts = self.parts(table)
         if not parts:
             return
         whole = [p for p in [self.table_path(table)] if p.exists()]
         sources = [*whole, *parts]
-        frames = self._source_frames(table, sources)
+        schemas = [
+            (path, schema)
+            for path, (_, schema) in zip(sources, self._source_frames(table, sources), strict=True)
+        ]
         target = self.table_path(table)
-        if len(frames) == 1 or any("id" not in schema for _, schema in frames):
+        if len(schemas) == 1 or any("id" not in schema for _, schema in schemas):
             merged = self.scan(table, sources=sources)
             assert merged is not None
             atomic_write(target, lambda temp: sink_table(merged, temp))
         else:
-            atomic_write(target, lambda temp: compact_sources(frames, target, temp, COMPACT_ROWS))
+            atomic_write(target, lambda temp: compact_sources(schemas, target, temp, COMPACT_ROWS))
         self._drop_parts(table, parts)
 
     def _drop_parts(self, table: str, parts: list[Path]) -> None:

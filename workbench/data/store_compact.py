@@ -7,13 +7,17 @@ bounded slice (`rows`, the store's `COMPACT_ROWS`):
 
 1. `winners`: each id's newest row, chosen from the key columns alone (id, `updated_at`,
    `_deleted`, where the row lies), ids split into buckets by hash so that only one bucket's ids
-   are sorted at a time; what is kept is where each winner lies and its final position.
+   are sorted at a time; what is kept is a bitmap per file of its winning rows (one bit a row).
 2. `runs`: one pass over the files in order, each read once (a large one in slices), its
-   winning rows gathered with their final positions, and every `rows`-odd gathered rows sorted
-   by position into a temporary run file: linear in the files, never files x slices.
-3. `merged`: a k-way merge of the runs by position (each run read a few rows at a time),
+   winning rows gathered with their merge key (`updated_at`, then where the row lies), and
+   every `rows`-odd gathered rows written in the key's order to a temporary run file (the key
+   sorted, the rows taken a row group at a time): linear in the files, never files x slices.
+3. `merged`: a k-way merge of the runs by that key (each run read a row group at a time),
    handed to polars as a lazy source (`register_io_source`) and streamed into the table's file
    by `sink_parquet`, about `rows` rows at a time.
+
+No pass holds a table-wide ranking: the merge key travels with the rows, so what grows with the
+table is the winners' bitmaps alone (125 KB for a million rows).
 
 Polars alone: pyarrow and numpy would add ~40 MB to every sync's resident memory just by being
 imported, more than a compaction's own slices.
@@ -35,13 +39,24 @@ from pathlib import Path
 import polars as pl
 from polars.io.plugins import register_io_source
 
-from workbench.data.store_files import DELETED, StoreError, disk_full, os_message, write_table
+from workbench.data.store_files import (
+    DELETED,
+    StoreError,
+    disk_full,
+    open_file,
+    os_message,
+    write_table,
+)
 
-Sources = list[tuple[pl.LazyFrame, pl.Schema]]
-"""Each file of the table lazily (with a `_deleted` column) and its schema, oldest first."""
+Sources = list[tuple[Path, pl.Schema]]
+"""Each file of the table and its schema, oldest first; each pass opens them afresh
+(`store_files.open_file`, which adds the `_deleted` column)."""
 
 EARLIEST = -(2**63)
 """A missing `updated_at`, which sorts before every other (`scan` puts nulls first)."""
+KEY = ["_when", "_at"]
+"""The merge key: `updated_at` as an integer (nulls `EARLIEST`), then where the row lies
+(`_order` * 2**32 + `_row`: the later file, then the later row)."""
 KEY_BUCKET_SHARE = 8
 """Keys sorted at once, as a multiple of `rows`: keys are ~40 bytes, whole rows ~10 times that."""
 RUN_SHARE = 2
@@ -51,10 +66,12 @@ RUN_SHARE = 2
 def compact_sources(sources: Sources, target: Path, temp: Path, rows: int) -> None:
     """Write into `temp` (the caller renames it onto `target`) what `scan` gives of `sources`,
     holding about `rows` whole rows at a time plus a bucket of keys."""
-    columns = pl.concat([frame.head(0) for frame, _ in sources], how="diagonal_relaxed")
-    schema = columns.drop(DELETED).collect_schema()
+    columns = pl.concat(
+        [pl.DataFrame(schema=schema) for _, schema in sources], how="diagonal_relaxed"
+    )
+    schema = columns.drop(DELETED, strict=False).schema
     chosen = winners(sources, rows)
-    if chosen.is_empty():
+    if not any(mask.any() for mask in chosen):
         write_table(pl.DataFrame(schema=schema), temp)
         return
     made: list[Path] = []
@@ -68,28 +85,27 @@ def compact_sources(sources: Sources, target: Path, temp: Path, rows: int) -> No
                 path.unlink()
 
 
-def winners(sources: Sources, rows: int) -> pl.DataFrame:
-    """Where each surviving id's newest row lies (`_order`: which file, `_row`: which row) and
-    its position in the table (`_pos`), sorted by file and row."""
+def winners(sources: Sources, rows: int) -> list[pl.Series]:
+    """Each file's winning rows as a bitmap (True where a row is its id's newest and not a
+    tombstone), one per source in order."""
     dated = any("updated_at" in schema for _, schema in sources)
     keys = pl.concat(
         [
-            frame.select("id", *(["updated_at"] if "updated_at" in schema else []), DELETED)
+            open_file(path, schema)
+            .select("id", *(["updated_at"] if "updated_at" in schema else []), DELETED)
             .with_row_index("_row")
             .with_columns(pl.lit(order, pl.Int32).alias("_order"))
-            for order, (frame, schema) in enumerate(sources)
+            for order, (path, schema) in enumerate(sources)
         ],
         how="diagonal_relaxed",
     )
-    total = sum(_height(frame) for frame, _ in sources)
-    buckets = max(1, math.ceil(total / (KEY_BUCKET_SHARE * rows)))
+    heights = [_height(pl.scan_parquet(path)) for path, _ in sources]
+    masks = [pl.repeat(False, height, dtype=pl.Boolean, eager=True) for height in heights]
+    buckets = max(1, math.ceil(sum(heights) / (KEY_BUCKET_SHARE * rows)))
     # One integer per row for where it lies (file, then row), one for `updated_at` (nulls first,
-    # as in `scan`), so that the winners' ranking is two sorts of two integer columns.
-    where = (pl.col("_order").cast(pl.Int64) * (1 << 32) + pl.col("_row")).alias("_at")
-    when = (
-        pl.col("updated_at").cast(pl.Int64).fill_null(EARLIEST) if dated else pl.lit(0, pl.Int64)
-    ).alias("_when")
-    found: list[pl.DataFrame] = []
+    # as in `scan`), so that choosing the winners is one sort of three columns.
+    where = _where(pl.col("_order"))
+    when = _when(dated)
     for bucket in range(buckets):
         # All rows of an id fall in one bucket, so each bucket's winners are final.
         share = keys if buckets == 1 else keys.filter(pl.col("id").hash() % buckets == bucket)
@@ -99,23 +115,24 @@ def winners(sources: Sources, rows: int) -> pl.DataFrame:
             .collect(engine="streaming")
             .sort(["id", "_when", "_at"], nulls_last=False)  # the newest row of an id last
             .filter(pl.col("id").ne_missing(pl.col("id").shift(-1)) & ~pl.col(DELETED))
-            .select("_when", "_at")
+            .select((pl.col("_at") // (1 << 32)).alias("_order"), pl.col("_at") % (1 << 32))
         )
-        found.append(kept)
+        for (order,), won in kept.partition_by("_order", as_dict=True).items():
+            masks[int(order)].scatter(won.get_column("_at"), True)
         del kept
-    chosen = pl.concat(found, rechunk=True)
-    found.clear()
-    # The merge's order: `updated_at` (nulls first), then the later file, then the later row; a
-    # row's position is its rank in that order (the inverse of the order's permutation).
-    ranked = chosen.select(
-        "_at", pl.arg_sort_by("_when", "_at").arg_sort().cast(pl.Int64).alias("_pos")
-    )
-    del chosen
-    return ranked.sort("_at").select(
-        (pl.col("_at") // (1 << 32)).cast(pl.Int32).alias("_order"),
-        (pl.col("_at") % (1 << 32)).cast(pl.get_index_type()).alias("_row"),
-        "_pos",
-    )
+    return masks
+
+
+def _where(order: pl.Expr) -> pl.Expr:
+    """Where a row lies as one integer: its file (`order`), then its row (`_row`)."""
+    return (order.cast(pl.Int64) * (1 << 32) + pl.col("_row").cast(pl.Int64)).alias("_at")
+
+
+def _when(dated: bool) -> pl.Expr:
+    """`updated_at` as an integer, nulls first as in `scan` (all equal where no file has one)."""
+    if not dated:
+        return pl.lit(EARLIEST, pl.Int64).alias("_when")
+    return pl.col("updated_at").cast(pl.Int64).fill_null(EARLIEST).alias("_when")
 
 
 def _height(frame: pl.LazyFrame) -> int:
@@ -124,40 +141,38 @@ def _height(frame: pl.LazyFrame) -> int:
 
 def runs(
     sources: Sources,
-    chosen: pl.DataFrame,
+    chosen: list[pl.Series],
     schema: pl.Schema,
     target: Path,
     rows: int,
     made: list[Path],
 ) -> None:
-    """Each file read once, in slices of `RUN_SHARE * rows`; its winning rows, with their
-    positions, collected into runs of about that many rows, each sorted by position and
-    written to a temporary file (appended to `made` as soon as it exists)."""
+    """Each file read once, in slices of `RUN_SHARE * rows`; its winning rows, with their merge
+    key, collected into runs of about that many rows, each sorted by the key and written to a
+    temporary file (appended to `made` as soon as it exists)."""
     size = RUN_SHARE * rows
-    step = merge_step(chosen.height, rows)
+    step = merge_step(sum(int(mask.sum()) for mask in chosen), rows)
     empty = pl.DataFrame(schema=schema)
-    orders = chosen.get_column("_order")
     held: list[pl.DataFrame] = []
     count = 0
-    for order, (frame, _) in enumerate(sources):
-        lo, hi = orders.search_sorted(order, "left"), orders.search_sorted(order, "right")
-        mine = chosen.slice(lo, hi - lo).select("_row", "_pos")
-        rows_of = mine.get_column("_row")
-        start = 0
-        while start < mine.height:
-            first = int(rows_of[start])
-            stop = int(rows_of.search_sorted(first + size, "left"))
-            wanted = mine.slice(start, stop - start)
+    for order, ((path, columns), mask) in enumerate(zip(sources, chosen, strict=True)):
+        key = [_where(pl.lit(order)), _when("updated_at" in columns)]
+        frame = open_file(path, columns)
+        for first in range(0, mask.len(), size):
+            won = mask.slice(first, size).arg_true()
+            if won.is_empty():
+                continue
+            wanted = (won + first).cast(pl.get_index_type()).alias("_row").to_frame()
             piece = (
                 frame.slice(first, size)
                 .with_row_index("_row", offset=first)
                 .join(wanted.lazy(), on="_row", how="inner")
+                .with_columns(key)
                 .drop("_row", DELETED)
                 .collect(engine="streaming")
             )
             held.append(piece)
             count += piece.height
-            start = stop
             if count >= size:
                 made.append(_run(held, empty, target, step))
                 held, count = [], 0
@@ -166,11 +181,20 @@ def runs(
 
 
 def _run(pieces: list[pl.DataFrame], empty: pl.DataFrame, target: Path, step: int) -> Path:
-    """The pieces as one run sorted by position, in row groups of `step` (what the merge
-    reads of it at a time)."""
-    run = pl.concat([empty, *pieces], how="diagonal_relaxed").sort("_pos")
+    """The pieces as one run sorted by the merge key, in row groups of `step` (what the merge
+    reads of it at a time). Only the key is sorted; the rows are gathered a row group at a
+    time on their way to the file, so the run is not held twice (a whole sorted copy was the
+    compaction's peak: ~25 MB at 50,000 responses)."""
+    run = pl.concat([empty, *pieces], how="diagonal_relaxed")
     pieces.clear()
-    return _temp_file(target, run.drop(_hollow(run.schema)), step)
+    run = run.drop(_hollow(run.schema))
+    order = run.select(pl.arg_sort_by(KEY)).to_series()
+    return _temp_file(
+        target,
+        (run[order.slice(start, step)] for start in range(0, run.height, step)),
+        run.schema,
+        step,
+    )
 
 
 def merge_step(height: int, rows: int) -> int:
@@ -184,29 +208,49 @@ def _hollow(schema: pl.Schema) -> list[str]:
 
 
 def merged(made: list[Path], temp: Path, rows: int) -> None:
-    """The runs merged by position into `temp`, about `rows` rows at a time; each run is read
-    a row group (`merge_step` rows) at a time, so the merge holds about twice `rows`."""
+    """The runs merged by the key into `temp`. Each round takes from every run its rows up to
+    the smallest of the last keys held by the runs with rows still unread (no run has an unread
+    row below it). The run that set that cut gives up all it held and is read again up to what
+    the others leave of `rows` plus a row group of each run (`merge_step`, which the others
+    keep at least): about twice `rows` in all. Runs cut from files in time order barely
+    overlap, and a round is then mostly one run's rows: the limiting run's large read keeps the
+    rounds near `rows`, not a row group."""
     readers = [_RunReader(path) for path in made]
     step = merge_step(sum(reader.total for reader in readers), rows)
-    first = pl.Schema({c: t for c, t in readers[0].schema.items() if c != "_pos"})
+    first = pl.Schema({c: t for c, t in readers[0].schema.items() if c not in KEY})
 
     def chunks() -> Iterator[pl.DataFrame]:
-        start = 0
+        limiting: _RunReader | None = None
+        budget = rows + step * len(readers)  # a round of `rows`, and a row group of each run
         while True:
-            stop = start + rows
-            pieces = [taken for reader in readers if (taken := reader.below(stop, step)).height]
-            if not pieces:
+            for reader in readers:
+                if reader is limiting:
+                    others = sum(other.held.height for other in readers)
+                    reader.fill(max(step, budget - others))
+                elif reader.held.height < step:
+                    reader.fill(step)
+            held = [reader for reader in readers if reader.held.height]
+            if not held:
                 return
-            chunk = pl.concat(pieces, how="vertical_relaxed").sort("_pos").drop("_pos")
+            open_ = [(reader.last(), reader) for reader in held if reader.unread()]
+            cut, limiting = min(open_, key=lambda pair: pair[0]) if open_ else (None, None)
+            pieces = [taken for reader in held if (taken := reader.upto(cut)).height]
+            chunk = pl.concat(pieces, how="vertical_relaxed").sort(KEY).drop(KEY)
             yield chunk if chunk.schema == first else chunk.cast(first)
-            start = stop
+
+    _sink(chunks(), first, temp, rows)
+
+
+def _sink(chunks: Iterator[pl.DataFrame], schema: pl.Schema, path: Path, row_group: int) -> None:
+    """`chunks` streamed into a Parquet file by polars (a lazy source read by `sink_parquet`),
+    holding a chunk at a time."""
 
     def source(
         columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _: int | None
     ) -> Iterator[pl.DataFrame]:
         # `sink_parquet` asks for everything; the arguments are honoured all the same.
         left = n_rows
-        for chunk in chunks():
+        for chunk in chunks:
             chunk = chunk if columns is None else chunk.select(columns)
             chunk = chunk if predicate is None else chunk.filter(predicate)
             if left is not None:
@@ -215,12 +259,12 @@ def merged(made: list[Path], temp: Path, rows: int) -> None:
             if left == 0:
                 return
 
-    register_io_source(source, schema=first).sink_parquet(temp, row_group_size=rows)
+    register_io_source(source, schema=schema).sink_parquet(path, row_group_size=row_group)
 
 
 class _RunReader:
-    """One run read forward a row group (`step` rows, `below`'s) at a time (a run is sorted by
-    `_pos`). Read by polars, not pyarrow: pyarrow's buffers beside polars' took the merge ~80 MB
+    """One run (sorted by the merge key) read forward a row group (`step` rows) at a time.
+    Read by polars, not pyarrow: pyarrow's buffers beside polars' took the merge ~80 MB
     higher."""
 
     def __init__(self, path: Path) -> None:
@@ -229,23 +273,38 @@ class _RunReader:
         self.schema = pl.read_parquet_schema(path)
         self.held = pl.DataFrame()
 
-    def below(self, stop: int, step: int) -> pl.DataFrame:
-        """The run's rows with a position before `stop` that are not yet taken."""
-        while self.offset < self.total and (
-            self.held.is_empty() or int(self.held.get_column("_pos")[-1]) < stop
-        ):
-            more = pl.scan_parquet(self.path).slice(self.offset, step).collect()
+    def unread(self) -> bool:
+        return self.offset < self.total
+
+    def fill(self, count: int) -> None:
+        """Hold at least `count` rows, while the run has them."""
+        while self.unread() and self.held.height < count:
+            wanted = count - self.held.height
+            more = pl.scan_parquet(self.path).slice(self.offset, wanted).collect()
             self.offset += more.height
             self.held = more if self.held.is_empty() else pl.concat([self.held, more])
-        if self.held.is_empty():
-            return self.held
-        cut = int(self.held.get_column("_pos").search_sorted(stop, "left"))
-        taken, self.held = self.held.slice(0, cut), self.held.slice(cut)
+
+    def last(self) -> tuple[int, int]:
+        """The merge key of the last row held."""
+        when, at = self.held.select(pl.col(KEY).last()).row(0)
+        return int(when), int(at)
+
+    def upto(self, cut: tuple[int, int] | None) -> pl.DataFrame:
+        """The rows held with a key at or before `cut` (all of them for None), taken out."""
+        if cut is None:
+            taken, self.held = self.held, pl.DataFrame()
+            return taken
+        when, at = cut
+        below = (pl.col("_when") < when) | ((pl.col("_when") == when) & (pl.col("_at") <= at))
+        count = int(self.held.select(below.sum()).item())
+        taken, self.held = self.held.slice(0, count), self.held.slice(count)
         return taken
 
 
-def _temp_file(target: Path, frame: pl.DataFrame, row_group: int) -> Path:
-    """`frame` in a temporary file beside `target` (a leftover if the process dies)."""
+def _temp_file(
+    target: Path, chunks: Iterator[pl.DataFrame], schema: pl.Schema, row_group: int
+) -> Path:
+    """`chunks` in a temporary file beside `target` (a leftover if the process dies)."""
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.run-", suffix=".tmp", dir=target.parent)
         os.close(fd)
@@ -253,7 +312,7 @@ def _temp_file(target: Path, frame: pl.DataFrame, row_group: int) -> Path:
         raise StoreError(os_message(target, exc)) from None
     path = Path(name)
     try:
-        frame.write_parquet(path, row_group_size=row_group)
+        _sink(chunks, schema, path, row_group)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             path.unlink()
