@@ -61,6 +61,8 @@ KEY_BUCKET_SHARE = 8
 """Keys sorted at once, as a multiple of `rows`: keys are ~40 bytes, whole rows ~10 times that."""
 RUN_SHARE = 2
 """Whole rows gathered into one run, as a multiple of `rows`."""
+SLICE_ROWS = 6_000
+"""Rows at least that are gathered at a time in the key's order on their way to a file."""
 
 
 def compact_sources(sources: Sources, target: Path, temp: Path, rows: int) -> None:
@@ -188,13 +190,21 @@ def _run(pieces: list[pl.DataFrame], empty: pl.DataFrame, target: Path, step: in
     run = pl.concat([empty, *pieces], how="diagonal_relaxed")
     pieces.clear()
     run = run.drop(_hollow(run.schema))
-    order = run.select(pl.arg_sort_by(KEY)).to_series()
-    return _temp_file(
-        target,
-        (run[order.slice(start, step)] for start in range(0, run.height, step)),
-        run.schema,
-        step,
-    )
+    return _temp_file(target, _in_key_order(run, _slice_rows(step)), run.schema, step)
+
+
+def _slice_rows(step: int) -> int:
+    """Rows gathered at a time on their way to a file: a row group, or `SLICE_ROWS` where row
+    groups are smaller (each gather has a fixed cost per column)."""
+    return max(step, SLICE_ROWS)
+
+
+def _in_key_order(frame: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:
+    """`frame`'s rows in the merge key's order, `size` at a time: the key is sorted and the
+    rows are gathered slice by slice, so that the frame is never held twice."""
+    order = frame.select(pl.arg_sort_by(KEY)).to_series()
+    for start in range(0, frame.height, size):
+        yield frame[order.slice(start, size)]
 
 
 def merge_step(height: int, rows: int) -> int:
@@ -235,8 +245,11 @@ def merged(made: list[Path], temp: Path, rows: int) -> None:
             open_ = [(reader.last(), reader) for reader in held if reader.unread()]
             cut, limiting = min(open_, key=lambda pair: pair[0]) if open_ else (None, None)
             pieces = [taken for reader in held if (taken := reader.upto(cut)).height]
-            chunk = pl.concat(pieces, how="vertical_relaxed").sort(KEY).drop(KEY)
-            yield chunk if chunk.schema == first else chunk.cast(first)
+            for chunk in _in_key_order(
+                pl.concat(pieces, how="vertical_relaxed"), _slice_rows(step)
+            ):
+                chunk = chunk.drop(KEY)
+                yield chunk if chunk.schema == first else chunk.cast(first)
 
     _sink(chunks(), first, temp, rows)
 
