@@ -28,11 +28,11 @@ from workbench.sources.connect import Client
 from workbench.sources.paging import Batch
 
 CHECKPOINT_ROWS = 10_000
+"""Rows held in memory before they are written as a part and the cursor moves: a kill loses at
+most this many rows of work (they are read again), and a million rows make a hundred parts."""
 NORMALIZE_ROWS = 500
 """Rows read and handed on (in batches of about `paging.AHEAD_ROWS`) that wait to be normalized
 together: a normalizer call has a fixed cost, and the rows waiting are few beside the walk's."""
-"""Rows held in memory before they are written as a part and the cursor moves: a kill loses at
-most this many rows of work (they are read again), and a million rows make a hundred parts."""
 OVERLAP = 3_600
 """Seconds re-read before a cursor: rows that reach an API late still land in the store."""
 

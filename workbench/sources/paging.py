@@ -39,11 +39,12 @@ from workbench.sources.errors import ServerError
 MAX_PAGE = 30
 PER_PAGE = 50
 CAP = MAX_PAGE * PER_PAGE
-AHEAD_ROWS = 100
-"""Rows a window hands on before its query ends (see `CreatedWalker._query_ahead`). The rows a
-sync holds as Python objects are about this times the windows walked at once (16 a table, three
-tables): at 250 the 1M-response sync's read phase held ~30 MB more than at 100 (bench/README.md),
-and 100 reads as fast with 20 ms latency; smaller batches cost more normalizer calls."""
+AHEAD_ROWS = 50
+"""Rows a window hands on before its query ends (see `CreatedWalker._query_ahead`): a page. The
+rows a sync holds as Python objects are about this times the windows walked at once (16 a
+table, three tables): the 1M-response sync's read phase held ~30 MB more at 250 than at 100 and
+~15 MB more at 100 than at 50 (bench/README.md), and 50 reads as fast with 20 ms latency; the
+walk gathers the batches for its normalizer calls (`sync_tables.NORMALIZE_ROWS`)."""
 CROWDED = 2 * PER_PAGE
 """Rows of its last second a full query may end with before that second is read alone
 (`CreatedWalker._second`) rather than again by the next query: at this many, reading it alone
