@@ -195,11 +195,9 @@ class AccountStore:
         """The files the table is made of now: the table file, then its parts in order."""
         return [p for p in [self.table_path(table)] if p.exists()] + self.parts(table)
 
-    def _source_frames(
-        self, table: str, sources: list[Path]
-    ) -> list[tuple[pl.LazyFrame, pl.Schema]]:
-        """Each source lazily, checked against the table's schema, with a `_deleted` column."""
-        frames = []
+    def _source_schemas(self, table: str, sources: list[Path]) -> list[tuple[Path, pl.Schema]]:
+        """Each source with its schema, checked against the table's (opened by `open_file`)."""
+        checked = []
         for path in sources:
             try:
                 schema = pl.read_parquet_schema(path)
@@ -216,8 +214,8 @@ class AccountStore:
                     f"{path} does not fit the {table} table ({problem}); run "
                     "`workbench store repair` to set it aside and sync it again"
                 )
-            frames.append((open_file(path, pl.Schema(schema)), pl.Schema(schema)))
-        return frames
+            checked.append((path, pl.Schema(schema)))
+        return checked
 
     def scan(
         self, table: str, *, keep_deleted: bool = False, sources: list[Path] | None = None
@@ -230,8 +228,8 @@ class AccountStore:
         if not sources:
             return None
         frames = [
-            frame.with_columns(pl.lit(order, pl.Int32).alias("_order"))
-            for order, (frame, _) in enumerate(self._source_frames(table, sources))
+            open_file(path, schema).with_columns(pl.lit(order, pl.Int32).alias("_order"))
+            for order, (path, schema) in enumerate(self._source_schemas(table, sources))
         ]
         merged = pl.concat(frames, how="diagonal_relaxed")
         columns = merged.collect_schema().names()
@@ -289,10 +287,7 @@ class AccountStore:
             return
         whole = [p for p in [self.table_path(table)] if p.exists()]
         sources = [*whole, *parts]
-        schemas = [
-            (path, schema)
-            for path, (_, schema) in zip(sources, self._source_frames(table, sources), strict=True)
-        ]
+        schemas = self._source_schemas(table, sources)
         target = self.table_path(table)
         if len(schemas) == 1 or any("id" not in schema for _, schema in schemas):
             merged = self.scan(table, sources=sources)

@@ -73,14 +73,16 @@ def compact_sources(sources: Sources, target: Path, temp: Path, rows: int) -> No
     )
     schema = columns.drop(DELETED, strict=False).schema
     chosen = winners(sources, rows)
-    if not any(mask.any() for mask in chosen):
+    kept = sum(int(mask.sum()) for mask in chosen)
+    if not kept:
         write_table(pl.DataFrame(schema=schema), temp)
         return
+    step = merge_step(kept, rows)
     made: list[Path] = []
     try:
-        runs(sources, chosen, schema, target, rows, made)
+        runs(sources, chosen, schema, target, rows, step, made)
         del chosen
-        merged(made, temp, rows)
+        merged(made, temp, rows, step)
     finally:
         for path in made:
             with contextlib.suppress(OSError):
@@ -117,10 +119,13 @@ def winners(sources: Sources, rows: int) -> list[pl.Series]:
             .collect(engine="streaming")
             .sort(["id", "_when", "_at"], nulls_last=False)  # the newest row of an id last
             .filter(pl.col("id").ne_missing(pl.col("id").shift(-1)) & ~pl.col(DELETED))
-            .select((pl.col("_at") // (1 << 32)).alias("_order"), pl.col("_at") % (1 << 32))
+            .select(
+                (pl.col("_at") // (1 << 32)).alias("_order"),
+                (pl.col("_at") % (1 << 32)).alias("_row"),
+            )
         )
         for (order,), won in kept.partition_by("_order", as_dict=True).items():
-            masks[int(order)].scatter(won.get_column("_at"), True)
+            masks[int(order)].scatter(won.get_column("_row"), True)
         del kept
     return masks
 
@@ -147,13 +152,13 @@ def runs(
     schema: pl.Schema,
     target: Path,
     rows: int,
+    step: int,
     made: list[Path],
 ) -> None:
     """Each file read once, in slices of `RUN_SHARE * rows`; its winning rows, with their merge
     key, collected into runs of about that many rows, each sorted by the key and written to a
-    temporary file (appended to `made` as soon as it exists)."""
+    temporary file (appended to `made` as soon as it exists), in row groups of `step`."""
     size = RUN_SHARE * rows
-    step = merge_step(sum(int(mask.sum()) for mask in chosen), rows)
     empty = pl.DataFrame(schema=schema)
     held: list[pl.DataFrame] = []
     count = 0
@@ -217,7 +222,7 @@ def _hollow(schema: pl.Schema) -> list[str]:
     return [c for c, t in schema.items() if isinstance(t, pl.Struct) and not t.fields]
 
 
-def merged(made: list[Path], temp: Path, rows: int) -> None:
+def merged(made: list[Path], temp: Path, rows: int, step: int) -> None:
     """The runs merged by the key into `temp`. Each round takes from every run its rows up to
     the smallest of the last keys held by the runs with rows still unread (no run has an unread
     row below it). The run that set that cut gives up all it held and is read again up to what
@@ -226,7 +231,6 @@ def merged(made: list[Path], temp: Path, rows: int) -> None:
     overlap, and a round is then mostly one run's rows: the limiting run's large read keeps the
     rounds near `rows`, not a row group."""
     readers = [_RunReader(path) for path in made]
-    step = merge_step(sum(reader.total for reader in readers), rows)
     first = pl.Schema({c: t for c, t in readers[0].schema.items() if c not in KEY})
 
     def chunks() -> Iterator[pl.DataFrame]:
